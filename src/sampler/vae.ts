@@ -9,7 +9,10 @@ import { OnnxModel, floatTensor, modelLabel, tensorFloats, type TensorSpec } fro
 
 export const LATENT_CHANNELS = 4;
 
-/** HWC uint8 -> CHW float in [-1, 1] (`image/255·2−1`); alpha is flattened over white (A1111's img2img background). */
+/**
+ * HWC uint8 -> CHW float in [-1, 1]: A1111 divides by 255 in float32 (numpy), then `2·x − 1` in torch float32.
+ * Alpha is flattened over white (A1111's img2img background).
+ */
 export function imageToModelInput(image: RawImage): Float32Array {
   const { width, height, channels, data } = image;
   const plane = width * height;
@@ -18,7 +21,7 @@ export function imageToModelInput(image: RawImage): Float32Array {
     const alpha = channels === 4 ? data[i * 4 + 3] / 255 : 1;
     for (let c = 0; c < 3; c++) {
       const value = data[i * channels + c] * alpha + 255 * (1 - alpha);
-      out[c * plane + i] = (value / 255) * 2 - 1;
+      out[c * plane + i] = 2 * Math.fround(value / 255) - 1;
     }
   }
   return out;
@@ -90,13 +93,17 @@ export class Vae {
     if (mean.length !== LATENT_CHANNELS * plane) {
       throw new ModelError(`${encoder.model.label}: output "${encoder.output.name}" has ${result.dims[1]} channels; expected 4 or 8 (mean‖logvar)`);
     }
-    return mean.map((v) => v * this.scalingFactor);
+    // ldm get_first_stage_encoding: scale_factor * z, in float32
+    const scale = Math.fround(this.scalingFactor);
+    return mean.map((v) => v * scale);
   }
 
   /** A scaled latent [1, 4, height/8, width/8] -> RGB image. */
   async decode(latent: Float32Array, width: number, height: number): Promise<RawImage> {
     const { model, input, output } = this.sessions.decoder;
-    const scaled = latent.map((v) => v / this.scalingFactor);
+    // ldm decode_first_stage: 1. / scale_factor * z, a float32 multiply by the reciprocal
+    const inverse = Math.fround(1 / this.scalingFactor);
+    const scaled = latent.map((v) => v * inverse);
     const feeds = { [input.name]: floatTensor(input, scaled, [1, LATENT_CHANNELS, height / 8, width / 8]) };
     const result = (await model.run(feeds, [output.name]))[output.name];
     return modelOutputToImage(tensorFloats(result), width, height);

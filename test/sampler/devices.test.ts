@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { UsageError } from '../../src/errors.js';
+import { DeviceSessions, parseDeviceRequest, planDevices, sessionFailureReason, sessionOptions } from '../../src/sampler/devices.js';
+import { fixtureModel } from './model-fixtures.js';
+
+const noCuda = { cudaProviderLibrary: () => undefined };
+const withCuda = { cudaProviderLibrary: () => '/opt/ort/libonnxruntime_providers_cuda.so' };
+const model = path.join(fixtureModel('sd-diffusers'), 'vae_decoder', 'model.onnx');
+
+describe('planDevices', () => {
+  it('auto prefers CUDA, then WebGPU, then the CPU', () => {
+    expect(planDevices('auto', withCuda)).toEqual({ candidates: ['cuda', 'webgpu', 'cpu'], skipped: [] });
+  });
+
+  it('auto skips CUDA when its provider library is not installed, saying so', () => {
+    const plan = planDevices('auto', noCuda);
+    expect(plan.candidates).toEqual(['webgpu', 'cpu']);
+    expect(plan.skipped).toEqual([{ device: 'cuda', reason: "libonnxruntime_providers_cuda.so is not installed next to onnxruntime-node's binary" }]);
+  });
+
+  it('an explicit device keeps the CPU as its fallback', () => {
+    expect(planDevices('cuda', noCuda).candidates).toEqual(['cuda', 'cpu']);
+    expect(planDevices('webgpu', noCuda).candidates).toEqual(['webgpu', 'cpu']);
+    expect(planDevices('cpu', withCuda).candidates).toEqual(['cpu']);
+  });
+});
+
+describe('session options per device', () => {
+  it('uses every CPU core and full graph optimisation on the CPU', () => {
+    const options = sessionOptions('cpu');
+    expect(options.graphOptimizationLevel).toBe('all');
+    expect(options.intraOpNumThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('asks WebGPU for the NHWC layout', () => {
+    expect(sessionOptions('webgpu').executionProviders).toEqual([{ name: 'webgpu', preferredLayout: 'NHWC' }]);
+  });
+});
+
+describe('parseDeviceRequest', () => {
+  it('accepts the four names', () => {
+    for (const name of ['auto', 'cuda', 'webgpu', 'cpu']) expect(parseDeviceRequest(name)).toBe(name);
+  });
+
+  it('rejects others with the list', () => {
+    expect(() => parseDeviceRequest('tpu')).toThrow(UsageError);
+    expect(() => parseDeviceRequest('tpu')).toThrow('--device: unknown device "tpu"; expected one of auto, cuda, webgpu, cpu');
+  });
+});
+
+describe('sessionFailureReason', () => {
+  it('keeps the sentence of an onnxruntime error without its source prefix', () => {
+    const error = new Error('/onnxruntime_src/core/providers/webgpu/webgpu_context.cc:100 lambda adapter_result.status == Success was false. Failed to get a WebGPU adapter: No supported adapters');
+    expect(sessionFailureReason(error)).toBe('Failed to get a WebGPU adapter: No supported adapters');
+  });
+});
+
+// These open real sessions: this machine has no GPU and no CUDA provider, as CI.
+describe('DeviceSessions on a machine without a GPU', () => {
+  it('auto ends on the CPU with a reason for CUDA and for WebGPU', async () => {
+    const sessions = new DeviceSessions('auto', { probe: noCuda });
+    const session = await sessions.open(model);
+    expect(sessions.device).toBe('cpu');
+    expect(sessions.skipped.map((s) => s.device)).toEqual(['cuda', 'webgpu']);
+    expect(sessions.skipped[1].reason.length).toBeGreaterThan(0);
+    expect(sessions.warnings).toEqual([]);
+    await session.release();
+  }, 60_000);
+
+  it('an explicit CUDA request that cannot load falls back to the CPU with a warning, not a crash', async () => {
+    const sessions = new DeviceSessions('cuda', { probe: noCuda });
+    const session = await sessions.open(model);
+    expect(sessions.device).toBe('cpu');
+    expect(sessions.warnings).toHaveLength(1);
+    expect(sessions.warnings[0]).toMatch(/^device cuda failed \(.+\); falling back to cpu$/);
+    await session.release();
+  }, 60_000);
+
+  it('later sessions go straight to the device the first one settled on', async () => {
+    const sessions = new DeviceSessions('cuda', { probe: noCuda });
+    await (await sessions.open(model)).release();
+    await (await sessions.open(model)).release();
+    expect(sessions.warnings).toHaveLength(1);
+  }, 60_000);
+});

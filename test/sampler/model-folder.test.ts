@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { ModelError } from '../../src/errors.js';
+import { readModelFolder, readVaeFolder } from '../../src/sampler/model-folder.js';
+import { fixtureModel, fixtureModels } from './model-fixtures.js';
+
+function errorOf(fn: () => unknown): ModelError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ModelError) return error;
+    throw error;
+  }
+  throw new Error('expected a ModelError');
+}
+
+describe('readModelFolder', () => {
+  it('describes a diffusers ONNX folder from its files and configs', () => {
+    const folder = readModelFolder(fixtureModel('sd-diffusers'));
+    expect(path.relative(folder.root, folder.unet)).toBe(path.join('unet', 'model.onnx'));
+    expect(folder.vae.scalingFactor).toBe(0.18215);
+    expect(folder.scheduler.prediction_type).toBe('epsilon');
+    expect(folder.scheduler.beta_schedule).toBe('scaled_linear');
+    expect(folder.unetConfig.sample_size).toBe(8);
+  });
+
+  it('reads v-prediction from the scheduler config (SD 2.x 768-v)', () => {
+    expect(readModelFolder(fixtureModel('sd-vpred')).scheduler.prediction_type).toBe('v_prediction');
+  });
+
+  it('names every missing file and the expected layout', () => {
+    const error = errorOf(() => readModelFolder(path.join(fixtureModels, 'broken', 'no-unet')));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain('is missing unet/model.onnx');
+    expect(error.message).toContain('expected a diffusers/Optimum ONNX folder');
+  });
+
+  it('refuses a pickled checkpoint and says why', () => {
+    const error = errorOf(() => readModelFolder(path.join(fixtureModels, 'broken', 'model.ckpt')));
+    expect(error.message).toMatch(/pickled PyTorch checkpoint \(\.ckpt\): refused, because unpickling can run arbitrary code/);
+    expect(error.message).toContain('optimum-cli export onnx');
+  });
+
+  it('refuses a safetensors file with the conversion command', () => {
+    const error = errorOf(() => readModelFolder(path.join(fixtureModels, 'broken', 'model.safetensors')));
+    expect(error.message).toContain('is a safetensors checkpoint, not ONNX; convert it first: optimum-cli export onnx');
+  });
+
+  it('says when the folder does not exist', () => {
+    expect(errorOf(() => readModelFolder('/nonexistent/model')).message).toBe(
+      'model folder "/nonexistent/model" does not exist; expected a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)',
+    );
+  });
+
+  it('refuses a single ONNX file', () => {
+    expect(errorOf(() => readModelFolder(path.join(fixtureModel('sd-diffusers'), 'unet', 'model.onnx'))).message).toMatch(/is a single ONNX file; expected a diffusers/);
+  });
+});
+
+describe('readVaeFolder', () => {
+  it('takes the VAE of a model folder', () => {
+    const vae = readVaeFolder(fixtureModel('sd-optimum'));
+    expect(vae.encoder).toMatch(/vae_encoder[/\\]model\.onnx$/);
+    expect(vae.decoder).toMatch(/vae_decoder[/\\]model\.onnx$/);
+  });
+
+  it('takes a lone decoder folder, keeping no encoder of its own', () => {
+    const vae = readVaeFolder(path.join(fixtureModel('sd-optimum'), 'vae_decoder'));
+    expect(vae.encoder).toBeUndefined();
+    expect(vae.scalingFactor).toBe(0.18215);
+  });
+
+  it('refuses a folder without a decoder', () => {
+    expect(errorOf(() => readVaeFolder(path.join(fixtureModel('sd-optimum'), 'scheduler'))).message).toMatch(/has no vae_decoder\/model\.onnx or model\.onnx/);
+  });
+});
