@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { interpolationNames } from './interpolation.js';
+import { acceptedSamplerNames } from './sampler-names.js';
+
+/**
+ * The keyframe file users write. Field defaults follow Deforum's (deforum.md §a–§g, `args.py` defaults); the only
+ * departures are the model (the bundled `tiny-sd`) and the sampler spelled canonically.
+ */
+
+const KeyframeValueSchema = z.union(
+  [
+  z.number(),
+  z.string().describe('a number or an expression in t, max_f, s'),
+  z.strictObject({
+    value: z.union([z.number(), z.string()]).describe('a number or an expression in t, max_f, s'),
+    interpolation: z.enum(interpolationNames).optional().describe('how the value moves from this key to the next (default linear)'),
+  }),
+  ],
+  { error: 'expected a number, an expression string, or {"value": …, "interpolation": …}' },
+);
+
+export const NumericScheduleSourceSchema = z
+  .union([
+    z.string().describe('a Deforum schedule string, e.g. "0:(1.0), 30:(1.0025+0.002*sin(1.25*3.14*t/30))"'),
+    z.number().describe('a constant'),
+    z.record(z.string(), KeyframeValueSchema).describe('structured keyframes: {"0": 1, "30": {"value": 1.5, "interpolation": "cubic"}}'),
+  ], { error: 'expected a schedule string like "0:(1), 30:(2)", a number, or keyframes like {"0": 1, "30": 2}' })
+  .describe('a numeric schedule');
+export type NumericScheduleSource = z.infer<typeof NumericScheduleSourceSchema>;
+
+export const StringScheduleSourceSchema = z
+  .union([
+    z.string().describe('a Deforum string schedule, e.g. 0:("Euler a"), 30:("DPM++ 2M Karras")'),
+    z.record(z.string(), z.string()).describe('structured keyframes: {"0": "euler_a", "30": "dpmpp_2m"}'),
+  ], { error: 'expected a schedule string like 0:("euler_a"), 30:("dpmpp_2m") or keyframes like {"0": "euler_a"}' })
+  .describe('a text schedule');
+export type StringScheduleSource = z.infer<typeof StringScheduleSourceSchema>;
+
+const numeric = (deforumDefault: string, description: string) => NumericScheduleSourceSchema.default(deforumDefault).describe(description);
+
+/** Deforum's default seed schedule: S, then random, then S on the last two frames (deforum.md §c). */
+export const defaultSeedSchedule = '0:(s), 1:(-1), "max_f-2":(-1), "max_f-1":(s)';
+
+export const SchedulesSchema = z
+  .strictObject({
+    cfg: numeric('0: (7)', 'classifier-free guidance scale (Deforum cfg_scale_schedule)'),
+    strength: numeric('0: (0.65)', 'presence of the previous frame, 0-1; denoise = 1 - strength (Deforum strength_schedule)'),
+    zoom: numeric('0: (1.0025+0.002*sin(1.25*3.14*t/30))', 'zoom factor per frame, 1 = static'),
+    angle: numeric('0: (0)', 'rotation per frame in degrees'),
+    translationX: numeric('0: (0)', 'pixels per frame'),
+    translationY: numeric('0: (0)', 'pixels per frame'),
+    transformCenterX: numeric('0: (0.5)', 'rotation/zoom centre as a fraction of the width'),
+    transformCenterY: numeric('0: (0.5)', 'rotation/zoom centre as a fraction of the height'),
+    noise: numeric('0: (0.065)', 'noise added to the previous frame, 0-1'),
+    contrast: numeric('0: (1.0)', 'contrast multiplier of the previous frame'),
+    steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame (truncated); default: the top-level steps'),
+    seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
+    sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
+  })
+  .describe('per-frame schedules');
+
+export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
+export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb', 'image'] as const;
+export const borderModes = ['replicate', 'wrap'] as const;
+export const videoCodecs = ['mp4', 'webm', 'gif'] as const;
+export const x264Presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
+
+const samplerDescription = `sampler name, canonical or AUTOMATIC1111's, case-insensitive: ${acceptedSamplerNames.join(', ')}`;
+
+export const OutputSchema = z
+  .strictObject({
+    codec: z.enum(videoCodecs).default('mp4').describe('video container/codec'),
+    crf: z.int().min(0).max(51).default(17).describe('x264/VP9 quality, lower is better (Deforum 17)'),
+    preset: z.enum(x264Presets).default('slow').describe('x264 preset (Deforum slow)'),
+    audio: z.string().min(1).optional().describe('audio file to mux into the video (path relative to this file)'),
+  })
+  .describe('video output');
+
+export const AnimationSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('path or URL of keyframes.schema.json, for editors'),
+    name: z.string().min(1).optional().describe('name of the render (default: the file name)'),
+    model: z.string().min(1).default('tiny-sd').describe('a bundled model name or a path to an ONNX model folder'),
+    width: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
+    height: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
+    frames: z.int().min(1).max(1_000_000).default(120).describe('number of frames (Deforum max_frames); frames run 0 … frames-1'),
+    fps: z.number().positive().max(240).default(15).describe('frames per second of the video'),
+    sampler: z.string().min(1).default('euler_a').describe(samplerDescription),
+    steps: z.int().min(1).max(1000).default(25).describe('sampling steps (img2img runs about steps x (1 - strength))'),
+    seed: z.int().min(-1).max(4294967295).default(-1).describe('starting seed; -1 picks one at render time and records it'),
+    seedBehavior: z.enum(seedBehaviors).default('iter').describe('how the seed changes from one diffused frame to the next (Deforum seed_behavior)'),
+    seedIterN: z.int().min(1).default(1).describe('with "iter": frames per seed increment (Deforum seed_iter_N)'),
+    prompts: z
+      .record(z.string(), z.string())
+      .refine((p) => Object.keys(p).length > 0, 'expected at least one prompt, e.g. {"0": "a red circle"}')
+      .describe('frame key (a number or an expression in max_f) → prompt; "--neg" starts the negative prompt'),
+    positivePrompt: z.string().default('').describe('added before every prompt (Deforum animation_prompts_positive)'),
+    negativePrompt: z.string().default('').describe('added to every negative prompt (Deforum animation_prompts_negative)'),
+    promptInterpolation: z.boolean().default(false).describe('blend the conditioning of the two neighbouring prompts between keys'),
+    schedules: SchedulesSchema.prefault({}),
+    diffusionCadence: z.int().min(1).max(100).default(2).describe('diffuse every N-th frame; frames between are warped and blended (Deforum diffusion_cadence)'),
+    initImage: z.string().min(1).optional().describe('image for frame 0 (path relative to this file); frame 0 is txt2img without it'),
+    initStrength: z.number().min(0).max(1).default(0.8).describe('strength of the init image on frame 0 (Deforum strength)'),
+    colorCoherence: z.enum(colorCoherenceModes).default('lab').describe('match each frame\'s colours to a sample (Deforum color_coherence)'),
+    colorCoherenceImage: z.string().min(1).optional().describe('the colour sample for colorCoherence "image" (path relative to this file)'),
+    borderMode: z.enum(borderModes).default('replicate').describe('how motion fills pixels from outside the frame'),
+    output: OutputSchema.prefault({}),
+  })
+  .describe('a deforum-ts keyframe file');
+
+export type Animation = z.infer<typeof AnimationSchema>;
+/** What a user writes: everything with a default may be left out. */
+export type AnimationInput = z.input<typeof AnimationSchema>;
+export type Schedules = Animation['schedules'];
+export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed'>;
+export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast'] as const satisfies readonly NumericScheduleName[];
+
+/** The JSON Schema editors use; `schedules/keyframes.schema.json` is this, pretty-printed. */
+export function animationJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(AnimationSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { borderModes, colorCoherenceModes } from '../keyframes/schema.js';
+import { samplerNames, schedulerNames } from '../keyframes/sampler-names.js';
+
+const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
+
+/** Everything needed to make one frame, and nothing else; computed only by `planAnimation`. */
+export const FrameJobSchema = z.strictObject({
+  frame: z.int().min(0),
+  /** Diffused frames are every `diffusionCadence`-th; the others are warped and blended (deforum.md §d Cadence). */
+  diffused: z.boolean(),
+  /** What frame 0 starts from; later frames start from the previous frame, warped. */
+  source: z.enum(['txt2img', 'init-image', 'previous-frame']),
+  prompt: PromptPairSchema,
+  /** With promptInterpolation: the next key's prompt and its weight w_next = (f − cur)/(next − cur). */
+  promptBlend: z.strictObject({ next: PromptPairSchema, weight: z.number().min(0).max(1) }).optional(),
+  cfg: z.number(),
+  /** Clamped to [0, 1]; denoise = 1 − strength. 0 on a txt2img frame 0. */
+  strength: z.number().min(0).max(1),
+  steps: z.int().min(1),
+  sampler: z.enum(samplerNames),
+  scheduler: z.enum(schedulerNames),
+  seed: z.int().min(0).max(4294967295),
+  zoom: z.number(),
+  angle: z.number(),
+  translationX: z.number(),
+  translationY: z.number(),
+  transformCenterX: z.number(),
+  transformCenterY: z.number(),
+  noise: z.number(),
+  contrast: z.number(),
+  colorCoherence: z.enum(colorCoherenceModes),
+  borderMode: z.enum(borderModes),
+});
+export type FrameJob = z.infer<typeof FrameJobSchema>;

@@ -1,0 +1,103 @@
+import { KeyframeError } from '../errors.js';
+import { buildPromptSchedule } from '../keyframes/prompts.js';
+import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../keyframes/sampler-names.js';
+import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
+import type { ScheduleContext } from '../keyframes/schedule-keys.js';
+import { numericScheduleNames, type Animation, type NumericScheduleName } from '../keyframes/schema.js';
+import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
+import { buildStringSchedule } from '../keyframes/string-schedule.js';
+import type { FrameJob } from './frame-job.js';
+
+export interface PlanOptions {
+  /** The run's resolved seed; required when the file's seed is −1 (see `resolveRunSeed`). */
+  seed?: number;
+  /** Receives non-fatal findings (keys outside the animation). */
+  onWarning?: (message: string) => void;
+}
+
+/** Every schedule of an animation, built once. */
+export interface AnimationSchedules {
+  numeric: Record<NumericScheduleName, Schedule>;
+  steps: Schedule;
+  seed: Schedule;
+  sampler: (frame: number) => ResolvedSampler;
+  samplerKeyframes: number[];
+}
+
+const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
+
+/** The run's seed: the option, else the file's; −1 left unresolved is an error (the plan must be reproducible). */
+export function planSeed(animation: Animation, options: PlanOptions): number {
+  const seed = options.seed ?? animation.seed;
+  if (seed < 0) throw new KeyframeError('seed is -1 (random): pick the run seed first (resolveRunSeed) and pass it to the plan');
+  return seed;
+}
+
+export function buildAnimationSchedules(animation: Animation, options: PlanOptions = {}): AnimationSchedules {
+  const seed = planSeed(animation, options);
+  const context = (name: string): ScheduleContext => ({ frames: animation.frames, seed, name: `schedules.${name}`, onWarning: options.onWarning });
+  const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
+  const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
+  const seedSchedule = buildSchedule(animation.schedules.seed, context('seed'), { integer: true });
+  const fixedSampler = resolveSamplerName(animation.sampler);
+  if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
+  if (!animation.schedules.sampler) return { numeric, steps, seed: seedSchedule, sampler: () => fixedSampler, samplerKeyframes: [] };
+  const names = buildStringSchedule(animation.schedules.sampler, context('sampler'), (value, fail) => {
+    if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
+  });
+  return { numeric, steps, seed: seedSchedule, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler, samplerKeyframes: names.keyframes };
+}
+
+/**
+ * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation and seed give
+ * the same jobs. Per-frame rules: deforum.md §c (seeds, counted over diffused frames) and §d (strength, frame 0).
+ */
+export function planAnimation(animation: Animation, options: PlanOptions = {}): FrameJob[] {
+  const start = planSeed(animation, options);
+  const schedules = buildAnimationSchedules(animation, options);
+  const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed: start, onWarning: options.onWarning });
+  const cadence = animation.diffusionCadence;
+  const jobs: FrameJob[] = new Array(animation.frames);
+  const n = schedules.numeric;
+  let seed = start;
+  for (let frame = 0; frame < animation.frames; frame++) {
+    const diffused = frame % cadence === 0;
+    if (diffused) {
+      seed = animation.seedBehavior === 'schedule'
+        ? seedFromSchedule(schedules.seed(frame), start, frame)
+        : seedOfDiffusedFrame(animation, start, frame / cadence);
+    }
+    const steps = schedules.steps(frame);
+    if (steps < 1) throw new KeyframeError(`schedules.steps: frame ${frame}: ${steps} steps; expected at least 1`);
+    const source = frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img';
+    // Frame 0 never uses the strength schedule: txt2img (strength_0_no_init) or the init image's strength (§d).
+    const strength = source === 'previous-frame' ? clamp01(n.strength(frame)) : source === 'init-image' ? clamp01(animation.initStrength) : 0;
+    const { prompt, blend } = prompts(frame);
+    const sampler = schedules.sampler(frame);
+    jobs[frame] = {
+      frame,
+      diffused,
+      source,
+      prompt,
+      ...(blend ? { promptBlend: blend } : {}),
+      cfg: n.cfg(frame),
+      strength,
+      steps,
+      sampler: sampler.sampler,
+      scheduler: sampler.scheduler,
+      seed,
+      zoom: n.zoom(frame),
+      angle: n.angle(frame),
+      translationX: n.translationX(frame),
+      translationY: n.translationY(frame),
+      transformCenterX: n.transformCenterX(frame),
+      transformCenterY: n.transformCenterY(frame),
+      noise: n.noise(frame),
+      contrast: n.contrast(frame),
+      colorCoherence: animation.colorCoherence,
+      borderMode: animation.borderMode,
+    };
+  }
+  return jobs;
+}
+
