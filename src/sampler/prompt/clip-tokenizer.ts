@@ -9,11 +9,12 @@ const START_OF_TEXT = '<|startoftext|>';
 const END_OF_TEXT = '<|endoftext|>';
 
 /**
- * CLIP's pre-tokenisation regex (sd-pipeline.md §2). Its `\s` is written as a plain space: after `normalizeClipText`
- * a space is the only whitespace left, and JS's `\s` would also swallow U+FEFF, which CLIP keeps as a symbol.
- * The `i` flag of the original does nothing on lower-cased text.
+ * CLIP's pre-tokenisation regex (sd-pipeline.md §2), written so JS splits where Python's `regex` module with
+ * IGNORECASE does on lower-cased text: `\s` is a plain space (after `normalizeClipText` the only whitespace left; JS's
+ * `\s` would also swallow U+FEFF, which CLIP keeps as a symbol); `'s` also takes `'ſ`, which case-folds to it; and
+ * U+0345, which case-folds to a letter, matches no alternative and is dropped, as in Python (checked on every code point).
  */
-const PRE_TOKENIZE = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^ \\p{L}\\p{N}]+";
+const PRE_TOKENIZE = "<\\|startoftext\\|>|<\\|endoftext\\|>|'[sſ]|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^ \\p{L}\\p{N}\\u0345]+";
 
 const whitespaceRuns = new RegExp(`[${REGEX_SPACE}]+`, 'gu');
 const outerSpace = new RegExp(`^[${RE_SPACE}]+|[${RE_SPACE}]+$`, 'gu');
