@@ -9,6 +9,8 @@
  * A generator continues its stream across calls exactly like a `torch.Generator`, cached normal included.
  */
 
+import { f32, fma32 } from './torch-float32.js';
+
 const MT_N = 624;
 const MT_M = 397;
 
@@ -44,25 +46,6 @@ class Mt19937 {
     }
     this.index = 0;
   }
-}
-
-const f32 = Math.fround;
-
-/**
- * Correctly rounded float32 fused multiply-add of float32 inputs: a·b is exact in a double, TwoSum gives the exact
- * error of the addition, and a double result lying exactly halfway between two floats is broken towards that error
- * (plain `fround(a*b + c)` would round twice).
- */
-function fma32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const bv = s - p;
-  const err = p - (s - bv) + (c - bv);
-  const rounded = f32(s);
-  if (err === 0 || rounded === s) return rounded;
-  const other = 2 * s - rounded;
-  if (f32(other) !== other) return rounded;
-  return err > 0 ? Math.max(rounded, other) : Math.min(rounded, other);
 }
 
 // avx_mathfun.h constants, as the C float initialisers round them.
