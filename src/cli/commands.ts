@@ -1,4 +1,11 @@
 import type { Command } from 'commander';
+import { register as importSettings } from './import.js';
+import { register as plan } from './plan.js';
+import { register as plot } from './plot.js';
+import { register as schedule } from './schedule.js';
+import { register as schema } from './schema.js';
+import { register as validate } from './validate.js';
+import { register as generate } from './generate.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate];

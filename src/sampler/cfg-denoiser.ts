@@ -15,9 +15,25 @@ export interface TextStates {
   dim: number;
 }
 
+/**
+ * Text states over one sampling run (A1111 prompt editing, sd-pipeline.md §1.1): entry i applies while the denoiser
+ * call counter (0-based, +1 per call, as A1111's `CFGDenoiser.step`) is ≤ `until`; a plain prompt is one entry.
+ */
+export type StatesSchedule = ReadonlyArray<{ until: number; states: TextStates }>;
+
 /** A positive prompt: its AND sub-prompts, each with its weight (1 for a plain prompt). */
 export interface PromptConditioning {
-  parts: ReadonlyArray<{ states: TextStates; weight: number }>;
+  parts: ReadonlyArray<{ schedule: StatesSchedule; weight: number }>;
+}
+
+/** A schedule that never changes. */
+export function constantStates(states: TextStates): StatesSchedule {
+  return [{ until: Number.POSITIVE_INFINITY, states }];
+}
+
+function entryAt(schedule: StatesSchedule, call: number): number {
+  const index = schedule.findIndex((entry) => call <= entry.until);
+  return index === -1 ? schedule.length - 1 : index;
 }
 
 export type RowKind = 'cond' | 'uncond';
@@ -60,7 +76,7 @@ export interface StepCounter {
 export interface GuidanceOptions {
   unet: UNet;
   cond: PromptConditioning;
-  uncond: TextStates;
+  uncond: StatesSchedule;
   cfg: number;
   prediction: Prediction;
   latentHeight: number;
@@ -113,19 +129,29 @@ function scalings(sigma: number, prediction: Prediction): { cIn: number; cOut: n
 
 export function guidedDenoiser(options: GuidanceOptions): Denoiser {
   const { unet, cond, uncond, cfg, prediction, latentHeight, latentWidth, sigmaToT, progress, control } = options;
-  const states = [...cond.parts.map((p) => p.states), uncond];
+  const schedules = [...cond.parts.map((p) => p.schedule), uncond];
   const kinds: RowKind[] = [...cond.parts.map((): RowKind => 'cond'), 'uncond'];
-  const groups = groupRows(unet, states, kinds);
   const weights = cond.parts.map((p) => Math.fround(p.weight * cfg));
-  const uncondRow = states.length - 1;
+  const uncondRow = schedules.length - 1;
+  // UNet batches per combination of schedule entries: built once, reused every step the combination is active
+  const batches = new Map<string, RowGroup[]>();
+  let call = 0;
 
   return async (x, sigma) => {
     const size = x.length;
     if (size !== LATENT_CHANNELS * latentHeight * latentWidth) throw new RangeError(`latent has ${size} values, expected 4×${latentHeight}×${latentWidth}`);
+    const entries = schedules.map((schedule) => entryAt(schedule, call));
+    call += 1;
+    const key = entries.join(',');
+    let groups = batches.get(key);
+    if (!groups) {
+      groups = groupRows(unet, entries.map((entry, row) => schedules[row][entry].states), kinds);
+      batches.set(key, groups);
+    }
     const { cIn, cOut, cSkip } = scalings(sigma, prediction);
     const xIn = x.map((v) => v * cIn);
     const timestep = sigmaToT(sigma);
-    const denoised: Float32Array[] = new Array(states.length);
+    const denoised: Float32Array[] = new Array(schedules.length);
     for (const group of groups) {
       const n = group.rows.length;
       const sample = new Float32Array(n * size);

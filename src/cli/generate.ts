@@ -1,0 +1,133 @@
+import { existsSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import sharp from 'sharp';
+import { UsageError } from '../errors.js';
+import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../keyframes/sampler-names.js';
+import { bundledModelPath } from '../models/bundled.js';
+import type { RawImage } from '../raw-image.js';
+import { parseDeviceRequest } from '../sampler/devices.js';
+import { DEFAULT_STRENGTH, StableDiffusion } from '../sampler/pipeline.js';
+
+interface GenerateFlags {
+  prompt: string;
+  negative: string;
+  init?: string;
+  strength?: string;
+  model?: string;
+  device: string;
+  vae?: string;
+  clipSkip: string;
+  sampler: string;
+  steps: string;
+  cfg: string;
+  seed?: string;
+  width?: string;
+  height?: string;
+  output: string;
+}
+
+/** A flag's value as a number, or a one-line usage error naming the flag and what it takes. */
+function numberFlag(flag: string, value: string, kind: 'integer' | 'number'): number {
+  const number = value.trim() === '' ? Number.NaN : Number(value);
+  if (!Number.isFinite(number) || (kind === 'integer' && !Number.isInteger(number))) {
+    throw new UsageError(`${flag}: expected ${kind === 'integer' ? 'an integer' : 'a number'}, got "${value}"`);
+  }
+  return number;
+}
+
+/** A1111's seed: -1 (or none) draws a random one; otherwise 0 … 2^32−1. */
+function seedFlag(value: string | undefined): number {
+  const seed = value === undefined ? -1 : numberFlag('--seed', value, 'integer');
+  if (seed === -1) return Math.floor(Math.random() * 4294967294);
+  if (seed < 0 || seed > 2 ** 32 - 1) throw new UsageError(`--seed: expected an integer from 0 to 4294967295 (or -1 for random), got ${value}`);
+  return seed;
+}
+
+async function readInit(file: string): Promise<RawImage> {
+  if (!existsSync(file)) throw new UsageError(`--init: file not found: ${file}`);
+  try {
+    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (error) {
+    throw new UsageError(`--init: ${file} is not a readable image (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+async function writePng(image: RawImage, file: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png().toFile(temp);
+  renameSync(temp, file);
+}
+
+async function generate(flags: GenerateFlags): Promise<void> {
+  if (flags.prompt.trim() === '') throw new UsageError('--prompt: expected a non-empty prompt');
+  if (!resolveSamplerName(flags.sampler)) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
+  const steps = numberFlag('--steps', flags.steps, 'integer');
+  if (steps < 1) throw new UsageError(`--steps: expected a positive integer, got ${flags.steps}`);
+  const cfg = numberFlag('--cfg', flags.cfg, 'number');
+  const clipSkip = numberFlag('--clip-skip', flags.clipSkip, 'integer');
+  if (clipSkip < 1) throw new UsageError(`--clip-skip: expected an integer ≥ 1, got ${flags.clipSkip}`);
+  const device = parseDeviceRequest(flags.device);
+  if (flags.strength !== undefined && flags.init === undefined) throw new UsageError('--strength needs --init (img2img)');
+  const strength = flags.strength === undefined ? undefined : numberFlag('--strength', flags.strength, 'number');
+  if (strength !== undefined && !(strength >= 0 && strength <= 1)) throw new UsageError(`--strength: expected a number from 0 to 1, got ${flags.strength}`);
+  const sizes = [['--width', flags.width], ['--height', flags.height]] as const;
+  for (const [flag, value] of sizes) {
+    if (value === undefined) continue;
+    const size = numberFlag(flag, value, 'integer');
+    if (size <= 0 || size % 8 !== 0) throw new UsageError(`${flag}: expected a positive multiple of 8, got ${value}`);
+  }
+  const seed = seedFlag(flags.seed);
+  const output = path.resolve(flags.output);
+  if (!existsSync(path.dirname(output))) throw new UsageError(`-o: folder ${path.dirname(output)} does not exist`);
+  const init = flags.init === undefined ? undefined : await readInit(flags.init);
+
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const sd = await StableDiffusion.load(flags.model ?? bundledModelPath('tiny-sd'), { device, vae: flags.vae, clipSkip, log });
+  try {
+    const native = sd.describe().nativeSize;
+    const width = flags.width === undefined ? native : Number(flags.width);
+    const height = flags.height === undefined ? native : Number(flags.height);
+    const started = performance.now();
+    const image = await sd.generate({
+      prompt: flags.prompt,
+      negativePrompt: flags.negative,
+      width,
+      height,
+      seed,
+      steps,
+      cfg,
+      sampler: flags.sampler,
+      init,
+      strength: init ? (strength ?? DEFAULT_STRENGTH) : undefined,
+    });
+    await writePng(image, output);
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`${flags.output}: ${width}×${height}, seed ${seed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
+  } finally {
+    await sd.release();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('generate')
+    .description('generate one image (txt2img, or img2img with --init) with a Stable Diffusion ONNX model')
+    .requiredOption('--prompt <text>', 'the prompt (A1111 syntax: (emphasis:1.2), [de-emphasis], BREAK, AND)')
+    .option('--negative <text>', 'negative prompt', '')
+    .option('--init <image>', 'init image for img2img (resized to the output size)')
+    .option('--strength <s>', `how much of the init image survives, 0..1 (Deforum strength; default ${DEFAULT_STRENGTH} with --init)`)
+    .option('--model <dir>', 'diffusers/Optimum ONNX model folder (default: the bundled tiny-sd)')
+    .option('--device <device>', 'auto | cuda | webgpu | cpu', 'auto')
+    .option('--vae <dir>', 'ONNX VAE folder that replaces the model\'s')
+    .option('--clip-skip <n>', 'A1111 clip skip (1 = last layer)', '1')
+    .option('--sampler <name>', `sampler (${acceptedSamplerNames.slice(0, 8).join(', ')}, …)`, 'euler_a')
+    .option('--steps <n>', 'sampling steps', '25')
+    .option('--cfg <x>', 'classifier-free guidance scale', '7')
+    .option('--seed <s>', 'seed 0..4294967295; -1 or none = random')
+    .option('--width <w>', 'image width, a multiple of 8 (default: the model\'s native size)')
+    .option('--height <h>', 'image height, a multiple of 8 (default: the model\'s native size)')
+    .requiredOption('-o, --output <file>', 'output PNG')
+    .action(generate);
+}

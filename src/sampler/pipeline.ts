@@ -1,0 +1,249 @@
+/**
+ * Stable Diffusion txt2img / img2img as AUTOMATIC1111 runs it with k-diffusion samplers (sd-pipeline.md §4), on one
+ * model folder whose sessions are created once and reused for every image. The render loop calls `generate` per frame.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { ModelError, UsageError } from '../errors.js';
+import type { RawImage } from '../raw-image.js';
+import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from '../keyframes/sampler-names.js';
+import { constantStates, guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
+import { PromptEncoder, composableParts, type WeightedText } from './conditioning.js';
+import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest, type SkippedDevice } from './devices.js';
+import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
+import { TorchGenerator } from './noise.js';
+import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
+import { samplePlan } from './samplers.js';
+import { NoiseSchedule, planSigmas } from './sigmas.js';
+import { TextEncoder } from './text-encoder.js';
+import { UNet } from './unet.js';
+import { LATENT_CHANNELS, Vae } from './vae.js';
+
+export interface LoadOptions {
+  /** `auto` (default): CUDA, then WebGPU, then the CPU. */
+  device?: DeviceRequest;
+  /** A VAE folder that replaces the model's (see `readVaeFolder`). */
+  vae?: string;
+  /** A1111's "Clip skip" (1 = last layer, the default). */
+  clipSkip?: number;
+  /** Notes for the user: the device chosen and why others were skipped, fallbacks, precision caveats. */
+  log?: (message: string) => void;
+  /** What the machine offers; defaults to looking next to onnxruntime-node's binary. */
+  probe?: DeviceProbe;
+}
+
+export interface GenerateOptions {
+  prompt: string;
+  negativePrompt?: string;
+  /** Multiples of 8. */
+  width: number;
+  height: number;
+  /** 0 … 2^32−1: the torch CPU generator's seed (A1111 "RNG source: CPU"). */
+  seed: number;
+  steps: number;
+  cfg: number;
+  /** Canonical or A1111 display name: `euler_a`, "DPM++ 2M Karras", … */
+  sampler: string;
+  /** Overrides the sigma schedule the sampler name implies. */
+  scheduler?: SchedulerName;
+  /** Deforum's strength: how much of `init` survives (denoise = 1 − strength). Only with `init`; default 0.65. */
+  strength?: number;
+  /** img2img init image; resized to width×height if it differs. */
+  init?: RawImage;
+  /** A1111's "do exactly the amount of steps the slider specifies" for img2img. */
+  exactSteps?: boolean;
+  /** Deforum prompt interpolation: blend towards another prompt by `weight` (0 = `prompt`, 1 = this one). */
+  promptBlend?: { prompt: string; weight: number };
+  control?: ControlHook;
+  onStep?: (step: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface ModelDescription {
+  name: string;
+  path: string;
+  /** sha256 over the folder's configs and ONNX files (sizes, heads and tails), first 10 hex digits; not A1111's hash. */
+  fingerprint: string;
+  vae?: string;
+  device: Device;
+  prediction: Prediction;
+  clipSkip: number;
+  /** The model's native image size (unet sample_size × 8). */
+  nativeSize: number;
+}
+
+/** Deforum's default strength schedule `0: (0.65)` (deforum.md). */
+export const DEFAULT_STRENGTH = 0.65;
+const MAX_SEED = 2 ** 32 - 1;
+const FINGERPRINT_SPAN = 1 << 20;
+
+function fingerprint(files: readonly string[]): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(FINGERPRINT_SPAN);
+  for (const file of files) {
+    const size = statSync(file).size;
+    hash.update(`${path.basename(path.dirname(file))}/${path.basename(file)}:${size}\n`);
+    const fd = openSync(file, 'r');
+    try {
+      for (const position of size > 2 * FINGERPRINT_SPAN ? [0, size - FINGERPRINT_SPAN] : [0]) {
+        hash.update(buffer.subarray(0, readSync(fd, buffer, 0, FINGERPRINT_SPAN, position)));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return hash.digest('hex').slice(0, 10);
+}
+
+/** A1111's "Just resize" (PIL Lanczos); Deforum frames already have the size and skip this. */
+async function fitImage(image: RawImage, width: number, height: number): Promise<RawImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, channels: info.channels as 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+function validate(options: GenerateOptions): void {
+  const { width, height, seed, steps, cfg, strength, init } = options;
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(value) || value <= 0 || value % 8 !== 0) throw new UsageError(`${name} must be a positive multiple of 8, got ${value}`);
+  }
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new UsageError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isFinite(cfg)) throw new UsageError(`cfg must be a number, got ${cfg}`);
+  if (strength !== undefined) {
+    if (!(strength >= 0 && strength <= 1)) throw new UsageError(`strength must be between 0 and 1, got ${strength}`);
+    if (!init) throw new UsageError('strength needs an init image (img2img)');
+  }
+  if (options.promptBlend && !(options.promptBlend.weight >= 0 && options.promptBlend.weight <= 1)) {
+    throw new UsageError(`prompt blend weight must be between 0 and 1, got ${options.promptBlend.weight}`);
+  }
+}
+
+export class StableDiffusion {
+  private readonly schedule: NoiseSchedule;
+
+  private constructor(
+    private readonly folder: ModelFolder,
+    private readonly sessions: DeviceSessions,
+    private readonly prompts: PromptEncoder,
+    private readonly textEncoder: TextEncoder,
+    private readonly unet: UNet,
+    private readonly vae: Vae,
+    private readonly description: ModelDescription,
+  ) {
+    this.schedule = new NoiseSchedule(folder.scheduler);
+  }
+
+  static async load(modelDir: string, options: LoadOptions = {}): Promise<StableDiffusion> {
+    const folder = readModelFolder(modelDir);
+    const vaeOverride = options.vae === undefined ? undefined : readVaeFolder(options.vae);
+    const tokenizer = loadClipTokenizer(folder.root);
+    const sessions = new DeviceSessions(options.device ?? 'auto', { probe: options.probe });
+    const warn = (message: string) => options.log?.(`warning: ${message}`);
+    const opened: Array<{ release(): Promise<void> }> = [];
+    try {
+      // the UNet first: the largest graph decides which device works
+      const unet = await UNet.open(folder.unet, sessions, folder.root, folder.unetConfig, { warn });
+      opened.push(unet);
+      const textEncoder = await TextEncoder.open(folder.textEncoder, sessions, folder.root, options.clipSkip ?? 1);
+      opened.push(textEncoder);
+      const vaeFiles = vaeOverride ? { ...vaeOverride, encoder: vaeOverride.encoder ?? folder.vae.encoder } : folder.vae;
+      const vae = await Vae.open(vaeFiles, sessions, vaeOverride && options.vae ? path.resolve(options.vae) : folder.root);
+      opened.push(vae);
+      if (textEncoder.dim !== Number(unet.context.shape[2]) && typeof unet.context.shape[2] === 'number') {
+        throw new ModelError(`text_encoder/model.onnx gives ${textEncoder.dim}-wide states but unet/model.onnx takes encoder_hidden_states of width ${unet.context.shape[2]}`);
+      }
+      const skipped: SkippedDevice[] = sessions.skipped;
+      for (const { device, reason } of skipped) options.log?.(`device ${device} skipped: ${reason}`);
+      for (const warning of sessions.warnings) warn(warning);
+      options.log?.(`device: ${sessions.device}`);
+      const description: ModelDescription = {
+        name: path.basename(folder.root),
+        path: folder.root,
+        fingerprint: fingerprint([folder.textEncoder, folder.unet, folder.vae.decoder, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
+        vae: vaeOverride ? path.resolve(options.vae!) : undefined,
+        device: sessions.device,
+        prediction: folder.scheduler.prediction_type,
+        clipSkip: textEncoder.clipSkip,
+        nativeSize: folder.unetConfig.sample_size * 8,
+      };
+      return new StableDiffusion(folder, sessions, new PromptEncoder(textEncoder, tokenizer), textEncoder, unet, vae, description);
+    } catch (error) {
+      await Promise.all(opened.map((part) => part.release()));
+      throw error;
+    }
+  }
+
+  /** The device the sessions run on (after any fallback). */
+  get device(): Device {
+    return this.sessions.device;
+  }
+
+  describe(): ModelDescription {
+    return { ...this.description };
+  }
+
+  async generate(options: GenerateOptions): Promise<RawImage> {
+    validate(options);
+    const resolved = resolveSamplerName(options.sampler);
+    if (!resolved) throw new UsageError(unknownSamplerMessage(options.sampler));
+    const { width, height, seed, cfg, init } = options;
+    const latentHeight = height / 8;
+    const latentWidth = width / 8;
+
+    const positive: WeightedText[] = composableParts(options.prompt);
+    const [cond, uncond] = await Promise.all([
+      options.promptBlend
+        ? this.prompts.blend(positive, composableParts(options.promptBlend.prompt), options.promptBlend.weight)
+        : this.prompts.conditioning(positive),
+      this.prompts.encode(options.negativePrompt ?? ''),
+    ]);
+
+    const plan = planSigmas({
+      steps: options.steps,
+      sampler: resolved.sampler,
+      scheduler: options.scheduler ?? resolved.scheduler,
+      strength: init ? (options.strength ?? DEFAULT_STRENGTH) : undefined,
+      exactSteps: options.exactSteps,
+      schedule: this.schedule,
+    });
+    const initLatent = init ? await this.vae.encode(await fitImage(init, width, height)) : undefined;
+
+    // one generator per image: the initial noise is its first draw, the sampler's randn_like the next ones (§4.3, ENSD 0)
+    const numel = LATENT_CHANNELS * latentHeight * latentWidth;
+    const generator = new TorchGenerator(seed);
+    const noise = generator.randn(numel);
+    const progress: StepCounter = { step: 0, total: plan.sigmas.length - 1 };
+    const denoiser = guidedDenoiser({
+      unet: this.unet,
+      cond,
+      uncond: constantStates(uncond),
+      cfg,
+      prediction: this.folder.scheduler.prediction_type,
+      latentHeight,
+      latentWidth,
+      sigmaToT: (sigma) => this.schedule.sigmaToT(sigma),
+      progress,
+      control: options.control,
+    });
+    const latent = await samplePlan(plan, denoiser, { noise, init: initLatent }, {
+      randnLike: () => generator.randn(numel),
+      onStep: (step, total) => {
+        progress.step = step;
+        options.onStep?.(step, total);
+      },
+      signal: options.signal,
+    });
+    options.signal?.throwIfAborted();
+    return this.vae.decode(latent, width, height);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.textEncoder.release(), this.unet.release(), this.vae.release()]);
+  }
+}
