@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { SamplerName } from '../../src/keyframes/sampler-names.js';
+import { TorchGenerator } from '../../src/sampler/noise.js';
+import { lmsCoefficient, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
+import { NoiseSchedule, planSigmas, type SigmaPlan } from '../../src/sampler/sigmas.js';
+import type { Denoiser } from '../../src/sampler/types.js';
+import { repoRoot } from '../helpers.js';
+
+interface Trajectory { final: number[]; afterFirstStep: number[] | null; afterMiddleStep: number[] | null; middleStep: number }
+interface Case {
+  sampler: SamplerName; scheduler: 'automatic' | 'karras' | 'exponential'; steps: number; strength: number | null;
+  sigmas?: number[]; timesteps?: number[]; calls: number[]; draws: number; float64: Trajectory; float32: Trajectory;
+}
+const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/kdiffusion-trajectories.json'), 'utf8')) as {
+  seed: number; shape: number[]; mu: number[]; s: number[]; init: number[]; cases: Case[];
+};
+const numel = fixture.mu.length;
+const schedule = new NoiseSchedule();
+
+/** The exact denoiser of data ~ N(mu, s²) per element, recording the sigmas it is called at. */
+function gaussianDenoiser(calls: number[]): Denoiser {
+  return async (x, sigma) => {
+    calls.push(sigma);
+    return x.map((v, j) => (fixture.s[j] ** 2 * v + sigma ** 2 * fixture.mu[j]) / (fixture.s[j] ** 2 + sigma ** 2));
+  };
+}
+
+/** Largest difference relative to the largest magnitude of the reference. */
+function relativeError(actual: ArrayLike<number>, expected: number[]): number {
+  const scale = Math.max(...expected.map(Math.abs));
+  let worst = 0;
+  for (let j = 0; j < expected.length; j++) worst = Math.max(worst, Math.abs(actual[j] - expected[j]) / scale);
+  return worst;
+}
+
+function planFor(c: Case): SigmaPlan {
+  return planSigmas({ steps: c.steps, sampler: c.sampler, scheduler: c.scheduler, strength: c.strength ?? undefined, schedule });
+}
+
+/** x after the first k steps: the samplers only look at the schedule up to the step they take. */
+async function afterSteps(plan: SigmaPlan, k: number): Promise<Float32Array> {
+  const generator = new TorchGenerator(fixture.seed);
+  const noise = generator.randn(numel);
+  const partial = { ...plan, sigmas: plan.sigmas.slice(0, k + 1), finalScale: plan.sampler === 'ddim' ? Math.sqrt(schedule.alphasCumprod[schedule.sigmaToT(plan.sigmas[k])]) : 1 };
+  return samplePlan(partial, gaussianDenoiser([]), { noise, init: Float32Array.from(fixture.init) }, { randnLike: () => generator.randn(numel) });
+}
+
+const label = (c: Case) => `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}`;
+
+describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
+  it('plans the schedule the reference ran', () => {
+    const plan = planFor(c);
+    if (c.sigmas) expect(plan.sigmas).toEqual(c.sigmas);
+    if (c.timesteps) expect(plan.timesteps).toEqual([...c.timesteps].reverse().slice(0, -1));
+  });
+
+  it('follows the reference trajectory and calls the denoiser and the noise stream as k-diffusion does', async () => {
+    const plan = planFor(c);
+    const generator = new TorchGenerator(fixture.seed);
+    const noise = generator.randn(numel);
+    const calls: number[] = [];
+    let draws = 0;
+    const steps: number[] = [];
+    const result = await samplePlan(plan, gaussianDenoiser(calls), { noise, init: Float32Array.from(fixture.init) }, {
+      randnLike: () => {
+        draws++;
+        return generator.randn(numel);
+      },
+      onStep: (step, total) => steps.push(step, total),
+    });
+    expect(relativeError(result, c.float64.final)).toBeLessThan(1e-6);
+    // torch's float32 run carries its own rounding (up to ~9e-7 here), so it gets a little more room.
+    expect(relativeError(result, c.float32.final)).toBeLessThan(2e-6);
+    expect(draws).toBe(c.draws);
+    expect(calls.length).toBe(c.calls.length);
+    calls.forEach((sigma, i) => expect(Math.abs(sigma - c.calls[i]) / c.calls[i]).toBeLessThan(1e-6));
+    expect(steps.slice(-2)).toEqual([plan.sigmas.length - 1, plan.sigmas.length - 1]);
+  });
+
+  it('passes through the reference intermediate latents', async () => {
+    const plan = planFor(c);
+    if (c.float64.afterFirstStep) expect(relativeError(await afterSteps(plan, 1), c.float64.afterFirstStep)).toBeLessThan(1e-6);
+    if (c.float64.afterMiddleStep) expect(relativeError(await afterSteps(plan, c.float64.middleStep), c.float64.afterMiddleStep)).toBeLessThan(1e-6);
+  });
+});
+
+describe('sampler registry', () => {
+  it('marks Heun second order and Euler a as the ENSD sampler, as A1111', () => {
+    expect(Object.entries(SAMPLERS).filter(([, s]) => s.secondOrder).map(([name]) => name)).toEqual(['heun']);
+    expect(Object.entries(SAMPLERS).filter(([, s]) => s.usesEnsd).map(([name]) => name)).toEqual(['euler_a']);
+    expect(SAMPLERS.ddim.kind).toBe('timestep');
+  });
+
+  it('integrates LMS coefficients that sum to the step length (they weight derivatives)', () => {
+    const sigmas = [14.6, 9.2, 6.1, 3.3, 1.2, 0];
+    for (let i = 0; i < sigmas.length - 1; i++) {
+      const order = Math.min(i + 1, 4);
+      const sum = Array.from({ length: order }, (_, j) => lmsCoefficient(order, sigmas, i, j)).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(sigmas[i + 1] - sigmas[i], 12);
+    }
+  });
+
+  it('stops between steps when the signal is aborted', async () => {
+    const controller = new AbortController();
+    const generator = new TorchGenerator(1);
+    const run = sample('euler', async (x) => x, new Float32Array(16), [3, 2, 1, 0], {
+      randnLike: () => generator.randn(16),
+      onStep: (step) => step === 1 && controller.abort(new Error('cancelled')),
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toThrow('cancelled');
+  });
+
+  it('does not modify the start latent', async () => {
+    const x = Float32Array.from({ length: 16 }, (_, j) => j);
+    const generator = new TorchGenerator(1);
+    await sample('euler_a', async (v) => v.map((e) => e / 2), x, [3, 1, 0], { randnLike: () => generator.randn(16) });
+    expect(Array.from(x)).toEqual(Array.from({ length: 16 }, (_, j) => j));
+  });
+});
