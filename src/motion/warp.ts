@@ -1,4 +1,5 @@
 import type { RawImage } from '../raw-image.js';
+import { roundHalfEven } from './rounding.js';
 
 /** Border modes for pixels that come from outside the previous frame (deforum.md §d: Deforum's `border`). */
 export const borderModes = ['replicate', 'wrap', 'reflect'] as const;
@@ -89,12 +90,6 @@ function clampInt(v: number): number {
 
 function clampShort(v: number): number {
   return v < SHORT_MIN ? SHORT_MIN : v > SHORT_MAX ? SHORT_MAX : v;
-}
-
-// Adding and subtracting 1.5·2^52 rounds a double to an integer half-to-even, as `cvRound`/`lrint` do.
-const ROUNDING_MAGIC = 6755399441055744;
-function roundHalfEven(v: number): number {
-  return v + ROUNDING_MAGIC - ROUNDING_MAGIC;
 }
 
 /** Writes one output pixel: the fixed-point bilinear mix of four source pixels. */
