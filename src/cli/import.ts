@@ -1,0 +1,35 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { KeyframeError } from '../errors.js';
+import { importDeforumSettings } from '../keyframes/deforum-import.js';
+import { readInputFile } from '../keyframes/load.js';
+import { formatProblem, validateAnimationText } from '../keyframes/validate.js';
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description('convert a Deforum (A1111 extension) settings file into a keyframe file, listing what cannot be carried over')
+    .argument('<settings>', 'Deforum *_settings.txt or .json')
+    .option('-o, --output <file>', 'write the keyframe file here instead of stdout')
+    .action(async (file: string, options: { output?: string }) => {
+      const text = await readInputFile(file);
+      let settings: unknown;
+      try {
+        settings = JSON.parse(text);
+      } catch (error) {
+        throw new KeyframeError(`${file}: not a Deforum settings file: invalid JSON (${(error as Error).message})`);
+      }
+      if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new KeyframeError(`${file}: not a Deforum settings file: expected a JSON object`);
+      const name = path.basename(file).replace(/(_settings)?\.(txt|json)$/i, '');
+      const { animation, notCarried } = importDeforumSettings(settings as Record<string, unknown>, name);
+      const json = `${JSON.stringify(animation, null, 2)}\n`;
+      const { problems } = validateAnimationText(json);
+      if (problems.length > 0) throw new KeyframeError(`${file}: the converted file does not validate: ${formatProblem(options.output ?? 'output', problems[0])}`);
+      if (options.output) await writeFile(options.output, json);
+      else process.stdout.write(json);
+      if (notCarried.length > 0) {
+        process.stderr.write(`deforum: import: ${notCarried.length} Deforum field${notCarried.length === 1 ? '' : 's'} not carried over:\n${notCarried.map((f) => `  ${f}\n`).join('')}`);
+      }
+    });
+}

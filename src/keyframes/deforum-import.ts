@@ -1,0 +1,214 @@
+import { KeyframeError } from '../errors.js';
+import { canonicalSamplerName, resolveSamplerName } from './sampler-names.js';
+import type { AnimationInput, colorCoherenceModes } from './schema.js';
+import { defaultSeedSchedule, seedBehaviors } from './schema.js';
+
+/**
+ * Converts a settings file saved by the Deforum A1111 extension (`<timestring>_settings.txt`, JSON with snake_case
+ * names, deforum.md §g "Settings file") into a keyframe file. Features the renderer does not have are listed, not
+ * guessed; switched-off features (an `enable_*` flag false, a mode not chosen) are dropped silently.
+ */
+
+export interface DeforumImport {
+  animation: AnimationInput;
+  /** Deforum fields (with their values) that have no equivalent here. */
+  notCarried: string[];
+}
+
+type Settings = Record<string, unknown>;
+
+/** Numeric schedules, Deforum name → ours. */
+const scheduleFields: Record<string, keyof NonNullable<AnimationInput['schedules']>> = {
+  cfg_scale_schedule: 'cfg',
+  strength_schedule: 'strength',
+  zoom: 'zoom',
+  angle: 'angle',
+  translation_x: 'translationX',
+  translation_y: 'translationY',
+  transform_center_x: 'transformCenterX',
+  transform_center_y: 'transformCenterY',
+  noise_schedule: 'noise',
+  contrast_schedule: 'contrast',
+};
+
+const colorModes: Record<string, (typeof colorCoherenceModes)[number]> = { None: 'none', LAB: 'lab', HSV: 'hsv', RGB: 'rgb', Image: 'image' };
+
+/** Fields that are metadata, UI state or already folded into what is carried. */
+const metadata = new Set([
+  'show_info_on_ui', 'batch_name', 'sd_model_hash', 'deforum_git_commit_id', 'resume_from_timestring', 'resume_timestring',
+  'motion_preview_mode', 'store_frames_in_ram', 'delete_imgs', 'delete_input_frames', 'overwrite_extracted_frames',
+  'save_depth_maps', 'strength_0_no_init', 'legacy_colormatch', 'override_settings_with_file', 'custom_settings_file',
+  'parseq_use_deltas', 'parseq_non_schedule_overrides', 'pix2pix_img_cfg_scale_schedule', 'skip_video_creation',
+  'animation_prompts', 'prompts', 'positive_prompts', 'negative_prompts', 'animation_prompts_positive',
+  'animation_prompts_negative', 'use_init', 'init_image', 'strength', 'color_coherence_image_path', 'soundtrack_path',
+  'add_soundtrack', 'seed_schedule', 'steps_schedule', 'sampler_schedule',
+]);
+
+/** Fields that only matter when a switch is on: [the fields, is the switch off?]. */
+const switchedOff: Array<[RegExp, (s: Settings) => boolean]> = [
+  [/^enable_/, () => true],
+  [/^perspective_flip_/, (s) => s.enable_perspective_flip !== true],
+  [/^cn_(\d+)_/, () => false],
+  [/^(subseed_schedule|subseed_strength_schedule)$/, (s) => s.enable_subseed_scheduling !== true],
+  [/^checkpoint_schedule$/, (s) => s.enable_checkpoint_scheduling !== true],
+  [/^clipskip_schedule$/, (s) => s.enable_clipskip_scheduling !== true],
+  [/^noise_multiplier_schedule$/, (s) => s.enable_noise_multiplier_scheduling !== true],
+  [/^ddim_eta_schedule$/, (s) => s.enable_ddim_eta_scheduling !== true],
+  [/^ancestral_eta_schedule$/, (s) => s.enable_ancestral_eta_scheduling !== true],
+  [/^(use_mask|mask_file|invert_mask|mask_contrast_adjust|mask_brightness_adjust|overlay_mask|mask_overlay_blur|fill|full_res_mask|full_res_mask_padding|use_alpha_as_mask)$/, (s) => s.use_mask !== true],
+  [/^(use_noise_mask|noise_mask_schedule|mask_schedule)$/, (s) => s.use_noise_mask !== true],
+  [/^(translation_z|rotation_3d_[xyz]|fov_schedule|near_schedule|far_schedule|aspect_ratio_schedule|aspect_ratio_use_old_formula|use_depth_warping|depth_algorithm|midas_weight|padding_mode|sampling_mode)$/, (s) => s.animation_mode !== '3D'],
+  [/^(video_init_path|extract_nth_frame|extract_from_frame|extract_to_frame|use_mask_video|video_mask_path)$/, (s) => s.animation_mode !== 'Video Input'],
+  [/^hybrid_/, (s) => (s.hybrid_composite ?? 'None') === 'None' && (s.hybrid_motion ?? 'None') === 'None'],
+  [/^(use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope|tweening_frames_schedule|color_correction_factor)$/, (s) => s.use_looper !== true],
+  [/^r_upscale_/, (s) => s.r_upscale_video !== true],
+  [/^frame_interpolation_/, (s) => (s.frame_interpolation_engine ?? 'None') === 'None'],
+  [/^cadence_flow_factor_schedule$/, (s) => (s.optical_flow_cadence ?? 'None') === 'None'],
+  [/^redo_flow_factor_schedule$/, (s) => (s.optical_flow_redo_generation ?? 'None') === 'None'],
+  [/^color_coherence_video_every_N_frames$/, (s) => s.color_coherence !== 'Video Input'],
+  [/^reroll_patience$/, (s) => (s.reroll_blank_frames ?? 'ignore') === 'ignore'],
+];
+
+/** Off-by-default features whose default value means "not used". */
+const inactiveValues: Record<string, unknown[]> = {
+  optical_flow_cadence: ['None'],
+  optical_flow_redo_generation: ['None'],
+  diffusion_redo: ['0', 0],
+  reroll_blank_frames: ['ignore'],
+  hybrid_composite: ['None'],
+  hybrid_motion: ['None'],
+  frame_interpolation_engine: ['None'],
+  parseq_manifest: ['', null],
+  seed_resize_from_w: [0],
+  seed_resize_from_h: [0],
+  subseed: [-1],
+  subseed_strength: [0],
+  tiling: [false],
+  restore_faces: [false],
+  color_force_grayscale: [false],
+  make_gif: [false],
+  r_upscale_video: [false],
+  use_looper: [false],
+  use_mask: [false],
+  use_noise_mask: [false],
+  enable_perspective_flip: [false],
+  animation_mode: ['2D'],
+};
+
+/**
+ * Undoes Deforum's global merge `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (deforum.md §b),
+ * so the prompt and the globals are carried separately and merged once at render time.
+ */
+export function unmergePrompt(prompt: string, positivePrompt: string, negativePrompt: string): string {
+  const negative = negativePrompt.replaceAll('--neg', '');
+  const prefix = `${positivePrompt} `;
+  const suffix = ` ${negative}`;
+  if (!prompt.startsWith(prefix) || !prompt.endsWith(suffix) || prompt.length < prefix.length + suffix.length) return prompt;
+  const value = prompt.slice(prefix.length, prompt.length - suffix.length);
+  return (value.endsWith(' --neg') && !value.slice(0, -' --neg'.length).includes('--neg') ? value.slice(0, -' --neg'.length) : value).trim();
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+const int = (v: unknown): number | undefined => {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? Math.trunc(n) : undefined;
+};
+
+function promptsOf(settings: Settings): Record<string, string> {
+  let prompts = settings.prompts ?? settings.animation_prompts;
+  if (typeof prompts === 'string') {
+    try {
+      prompts = JSON.parse(prompts) as unknown;
+    } catch {
+      throw new KeyframeError('prompts: not valid JSON (Deforum: "check your prompts with a JSON validator")');
+    }
+  }
+  if (!prompts || typeof prompts !== 'object' || Array.isArray(prompts)) throw new KeyframeError('prompts: missing; expected an object {"0": "a prompt", …}');
+  return Object.fromEntries(Object.entries(prompts as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+}
+
+export function importDeforumSettings(settings: Settings, name?: string): DeforumImport {
+  const used = new Set<string>();
+  const take = (key: string) => {
+    used.add(key);
+    return settings[key];
+  };
+  const notCarried: string[] = [];
+  const positivePrompt = text(take('animation_prompts_positive') ?? take('positive_prompts')) ?? '';
+  const negativePrompt = (text(take('animation_prompts_negative') ?? take('negative_prompts')) ?? '').replaceAll('--neg', '').trim();
+  const prompts = Object.fromEntries(Object.entries(promptsOf(settings)).map(([k, v]) => [k, unmergePrompt(v, positivePrompt, negativePrompt)]));
+
+  const schedules: NonNullable<AnimationInput['schedules']> = {};
+  for (const [field, ours] of Object.entries(scheduleFields)) {
+    const value = text(take(field));
+    if (value !== undefined) (schedules as Record<string, string>)[ours] = value;
+  }
+  const seedBehavior = text(take('seed_behavior'));
+  // Deforum treats any other behaviour string as random (deforum.md §c notes).
+  const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');
+  if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${JSON.stringify(seedBehavior)} (Deforum falls back to random; so does this file)`);
+  const seedSchedule = text(settings.seed_schedule);
+  if (behavior === 'schedule' && seedSchedule !== undefined && seedSchedule !== defaultSeedSchedule) schedules.seed = seedSchedule;
+  if (settings.enable_steps_scheduling === true && text(settings.steps_schedule)) schedules.steps = text(settings.steps_schedule);
+  if (settings.enable_sampler_scheduling === true && text(settings.sampler_schedule)) schedules.sampler = text(settings.sampler_schedule);
+
+  const animation: Partial<AnimationInput> = { ...(name ? { name } : {}) };
+  const width = int(take('W'));
+  const height = int(take('H'));
+  if (width !== undefined) animation.width = width;
+  if (height !== undefined) animation.height = height;
+  const frames = int(take('max_frames'));
+  if (frames !== undefined) animation.frames = frames;
+  const fps = Number(take('fps'));
+  if (Number.isFinite(fps) && fps > 0) animation.fps = fps;
+  const samplerName = text(take('sampler'));
+  if (samplerName !== undefined) {
+    const resolved = resolveSamplerName(samplerName);
+    if (resolved) animation.sampler = canonicalSamplerName(resolved);
+    else notCarried.push(`sampler ${JSON.stringify(samplerName)} (not available; using euler_a)`);
+  }
+  const steps = int(take('steps'));
+  if (steps !== undefined) animation.steps = steps;
+  const seed = int(take('seed'));
+  if (seed !== undefined) animation.seed = seed;
+  if (behavior) animation.seedBehavior = behavior;
+  const seedIterN = int(take('seed_iter_N'));
+  if (seedIterN !== undefined) animation.seedIterN = seedIterN;
+  animation.prompts = prompts;
+  if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
+  if (negativePrompt) animation.negativePrompt = negativePrompt;
+  animation.schedules = schedules;
+  const cadence = int(take('diffusion_cadence'));
+  if (cadence !== undefined) animation.diffusionCadence = cadence;
+  if (settings.use_init === true && text(settings.init_image)) {
+    animation.initImage = text(settings.init_image);
+    const strength = Number(settings.strength);
+    if (Number.isFinite(strength)) animation.initStrength = Math.min(Math.max(strength, 0), 1);
+  }
+  const colorCoherence = text(take('color_coherence'));
+  if (colorCoherence !== undefined) {
+    const mode = colorModes[colorCoherence];
+    if (mode) animation.colorCoherence = mode;
+    else notCarried.push(`color_coherence ${JSON.stringify(colorCoherence)} (not available; using LAB)`);
+    if (mode === 'image' && text(settings.color_coherence_image_path)) animation.colorCoherenceImage = text(settings.color_coherence_image_path);
+  }
+  const border = text(take('border'));
+  if (border === 'replicate' || border === 'wrap') animation.borderMode = border;
+  else if (border !== undefined) notCarried.push(`border ${JSON.stringify(border)}`);
+  if (settings.add_soundtrack === 'File' && text(settings.soundtrack_path)) animation.output = { audio: text(settings.soundtrack_path) };
+  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') notCarried.push(`add_soundtrack ${JSON.stringify(settings.add_soundtrack)}`);
+  if (settings.animation_mode !== undefined && settings.animation_mode !== '2D') notCarried.push(`animation_mode ${JSON.stringify(settings.animation_mode)} (rendered as 2D)`);
+  used.add('animation_mode');
+  if (settings.sd_model_name !== undefined) notCarried.push(`sd_model_name ${JSON.stringify(settings.sd_model_name)} (set "model" to an ONNX model folder)`);
+  used.add('sd_model_name');
+
+  for (const [key, value] of Object.entries(settings)) {
+    if (used.has(key) || metadata.has(key)) continue;
+    if (switchedOff.some(([pattern, off]) => pattern.test(key) && off(settings))) continue;
+    const cn = /^cn_(\d+)_/.exec(key);
+    if (cn && settings[`cn_${cn[1]}_enabled`] !== true) continue;
+    if (inactiveValues[key]?.includes(value)) continue;
+    notCarried.push(`${key} ${JSON.stringify(value)}`);
+  }
+  return { animation: animation as AnimationInput, notCarried };
+}
