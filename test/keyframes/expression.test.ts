@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { compileExpression, formatNumber } from '../../src/keyframes/expression.js';
+
+const scope = { t: 0, max_f: 9, s: 42 };
+const evaluate = (source: string, t = 0) => compileExpression(source).evaluate({ ...scope, t });
+const refusal = (source: string) => {
+  try {
+    compileExpression(source);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error(`expected ${source} to be refused`);
+};
+
+describe('sandbox: only numbers can be computed', () => {
+  it.each([
+    ['import({x: 1})', /function 'import' is not allowed/],
+    ['createUnit("foo")', /function 'createUnit' is not allowed/],
+    ['evaluate("1+1")', /function 'evaluate' is not allowed/],
+    ['parse("1")', /function 'parse' is not allowed/],
+    ['compile("1")', /function 'compile' is not allowed/],
+    ['simplify("x")', /function 'simplify' is not allowed/],
+    ['x = 5', /assignments are not allowed/],
+    ['f(x) = x^2', /function definitions are not allowed/],
+    ['[1, 2, 3]', /matrices are not allowed/],
+    ['matrix([1])', /function 'matrix' is not allowed: matrices/],
+    ['"text"', /strings are not allowed/],
+    ['concat("a", "b")', /function 'concat' is not allowed/],
+    ['5 cm', /missing operator/],
+    ['unit(5, "cm")', /function 'unit' is not allowed: units/],
+    ['1:3', /ranges/],
+    ['range(1, 3)', /function 'range' is not allowed/],
+    ['t[1]', /indexing and property access are not allowed/],
+    ['t.constructor', /indexing and property access are not allowed/],
+    ['{a: 1}', /objects are not allowed/],
+    ['1; 2', /only one expression/],
+    ['foo(1)', /unknown function 'foo'/],
+    ['i', /unknown name 'i'/],
+    ['sin', /'sin' is a function/],
+    ['5!', /operator '!' is not allowed/],
+    ['true', /'true' is not a number/],
+  ])('refuses %s', (source, message) => {
+    expect(refusal(source)).toMatch(message);
+  });
+
+  it('scope holds only t, max_f and s (plus the constants pi and e)', () => {
+    expect(evaluate('t + max_f + s', 3)).toBe(54);
+    expect(evaluate('pi + e')).toBe(Math.PI + Math.E);
+    expect(refusal('x + 1')).toMatch(/unknown name 'x'/);
+  });
+
+  it('a refusal does not leak: mathjs functions stay unreachable after a refused call', () => {
+    expect(refusal('import({evaluate: 1})')).toMatch(/not allowed/);
+    expect(evaluate('1 + 1')).toBe(2);
+  });
+});
+
+describe('numexpr compatibility (deforum.md §a Expression evaluation)', () => {
+  it('integer % truncates like C, float % is floored like Python', () => {
+    expect(evaluate('(t-5)%3')).toBe(-2);
+    expect(evaluate('(t-5.5)%3')).toBe(0.5);
+    expect(evaluate('t % 4', 6)).toBe(2);
+  });
+
+  it('comparisons give 0 or 1 and & | combine them', () => {
+    expect(evaluate('t > 2', 3)).toBe(1);
+    expect(evaluate('t > 2', 2)).toBe(0);
+    expect(evaluate('(t > 1) & (t < 4)', 2)).toBe(1);
+    expect(evaluate('(t > 1) | (t < 0)', 0)).toBe(0);
+    expect(evaluate('t & 1', 5)).toBe(1);
+    expect(evaluate('1 < t < 3', 2)).toBe(1);
+    expect(refusal('0.5 & 1')).toMatch(/'&' needs integers or comparisons/);
+  });
+
+  it('where, ** and numexpr function names', () => {
+    expect(evaluate('where(t > 2, 1, -1)', 3)).toBe(1);
+    expect(evaluate('2**3')).toBe(8);
+    expect(evaluate('-2**2')).toBe(-4);
+    expect(evaluate('arcsin(1) + arccos(1) + arctan(0)')).toBe(Math.PI / 2);
+    expect(evaluate('arctan2(1, 1)')).toBe(Math.PI / 4);
+    expect(evaluate('fmod(-7, 3)')).toBe(-1);
+    expect(evaluate('log(e) + log10(100) + sqrt(16) + abs(-2) + floor(1.5) + ceil(1.5)')).toBe(1 + 2 + 4 + 2 + 1 + 2);
+    expect(evaluate('t > 2 ? 10 : 20', 1)).toBe(20);
+  });
+
+  it('/ is true division', () => {
+    expect(evaluate('t/2', 3)).toBe(1.5);
+  });
+
+  it('arity mistakes are clear', () => {
+    expect(refusal('where(1, 2)')).toBe('where() takes 3 arguments, got 2');
+    expect(refusal('sin(1, 2)')).toBe('sin() takes 1 argument, got 2');
+  });
+
+  it('reports the parse error position', () => {
+    expect(() => compileExpression('1 +')).toThrow(/a value is expected|Unexpected end/);
+  });
+});
+
+describe('formatNumber prints like Python str() of numexpr results', () => {
+  it.each([
+    [5, 'int', '5'],
+    [-3, 'int', '-3'],
+    [1, 'float', '1.0'],
+    [0.5, 'float', '0.5'],
+    [1 / 3, 'float', '0.3333333333333333'],
+    [1e-5, 'float', '1e-05'],
+    [0.0001, 'float', '0.0001'],
+    [1.5e16, 'float', '1.5e+16'],
+    [123456789.5, 'float', '123456789.5'],
+    [1, 'bool', 'True'],
+  ] as const)('%s (%s) → %s', (value, type, text) => {
+    expect(formatNumber(value, type)).toBe(text);
+  });
+
+  it('types follow numexpr: int arithmetic stays int, / and functions give floats', () => {
+    expect(compileExpression('t*2+1').type).toBe('int');
+    expect(compileExpression('t/2').type).toBe('float');
+    expect(compileExpression('sin(t)').type).toBe('float');
+    expect(compileExpression('t > 1').type).toBe('bool');
+  });
+});
