@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { repoRoot, runCli } from '../helpers.js';
+
+const model = path.join(repoRoot, 'test', 'fixtures', 'models', 'sd-diffusers');
+const broken = path.join(repoRoot, 'test', 'fixtures', 'models', 'broken');
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'deforum-generate-'));
+});
+
+function generate(...args: string[]) {
+  return runCli(['generate', '--model', model, '--device', 'cpu', '--steps', '3', ...args]);
+}
+
+describe('deforum generate', () => {
+  it('writes a PNG at the model\'s native size and says what it did', async () => {
+    const out = path.join(dir, 'a.png');
+    const result = generate('--prompt', 'a red circle', '--seed', '7', '-o', out);
+    expect(result.stderr).toContain('device: cpu');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/a\.png: 64×64, seed 7, euler_a, 3 steps, cfg 7, cpu/);
+    const meta = await sharp(out).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
+  });
+
+  it('the same seed gives the same file; img2img from it works', async () => {
+    const [a, b, c] = ['s1.png', 's2.png', 'i.png'].map((f) => path.join(dir, f));
+    expect(generate('--prompt', 'x', '--seed', '3', '--width', '32', '--height', '48', '-o', a).code).toBe(0);
+    expect(generate('--prompt', 'x', '--seed', '3', '--width', '32', '--height', '48', '-o', b).code).toBe(0);
+    const [pa, pb] = await Promise.all([sharp(a).raw().toBuffer(), sharp(b).raw().toBuffer()]);
+    expect(pa.equals(pb)).toBe(true);
+    const result = generate('--prompt', 'x', '--init', a, '--strength', '0.5', '--sampler', 'DPM++ 2M Karras', '-o', c);
+    expect(result.code).toBe(0);
+    expect((await sharp(c).metadata()).width).toBe(64);
+  });
+
+  it('prints the devices it skipped under auto', () => {
+    const result = runCli(['generate', '--model', model, '--steps', '1', '--prompt', 'x', '-o', path.join(dir, 'auto.png')]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/device cuda skipped: .+/);
+    expect(result.stderr).toMatch(/device webgpu skipped: .+/);
+    expect(result.stderr).toContain('device: cpu');
+  });
+});
+
+describe('deforum generate refuses bad input: exit 2 and one line', () => {
+  const out = () => path.join(dir, 'never.png');
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ['a missing model folder', () => ['--model', '/nonexistent/model', '--prompt', 'x', '-o', out()], /^deforum: model folder "\/nonexistent\/model" does not exist; expected a diffusers\/Optimum ONNX folder/],
+    ['a folder missing the UNet', () => ['--model', path.join(broken, 'no-unet'), '--prompt', 'x', '-o', out()], /is missing unet\/model\.onnx; expected/],
+    ['a pickled checkpoint', () => ['--model', path.join(broken, 'model.ckpt'), '--prompt', 'x', '-o', out()], /refused, because unpickling can run arbitrary code/],
+    ['an unknown sampler', () => ['--prompt', 'x', '--sampler', 'Euler b', '-o', out()], /^deforum: --sampler: unknown sampler 'Euler b' \(valid: euler, euler_a, .*DPM\+\+ 2M Karras/],
+    ['strength above 1', () => ['--prompt', 'x', '--init', path.join(dir, 'a.png'), '--strength', '1.5', '-o', out()], /^deforum: --strength: expected a number from 0 to 1, got 1\.5$/],
+    ['strength without init', () => ['--prompt', 'x', '--strength', '0.5', '-o', out()], /^deforum: --strength needs --init \(img2img\)$/],
+    ['a width not a multiple of 8', () => ['--prompt', 'x', '--width', '100', '-o', out()], /^deforum: --width: expected a positive multiple of 8, got 100$/],
+    ['a seed above 2^32−1', () => ['--prompt', 'x', '--seed', '4294967296', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295 \(or -1 for random\), got 4294967296$/],
+    ['a negative seed', () => ['--prompt', 'x', '--seed', '-2', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295/],
+    ['an empty prompt', () => ['--prompt', '  ', '-o', out()], /^deforum: --prompt: expected a non-empty prompt$/],
+    ['a missing init file', () => ['--prompt', 'x', '--init', path.join(dir, 'nope.png'), '-o', out()], /^deforum: --init: file not found: .*nope\.png$/],
+    ['an init that is not an image', () => ['--prompt', 'x', '--init', path.join(dir, 'text.png'), '-o', out()], /^deforum: --init: .*text\.png is not a readable image/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, () => {
+      writeFileSync(path.join(dir, 'text.png'), 'not an image');
+      const result = generate(...args());
+      expect(result.stderr.trim().split('\n').at(-1)).toMatch(message);
+      expect(result.stderr.trim().split('\n').filter((l) => l.startsWith('deforum:'))).toHaveLength(1);
+      expect(result.code).toBe(2);
+    });
+  }
+});

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { UsageError } from '../../src/errors.js';
+import type { ControlInput } from '../../src/sampler/cfg-denoiser.js';
+import { StableDiffusion, type GenerateOptions } from '../../src/sampler/pipeline.js';
+import { fixtureModel, referenceImage } from './model-fixtures.js';
+
+const base: GenerateOptions = { prompt: 'a red circle', negativePrompt: '', width: 64, height: 64, seed: 1, steps: 6, cfg: 7, sampler: 'euler_a' };
+const bytes = (image: { data: Uint8Array }) => Buffer.from(image.data);
+
+let sd: StableDiffusion;
+beforeAll(async () => {
+  sd = await StableDiffusion.load(fixtureModel('sd-diffusers'), { device: 'cpu' });
+});
+afterAll(async () => {
+  await sd.release();
+});
+
+describe('StableDiffusion.load', () => {
+  it('describes the model for render settings', () => {
+    expect(sd.device).toBe('cpu');
+    expect(sd.describe()).toMatchObject({ name: 'sd-diffusers', device: 'cpu', prediction: 'epsilon', clipSkip: 1, nativeSize: 64 });
+    expect(sd.describe().fingerprint).toMatch(/^[0-9a-f]{10}$/);
+  });
+
+  it('reports the device choice through log', async () => {
+    const lines: string[] = [];
+    const other = await StableDiffusion.load(fixtureModel('sd-int64-timestep'), { device: 'cpu', log: (l) => lines.push(l) });
+    expect(lines).toContain('device: cpu');
+    expect(lines.some((l) => l.startsWith('warning: unet/model.onnx takes an int64 timestep'))).toBe(true);
+    await other.release();
+  });
+});
+
+describe('txt2img', () => {
+  it('the same seed gives the same bytes; another seed another image', async () => {
+    const a = await sd.generate(base);
+    const b = await sd.generate(base);
+    const c = await sd.generate({ ...base, seed: 2 });
+    expect(a).toMatchObject({ width: 64, height: 64, channels: 3 });
+    expect(bytes(a).equals(bytes(b))).toBe(true);
+    expect(bytes(a).equals(bytes(c))).toBe(false);
+  });
+
+  it('the prompt and the negative prompt both steer the image', async () => {
+    const a = await sd.generate(base);
+    expect(bytes(await sd.generate({ ...base, prompt: 'a blue square' })).equals(bytes(a))).toBe(false);
+    expect(bytes(await sd.generate({ ...base, negativePrompt: 'green' })).equals(bytes(a))).toBe(false);
+  });
+
+  it('runs a non-square size and every sampler family', async () => {
+    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim']) {
+      const image = await sd.generate({ ...base, sampler, width: 48, height: 32, steps: 3 });
+      expect([image.width, image.height]).toEqual([48, 32]);
+    }
+  });
+
+  it('prompt blend weight 0 is the prompt itself; 0.5 is between', async () => {
+    const a = await sd.generate(base);
+    expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: 'a blue square', weight: 0 } })).equals(bytes(a))).toBe(true);
+    expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: 'a blue square', weight: 0.5 } })).equals(bytes(a))).toBe(false);
+  });
+});
+
+describe('img2img', () => {
+  it('runs t_enc + 1 denoiser calls (20 steps at strength 0.5 → 11), with the step index for ControlNet', async () => {
+    const calls: ControlInput[] = [];
+    const steps: number[] = [];
+    await sd.generate({
+      ...base, sampler: 'euler', steps: 20, init: referenceImage(), strength: 0.5,
+      control: (input) => void calls.push(input), onStep: (step) => steps.push(step),
+    });
+    expect(calls).toHaveLength(11);
+    expect(calls.map((c) => c.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(calls.every((c) => c.totalSteps === 11 && c.rows.join() === 'cond,uncond')).toBe(true);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  it('is deterministic and keeps more of the init at higher strength', async () => {
+    const init = referenceImage();
+    const distance = (image: { data: Uint8Array }) => image.data.reduce((sum, v, i) => sum + Math.abs(v - init.data[i]), 0);
+    const strong = await sd.generate({ ...base, init, strength: 0.9 });
+    expect(bytes(await sd.generate({ ...base, init, strength: 0.9 })).equals(bytes(strong))).toBe(true);
+    const weak = await sd.generate({ ...base, init, strength: 0.1 });
+    expect(distance(strong)).toBeLessThan(distance(weak));
+  });
+
+  it('resizes an init image of another size', async () => {
+    const small = { width: 16, height: 16, channels: 3 as const, data: new Uint8Array(16 * 16 * 3).fill(200) };
+    const image = await sd.generate({ ...base, init: small, strength: 0.65 });
+    expect([image.width, image.height]).toEqual([64, 64]);
+  });
+});
+
+describe('generate refuses bad input with a one-line UsageError', () => {
+  const cases: Array<[string, Partial<GenerateOptions>, string]> = [
+    ['width', { width: 100 }, 'width must be a positive multiple of 8, got 100'],
+    ['height', { height: 0 }, 'height must be a positive multiple of 8, got 0'],
+    ['seed', { seed: 2 ** 32 }, 'seed must be an integer from 0 to 4294967295, got 4294967296'],
+    ['negative seed', { seed: -3 }, 'seed must be an integer from 0 to 4294967295, got -3'],
+    ['strength', { strength: 1.5, init: referenceImage() }, 'strength must be between 0 and 1, got 1.5'],
+    ['strength without init', { strength: 0.5 }, 'strength needs an init image (img2img)'],
+    ['steps', { steps: 0 }, 'steps must be a positive integer, got 0'],
+  ];
+  for (const [what, change, message] of cases) {
+    it(what, async () => {
+      const generating = sd.generate({ ...base, ...change });
+      await expect(generating).rejects.toThrow(UsageError);
+      await expect(generating).rejects.toThrow(message);
+    });
+  }
+
+  it('unknown sampler, listing the valid names', async () => {
+    await expect(sd.generate({ ...base, sampler: 'Euler b' })).rejects.toThrow(/^unknown sampler 'Euler b' \(valid: euler, euler_a, .*DPM\+\+ 2M Karras/);
+  });
+});
+
+describe('other model conventions end to end', () => {
+  for (const name of ['sd-optimum', 'sd-fp16', 'sd-vpred', 'sd-fixed-batch', 'sd-int64-timestep']) {
+    it(`${name}: txt2img and img2img, deterministic`, async () => {
+      const model = await StableDiffusion.load(fixtureModel(name), { device: 'cpu' });
+      const a = await model.generate({ ...base, init: referenceImage(), strength: 0.4, steps: 4 });
+      const b = await model.generate({ ...base, init: referenceImage(), strength: 0.4, steps: 4 });
+      expect(bytes(a).equals(bytes(b))).toBe(true);
+      await model.generate({ ...base, steps: 3 });
+      await model.release();
+    });
+  }
+
+  it('ControlNet residuals from the hook reach the UNet; zeros equal no control', async () => {
+    const model = await StableDiffusion.load(fixtureModel('sd-optimum'), { device: 'cpu' });
+    const residuals = (value: number) => (input: ControlInput) =>
+      Object.fromEntries(Object.entries(input.residualShapes).map(([name, shape]) => [name, new Float32Array(shape.reduce((x, y) => x * y)).fill(value)]));
+    const none = await model.generate(base);
+    expect(bytes(await model.generate({ ...base, control: residuals(0) })).equals(bytes(none))).toBe(true);
+    expect(bytes(await model.generate({ ...base, control: residuals(0.5) })).equals(bytes(none))).toBe(false);
+    await model.release();
+  });
+});
+
+describe('load options', () => {
+  it('clip skip 2 changes the image', async () => {
+    const skip = await StableDiffusion.load(fixtureModel('sd-diffusers'), { device: 'cpu', clipSkip: 2 });
+    expect(skip.describe().clipSkip).toBe(2);
+    expect(bytes(await skip.generate(base)).equals(bytes(await sd.generate(base)))).toBe(false);
+    await skip.release();
+  });
+
+  it('--vae swaps the decoder', async () => {
+    const swapped = await StableDiffusion.load(fixtureModel('sd-diffusers'), { device: 'cpu', vae: path.join(fixtureModel('sd-vpred'), 'vae_decoder') });
+    expect(swapped.describe().vae).toMatch(/sd-vpred[/\\]vae_decoder$/);
+    expect(bytes(await swapped.generate(base)).equals(bytes(await sd.generate(base)))).toBe(false);
+    await swapped.release();
+  });
+
+  it('an aborted generation stops', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(sd.generate({ ...base, signal: controller.signal })).rejects.toThrow();
+  });
+});

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PromptEncoder, composableParts } from '../../src/sampler/conditioning.js';
+import { DeviceSessions } from '../../src/sampler/devices.js';
+import { readModelFolder } from '../../src/sampler/model-folder.js';
+import { loadClipTokenizer } from '../../src/sampler/prompt/clip-tokenizer.js';
+import { TextEncoder } from '../../src/sampler/text-encoder.js';
+import { fixtureModel, maxAbsDiff } from './model-fixtures.js';
+
+describe('composableParts (A1111 AND)', () => {
+  it('splits on the word AND and reads trailing :weight', () => {
+    expect(composableParts('a cat :1.2 AND a dog')).toEqual([
+      { text: 'a cat', weight: 1.2 },
+      { text: ' a dog', weight: 1 },
+    ]);
+  });
+
+  it('does not split inside words, and a plain prompt is one part of weight 1', () => {
+    expect(composableParts('ANDROID in a LAND')).toEqual([{ text: 'ANDROID in a LAND', weight: 1 }]);
+    expect(composableParts('forest:-0.5')).toEqual([{ text: 'forest', weight: -0.5 }]);
+  });
+
+  it('keeps emphasis weights inside a part for the chunker', () => {
+    expect(composableParts('(red:1.3) AND blue :.5')).toEqual([
+      { text: '(red:1.3)', weight: 1 },
+      { text: ' blue', weight: 0.5 },
+    ]);
+  });
+});
+
+describe('PromptEncoder', () => {
+  let encoder: TextEncoder;
+  let prompts: PromptEncoder;
+  beforeAll(async () => {
+    const folder = readModelFolder(fixtureModel('sd-diffusers'));
+    encoder = await TextEncoder.open(folder.textEncoder, new DeviceSessions('cpu'), folder.root);
+    prompts = new PromptEncoder(encoder, loadClipTokenizer(folder.root));
+  });
+  afterAll(async () => {
+    await encoder.release();
+  });
+
+  it('concatenates 77-token chunks for prompts over 75 tokens', async () => {
+    const long = Array.from({ length: 100 }, (_, i) => `word${i}`).join(' ');
+    const states = await prompts.encode(long);
+    expect(states.tokens % 77).toBe(0);
+    expect(states.tokens).toBeGreaterThan(77);
+    expect(states.data.length).toBe(states.tokens * 8);
+    expect((await prompts.encode('a cat')).tokens).toBe(77);
+  });
+
+  it('applies emphasis and restores the mean, as A1111 "Original"', async () => {
+    const plain = await prompts.encode('a red cat');
+    const weighted = await prompts.encode('a (red:1.5) cat');
+    expect(maxAbsDiff(plain.data, weighted.data)).toBeGreaterThan(1e-3);
+    const mean = (v: Float32Array) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(weighted.data)).toBeCloseTo(mean(plain.data), 5);
+  });
+
+  it('encodes each text once', async () => {
+    expect(await prompts.encode('a cached prompt')).toBe(await prompts.encode('a cached prompt'));
+  });
+
+  it('blends prompts of different chunk counts by padding with the empty-prompt chunk', async () => {
+    const long = Array(100).fill('cat').join(' ');
+    const short = await prompts.encode('a cat');
+    const empty = await prompts.encode('');
+    const at0 = (await prompts.blend([{ text: 'a cat', weight: 1 }], [{ text: long, weight: 1 }], 0)).parts[0].schedule[0].states;
+    expect(at0.tokens).toBe(154);
+    expect(Array.from(at0.data.subarray(0, 77 * 8))).toEqual(Array.from(short.data));
+    expect(Array.from(at0.data.subarray(77 * 8))).toEqual(Array.from(empty.data));
+  });
+
+  it('blends composable prompts through their guidance weights', async () => {
+    const blended = await prompts.blend(composableParts('a AND b'), composableParts('c'), 0.25);
+    expect(blended.parts.map((p) => p.weight)).toEqual([0.75, 0.75, 0.25]);
+  });
+});
