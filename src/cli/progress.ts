@@ -85,6 +85,9 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
       case 'video':
         say(`video: ${event.file}`);
         break;
+      case 'info':
+        say(event.message);
+        break;
       case 'warning':
         say(`warning: ${event.message}`);
         break;

@@ -6,6 +6,7 @@ export type RenderEvent =
   | { type: 'preview'; file: string }
   | { type: 'video'; file: string }
   | { type: 'done'; frames: number; rendered: number; seconds: number; framesPerMinute: number; video?: string }
+  | { type: 'info'; message: string }
   | { type: 'warning'; message: string };
 
 export type RenderEventListener = (event: RenderEvent) => void;
