@@ -1,0 +1,115 @@
+/**
+ * OpenPose JSON as users have it (sd-pipeline.md §6.4):
+ * - the ControlNet / huchenlei editor format `{people: [{pose_keypoints_2d: [x, y, c, …18×3]}], canvas_width,
+ *   canvas_height}`, in pixels or normalised (a person whose present keypoints all have |x|, |y| ≤ 1 is scaled by the
+ *   canvas, as `draw_bodypose` and the editor do); a keypoint with c < 1.0 is missing (sd-webui-controlnet's decode);
+ * - the older fkunn1326 editor format `{width, height, keypoints: [[x, y], …]}`: pixels, 18 points per person.
+ * Every problem is a PoseError naming the file, the person and the keypoint.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PoseError } from '../errors.js';
+import { COCO18_KEYPOINTS, KEYPOINT_COUNT, type Keypoint, type Person, type Pose } from './pose.js';
+
+const canvasSide = z.number().int().positive();
+
+const OpenPoseDocumentSchema = z.object({
+  people: z.array(z.object({ pose_keypoints_2d: z.array(z.number()) })),
+  canvas_width: canvasSide,
+  canvas_height: canvasSide,
+});
+
+const LegacyEditorDocumentSchema = z.object({
+  width: canvasSide,
+  height: canvasSide,
+  keypoints: z.array(z.tuple([z.number(), z.number()])),
+});
+
+/** A raw keypoint before the canvas rules: position and whether it is present. */
+interface WrittenKeypoint {
+  x: number;
+  y: number;
+  present: boolean;
+}
+
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('');
+  return where ? `${where}: ${issue.message}` : issue.message;
+}
+
+function writtenPeople(document: unknown, file: string): { width: number; height: number; people: WrittenKeypoint[][] } {
+  const fail = (detail: string) => new PoseError(`${file}: ${detail}`);
+  if (document !== null && typeof document === 'object' && 'keypoints' in document) {
+    const parsed = LegacyEditorDocumentSchema.safeParse(document);
+    if (!parsed.success) throw fail(`${issueText(parsed.error)} (openpose-editor format: {"width", "height", "keypoints": [[x, y], …]})`);
+    const { width, height, keypoints } = parsed.data;
+    if (keypoints.length === 0) throw fail('no people: "keypoints" is empty');
+    if (keypoints.length % KEYPOINT_COUNT !== 0) {
+      throw fail(`"keypoints" has ${keypoints.length} points; expected ${KEYPOINT_COUNT} per person (COCO-18 order)`);
+    }
+    const people: WrittenKeypoint[][] = [];
+    for (let start = 0; start < keypoints.length; start += KEYPOINT_COUNT) {
+      people.push(keypoints.slice(start, start + KEYPOINT_COUNT).map(([x, y]) => ({ x, y, present: true })));
+    }
+    return { width, height, people };
+  }
+  const parsed = OpenPoseDocumentSchema.safeParse(document);
+  if (!parsed.success) {
+    throw fail(`${issueText(parsed.error)} (OpenPose format: {"people": [{"pose_keypoints_2d": [x, y, c, …]}], "canvas_width", "canvas_height"})`);
+  }
+  const { people, canvas_width: width, canvas_height: height } = parsed.data;
+  if (people.length === 0) throw fail('no people: "people" is empty; expected at least one person with "pose_keypoints_2d"');
+  return {
+    width,
+    height,
+    people: people.map(({ pose_keypoints_2d: flat }, p) => {
+      if (flat.length !== KEYPOINT_COUNT * 3) {
+        const body25 = flat.length === 75 ? ' (this looks like BODY_25; export COCO-18 / the ControlNet editor format)' : '';
+        throw fail(`people[${p}].pose_keypoints_2d has ${flat.length} numbers; expected ${KEYPOINT_COUNT * 3} (18 keypoints × x, y, confidence in COCO-18 order)${body25}`);
+      }
+      return Array.from({ length: KEYPOINT_COUNT }, (_, k) => ({ x: flat[3 * k], y: flat[3 * k + 1], present: flat[3 * k + 2] >= 1 }));
+    }),
+  };
+}
+
+/** Pixel keypoints of one person: normalised people scaled by the canvas, positions checked against it. */
+function personOnCanvas(written: WrittenKeypoint[], p: number, width: number, height: number, file: string): Person {
+  const present = written.filter((k) => k.present);
+  const normalised = present.length > 0 && present.every((k) => Math.abs(k.x) <= 1 && Math.abs(k.y) <= 1);
+  return written.map((k, i): Keypoint | null => {
+    if (!k.present) return null;
+    const x = normalised ? k.x * width : k.x;
+    const y = normalised ? k.y * height : k.y;
+    if (!(x >= 0 && x <= width && y >= 0 && y <= height)) {
+      throw new PoseError(
+        `${file}: people[${p}] keypoint ${i} (${COCO18_KEYPOINTS[i]}) at (${k.x}, ${k.y}) is outside the ${width}×${height} canvas` +
+          `${normalised ? ' (normalised coordinates)' : ''}; expected 0 ≤ x ≤ ${normalised ? 1 : width}, 0 ≤ y ≤ ${normalised ? 1 : height}`,
+      );
+    }
+    return { x, y };
+  });
+}
+
+/** Parses the text of an OpenPose JSON file; `file` names it in errors. */
+export function parseOpenPoseJson(text: string, file: string): Pose {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PoseError(`${file}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const { width, height, people } = writtenPeople(document, file);
+  return { width, height, people: people.map((person, p) => personOnCanvas(person, p, width, height, file)) };
+}
+
+export async function loadOpenPoseJson(file: string): Promise<Pose> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new PoseError(`${file}: cannot read pose file: ${reason}`);
+  }
+  return parseOpenPoseJson(text, file);
+}

@@ -1,0 +1,26 @@
+/**
+ * A body pose as the OpenPose preprocessor sees it: per person the 18 COCO keypoints in OpenPose order
+ * (sd-pipeline.md §6.3), each a pixel position or null when missing.
+ */
+export const COCO18_KEYPOINTS = [
+  'nose', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist', 'left_shoulder', 'left_elbow', 'left_wrist',
+  'right_hip', 'right_knee', 'right_ankle', 'left_hip', 'left_knee', 'left_ankle', 'right_eye', 'left_eye',
+  'right_ear', 'left_ear',
+] as const;
+
+export const KEYPOINT_COUNT = COCO18_KEYPOINTS.length;
+
+export interface Keypoint {
+  x: number;
+  y: number;
+}
+
+/** One person: KEYPOINT_COUNT entries, null where the joint is missing. */
+export type Person = ReadonlyArray<Keypoint | null>;
+
+/** People in pixel coordinates of a canvas of the given size. */
+export interface Pose {
+  width: number;
+  height: number;
+  people: readonly Person[];
+}
