@@ -203,13 +203,15 @@ export function validateAnimationText(text: string): Validation {
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const locate = new Locator(text, root);
   if (errors.length > 0 || !root) {
-    const problems = errors.map((e) => ({ path: 'JSON', ...locate.at(e.offset), message: `invalid JSON: ${jsonErrorText(printParseErrorCode(e.error))}` }));
+    // jsonc-parser often reports a second error where the first one already points; one per place is enough.
+    const first = errors.filter((e, i) => errors.findIndex((f) => f.offset === e.offset) === i);
+    const problems = first.map((e) => ({ path: 'JSON', ...locate.at(e.offset), message: `invalid JSON: ${jsonErrorText(printParseErrorCode(e.error))}` }));
     return { problems: problems.length ? problems : [{ path: 'JSON', line: 1, column: 1, message: 'invalid JSON: empty file' }], warnings: [] };
   }
   const parsed = AnimationSchema.safeParse(getNodeValue(root));
   if (!parsed.success) return { problems: zodProblems(parsed.error.issues, locate).sort(byPosition), warnings: [] };
   const warnings: Problem[] = [];
-  const problems = semanticProblems(parsed.data, locate, warnings);
+  const problems = semanticProblems(parsed.data, locate, warnings).sort(byPosition);
   return problems.length ? { problems, warnings } : { animation: parsed.data, problems, warnings };
 }
 

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importDeforumSettings, unmergePrompt } from '../../src/keyframes/deforum-import.js';
+import { buildPromptSchedule } from '../../src/keyframes/prompts.js';
+import { AnimationSchema } from '../../src/keyframes/schema.js';
+import { repoRoot } from '../helpers.js';
+
+const settingsFile = path.join(repoRoot, 'schedules/imported/deforum_20240312180455_settings.txt');
+const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+
+describe('unmergePrompt undoes the global merge of a saved settings file (deforum.md §b round trip)', () => {
+  it.each([
+    [' tiny cute swamp bunny, highly detailed --neg nsfw, nude', '', 'nsfw, nude', 'tiny cute swamp bunny, highly detailed'],
+    [' a beautiful coconut --neg photo, realistic  nsfw, nude', '', 'nsfw, nude', 'a beautiful coconut --neg photo, realistic'],
+    ['masterpiece a cat --neg ugly', 'masterpiece', 'ugly', 'a cat'],
+    ['a prompt that was never merged', 'x', 'y', 'a prompt that was never merged'],
+  ])('%j', (merged, positive, negative, expected) => {
+    expect(unmergePrompt(merged, positive, negative)).toBe(expected);
+  });
+
+  it('merging again at render time gives the prompt Deforum rendered, with the negative once', () => {
+    const prompts = { 0: ' a cat --neg nsfw', 5: ' a dog --neg photo  nsfw' };
+    const unmerged = Object.fromEntries(Object.entries(prompts).map(([k, v]) => [k, unmergePrompt(v, '', 'nsfw')]));
+    const schedule = buildPromptSchedule({ prompts: unmerged, positivePrompt: '', negativePrompt: 'nsfw', promptInterpolation: false }, { frames: 10, seed: 0 });
+    expect(schedule(0).prompt).toEqual({ positive: 'a cat', negative: 'nsfw' });
+    expect(schedule(5).prompt).toEqual({ positive: 'a dog', negative: 'photo  nsfw' });
+  });
+});
+
+describe('importDeforumSettings', () => {
+  const { animation, notCarried } = importDeforumSettings(settings, 'imported');
+
+  it('carries size, frames, fps, sampler, steps, seed behaviour, prompts and schedules', () => {
+    expect(animation).toMatchObject({
+      name: 'imported',
+      width: 128,
+      height: 128,
+      frames: 48,
+      fps: 12,
+      sampler: 'dpmpp_2m_karras',
+      steps: 18,
+      seed: 2024,
+      seedBehavior: 'ladder',
+      seedIterN: 1,
+      negativePrompt: 'blurry, black',
+      diffusionCadence: 2,
+      colorCoherence: 'lab',
+      borderMode: 'replicate',
+    });
+    expect(animation.prompts).toEqual({
+      0: 'a small orange triangle on a green background',
+      12: 'a large orange triangle on a green background',
+      24: 'an orange star on a blue background --neg white',
+      36: 'a yellow star on the right on a blue background',
+    });
+    expect(animation.schedules).toMatchObject({ cfg: '0: (7)', strength: '0: (0.65), 24: (0.5), 30: (0.65)', angle: '0: (0), 24: (2), 47: (0)', translationX: '0: (0), 24: (1.5)', noise: '0: (0.04)' });
+    expect(AnimationSchema.safeParse(animation).success).toBe(true);
+  });
+
+  it('lists what it cannot carry, and leaves out switched-off features', () => {
+    expect(notCarried).toEqual(expect.arrayContaining([expect.stringMatching(/^sd_model_name /), 'noise_multiplier_schedule "0: (1.05)"', 'noise_type "perlin"']));
+    expect(notCarried.some((f) => /^(cn_|hybrid_|perspective_flip_|translation_z|video_init_path)/.test(f))).toBe(false);
+  });
+
+  it('reports 3D mode, unknown samplers and colour modes it lacks', () => {
+    const r = importDeforumSettings({ ...settings, animation_mode: '3D', sampler: 'UniPC', color_coherence: 'Video Input' });
+    expect(r.notCarried).toEqual(expect.arrayContaining(['animation_mode "3D" (rendered as 2D)', 'sampler "UniPC" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)', 'translation_z "0: (1.75)"']));
+  });
+
+  it('carries the init image and its strength only when use_init is on, and a seed schedule for behaviour schedule', () => {
+    const r = importDeforumSettings({ ...settings, use_init: true, init_image: 'start.png', strength: 0.55, seed_behavior: 'schedule', seed_schedule: '0:(5), 10:(6)' });
+    expect(r.animation).toMatchObject({ initImage: 'start.png', initStrength: 0.55, seedBehavior: 'schedule' });
+    expect(r.animation.schedules?.seed).toBe('0:(5), 10:(6)');
+    expect(importDeforumSettings({ ...settings, init_image: 'start.png' }).animation.initImage).toBeUndefined();
+  });
+
+  it('accepts prompts as a JSON string (the UI field) and the animation_prompts_* names', () => {
+    const r = importDeforumSettings({ animation_prompts: '{"0": "a cat"}', animation_prompts_positive: 'best', animation_prompts_negative: 'ugly' });
+    expect(r.animation).toMatchObject({ prompts: { 0: 'a cat' }, positivePrompt: 'best', negativePrompt: 'ugly' });
+    expect(() => importDeforumSettings({ prompts: '{"0": "a cat",}' })).toThrow(/prompts: not valid JSON/);
+  });
+
+  it('the committed conversion is what the importer makes', () => {
+    const committed = JSON.parse(readFileSync(path.join(repoRoot, 'schedules/imported/deforum_20240312180455.json'), 'utf8'));
+    expect(committed).toEqual(importDeforumSettings(settings, 'deforum_20240312180455').animation);
+  });
+});
