@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { access, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { VideoError } from '../errors.js';
+import type { videoCodecs, x264Presets } from '../keyframes/schema.js';
+import { findFfmpeg, requireEncoder, runFfmpeg, type FfmpegOption, type FfmpegProgress, type FfmpegTools } from './ffmpeg.js';
+
+export type VideoFormat = (typeof videoCodecs)[number];
+export type X264Preset = (typeof x264Presets)[number];
+
+/** Frame files as the render loop writes them: 9-digit zero-padded like Deforum's `{frame:09}` (deforum.md §g). */
+export const framePattern = '%09d.png';
+
+/** Deforum's video defaults (deforum.md §g): 15 fps, crf 17, preset slow. */
+export const videoDefaults = { fps: 15, crf: 17, preset: 'slow' } as const satisfies { fps: number; crf: number; preset: X264Preset };
+
+export interface EncodeOptions {
+  framesDir: string;
+  /** printf-style frame file name inside framesDir; default `%09d.png`. */
+  pattern?: string;
+  /** Frames 0 … frameCount−1 are encoded. */
+  frameCount: number;
+  fps?: number;
+  format: VideoFormat;
+  crf?: number;
+  /** x264 preset (mp4 only). */
+  preset?: X264Preset;
+  /** An audio file muxed in and trimmed to the video's length (mp4, webm). */
+  audio?: string;
+  output: string;
+  onProgress?: (progress: FfmpegProgress & { frameCount: number }) => void;
+  signal?: AbortSignal;
+  /** Found ffmpeg; found (and checked) here when left out. */
+  tools?: FfmpegTools;
+}
+
+/** The file of frame `index` for a printf-style pattern such as `%09d.png`. */
+export function frameFile(framesDir: string, pattern: string, index: number): string {
+  return path.join(framesDir, pattern.replace(/%(0?)(\d*)d/, (_, zero: string, width: string) => String(index).padStart(Number(width || 0), zero ? '0' : ' ')));
+}
+
+/**
+ * ffmpeg's image2 input stops at the first missing file and still exits 0, so a gap would make a short video without
+ * a word: check every frame is there first (a `VideoError`, exit 2, naming the first missing one).
+ */
+async function requireFrames(framesDir: string, pattern: string, frameCount: number): Promise<void> {
+  for (let i = 0; i < frameCount; i++) {
+    const file = frameFile(framesDir, pattern, i);
+    await access(file).catch(() => {
+      throw new VideoError(`frame ${i} is missing: ${file} does not exist (expected frames 0 … ${frameCount - 1})`);
+    });
+  }
+}
+
+/** The encoder each format needs, checked before any frame is rendered. */
+const encoderFor: Record<VideoFormat, string> = { mp4: 'libx264', webm: 'libvpx-vp9', gif: 'gif' };
+
+/**
+ * Finds ffmpeg and checks it can write `format`: a `VideoError` (exit 2) that says how to install it otherwise. The
+ * render command calls this before the first frame.
+ */
+export async function checkFfmpeg(format: VideoFormat, env: NodeJS.ProcessEnv = process.env): Promise<FfmpegTools> {
+  const tools = await findFfmpeg(env);
+  requireEncoder(tools, encoderFor[format], format);
+  return tools;
+}
+
+/** Output options per format; `fps` resamples as Deforum's `-vf fps=…` does. */
+function outputOptions(format: VideoFormat, fps: number, crf: number, preset: X264Preset, frameCount: number, audio: boolean): FfmpegOption[] {
+  const video: FfmpegOption[] = [['-map', '0:v'], ['-frames:v', frameCount]];
+  // Trim the audio to the video; unlike Deforum's -shortest this never cuts frames when the audio is shorter.
+  const sound: FfmpegOption[] = audio ? [['-map', '1:a'], ['-t', frameCount / fps]] : [];
+  switch (format) {
+    case 'mp4': // deforum.md §g
+      return [...video, ...sound, ['-c:v', 'libx264'], ['-vf', `fps=${fps}`], ['-pix_fmt', 'yuv420p'], ['-crf', crf], ['-preset', preset], ...(audio ? [['-c:a', 'aac'] as const] : []), ['-f', 'mp4']];
+    case 'webm': // VP9 in constant-quality mode needs -b:v 0
+      return [...video, ...sound, ['-c:v', 'libvpx-vp9'], ['-vf', `fps=${fps}`], ['-pix_fmt', 'yuv420p'], ['-b:v', 0], ['-crf', crf], ['-row-mt', 1], ...(audio ? [['-c:a', 'libopus'] as const] : []), ['-f', 'webm']];
+    case 'gif': // one pass: a palette from the frames, then dithered onto it
+      return [...video, ['-vf', `fps=${fps},split[frames][copy];[copy]palettegen[palette];[frames][palette]paletteuse`], ['-loop', 0], ['-f', 'gif']];
+  }
+}
+
+/**
+ * Encodes frames 0 … frameCount−1 of `framesDir` into `output` with Deforum's arguments (deforum.md §g), written to a
+ * temporary file in the output's folder and renamed over `output` when complete, so `output` is never partial.
+ */
+export async function encodeVideo(options: EncodeOptions): Promise<{ output: string }> {
+  const { framesDir, frameCount, format, output } = options;
+  const fps = options.fps ?? videoDefaults.fps;
+  const crf = options.crf ?? videoDefaults.crf;
+  const preset = options.preset ?? videoDefaults.preset;
+  if (!Number.isInteger(frameCount) || frameCount < 1) throw new VideoError(`nothing to encode: ${frameCount} frames in ${framesDir}`);
+  if (options.audio && format === 'gif') throw new VideoError(`a GIF has no audio track: leave out the audio (${options.audio}) or encode mp4 or webm`);
+  const pattern = options.pattern ?? framePattern;
+  await requireFrames(framesDir, pattern, frameCount);
+  const tools = options.tools ?? (await checkFfmpeg(format));
+  requireEncoder(tools, encoderFor[format], format);
+  const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.partial`);
+  try {
+    await runFfmpeg(
+      tools,
+      {
+        inputs: [
+          { url: path.join(framesDir, pattern), options: [['-r', fps], ['-start_number', 0], ['-f', 'image2']] },
+          ...(options.audio ? [{ url: options.audio }] : []),
+        ],
+        output: { url: temp, options: outputOptions(format, fps, crf, preset, frameCount, options.audio !== undefined) },
+      },
+      { signal: options.signal, onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, frameCount })) },
+    );
+    await rename(temp, output);
+  } catch (error) {
+    await rm(temp, { force: true });
+    if (error instanceof VideoError) throw new VideoError(`cannot encode ${output}: ${error.message}`, error.exitCode, { cause: error });
+    throw error;
+  }
+  return { output };
+}

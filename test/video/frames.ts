@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const WIDTH = 64;
+export const HEIGHT = 48;
+
+/** A fresh temporary folder. */
+export function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'deforum-video-'));
+}
+
+/** Writes `count` synthetic PNG frames named like the render loop's (`%09d.png`): a square moving across a gradient. */
+export async function writeFrames(dir: string, count: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (let f = 0; f < count; f++) {
+    const data = Buffer.alloc(WIDTH * HEIGHT * 3);
+    for (let y = 0; y < HEIGHT; y++)
+      for (let x = 0; x < WIDTH; x++) {
+        const inSquare = x >= f * 4 && x < f * 4 + 12 && y >= 18 && y < 30;
+        data.set(inSquare ? [255, 255, 255] : [x * 4, y * 5, 128], (y * WIDTH + x) * 3);
+      }
+    await sharp(data, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toFile(path.join(dir, `${String(f).padStart(9, '0')}.png`));
+  }
+}
+
+/** A sine tone of `seconds` as a wav, made by ffmpeg's lavfi source. */
+export function writeTone(file: string, seconds: number): void {
+  const result = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, file]);
+  if (result.status !== 0) throw new Error(`ffmpeg could not make a tone: ${result.stderr}`);
+}
