@@ -6,6 +6,7 @@ import { register as schedule } from './schedule.js';
 import { register as schema } from './schema.js';
 import { register as validate } from './validate.js';
 import { register as generate } from './generate.js';
+import { register as debug } from './debug.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug];
