@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { openPoseSource, type PoseSourceContext } from '../../src/controlnet/pose-source.js';
+import { drawPose } from '../../src/controlnet/skeleton.js';
+import { KeyframeError, PoseError } from '../../src/errors.js';
+
+const STAND = [[64, 20], [64, 36], [50, 37], [45, 56], [43, 74], [78, 37], [83, 56], [85, 74], [56, 74], [55, 96], [54, 118], [72, 74], [73, 96], [74, 118], [60, 17], [68, 17], [56, 19], [72, 19]];
+const poseJson = (dx: number) => JSON.stringify({ people: [{ pose_keypoints_2d: STAND.flatMap(([x, y]) => [x + dx, y, 1]) }], canvas_width: 128, canvas_height: 128 });
+
+function workspace(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pose-source-'));
+  mkdirSync(path.join(dir, 'poses'));
+  writeFileSync(path.join(dir, 'poses', 'a.json'), poseJson(0));
+  writeFileSync(path.join(dir, 'poses', 'b.json'), poseJson(20));
+  return dir;
+}
+
+const context = (baseDir: string, warnings: string[] = []): PoseSourceContext => ({
+  baseDir, width: 128, height: 128, frames: 10, seed: 1, name: 'controlnet[0].pose', onWarning: (m) => warnings.push(m),
+});
+const options = { resizeMode: 'inner-fit' as const, interpolation: 'linear' };
+
+async function png(file: string, rgb: [number, number, number], width = 64, height = 64): Promise<void> {
+  await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+}
+
+describe('openPoseSource: keyframed OpenPose JSON', () => {
+  it('interpolates joints between keyframe files relative to the keyframe file', async () => {
+    const dir = workspace();
+    const source = await openPoseSource({ 0: 'poses/a.json', 'max_f-1': 'poses/b.json' }, options, context(dir));
+    const mid = source.identityAt(4);
+    expect('keypoints' in mid && mid.keypoints.people[0][0]).toEqual({ x: 74, y: 20 });
+    const last = source.identityAt(9);
+    expect('keypoints' in last && last.keypoints.people[0][0]).toEqual({ x: 84, y: 20 });
+    const image = await source.imageAt(4);
+    if (!('keypoints' in mid)) throw new Error('expected keypoints');
+    expect(Buffer.from(image.data).equals(Buffer.from(drawPose(mid.keypoints).data))).toBe(true);
+  });
+
+  it('uses one JSON file for every frame', async () => {
+    const source = await openPoseSource('poses/b.json', options, context(workspace()));
+    expect(source.identityAt(7)).toEqual(source.identityAt(0));
+  });
+
+  it('warns about keys outside the animation and ignores them', async () => {
+    const warnings: string[] = [];
+    await openPoseSource({ 0: 'poses/a.json', 30: 'poses/b.json' }, options, context(workspace(), warnings));
+    expect(warnings).toEqual(["controlnet[0].pose: key '30' is frame 30, outside 0-9; ignored"]);
+  });
+
+  it('names a missing pose file', async () => {
+    const dir = workspace();
+    const error = await openPoseSource({ 0: 'poses/missing.json' }, options, context(dir)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoseError);
+    expect((error as PoseError).message).toMatch(/poses\/missing\.json: cannot read pose file: file not found$/);
+  });
+
+  it('names a bad frame key', async () => {
+    const error = await openPoseSource({ soon: 'poses/a.json' }, options, context(workspace())).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeyframeError);
+    expect((error as Error).message).toMatch(/^controlnet\[0\]\.pose\.soon: /);
+  });
+});
+
+describe('openPoseSource: images and video', () => {
+  it('takes a folder in name order with numbers as numbers, and holds the last image with a warning', async () => {
+    const dir = workspace();
+    mkdirSync(path.join(dir, 'maps'));
+    await png(path.join(dir, 'maps', 'pose2.png'), [0, 255, 0]);
+    await png(path.join(dir, 'maps', 'pose10.png'), [0, 0, 255]);
+    await png(path.join(dir, 'maps', 'pose1.png'), [255, 0, 0]);
+    writeFileSync(path.join(dir, 'maps', 'notes.txt'), 'ignored');
+    const warnings: string[] = [];
+    const source = await openPoseSource({ images: 'maps' }, options, context(dir, warnings));
+    const colour = async (frame: number) => Array.from((await source.imageAt(frame)).data.subarray(0, 3));
+    expect(await colour(0)).toEqual([255, 0, 0]);
+    expect(await colour(1)).toEqual([0, 255, 0]);
+    expect(await colour(2)).toEqual([0, 0, 255]);
+    expect(await colour(9)).toEqual([0, 0, 255]);
+    expect((await source.imageAt(0)).width).toBe(128);
+    expect(source.identityAt(9)).toEqual(source.identityAt(2));
+    expect(warnings[0]).toMatch(/3 pose images for 10 frames; the last one holds from frame 3$/);
+  });
+
+  it('rejects a missing or empty folder', async () => {
+    const dir = workspace();
+    await expect(openPoseSource({ images: 'nowhere' }, options, context(dir))).rejects.toThrow(/^controlnet\[0\]\.pose\.images: .*nowhere: folder not found$/);
+    await expect(openPoseSource({ images: 'poses' }, options, context(dir))).rejects.toThrow(/poses: no pose images/);
+  });
+
+  it('extracts the frames of a video and removes them on close', async () => {
+    const dir = workspace();
+    mkdirSync(path.join(dir, 'maps'));
+    for (const [i, rgb] of ([[255, 0, 0], [0, 255, 0], [0, 0, 255]] as const).entries()) await png(path.join(dir, 'maps', `${i}.png`), [...rgb]);
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-framerate', '10', '-i', path.join(dir, 'maps', '%d.png'), '-c:v', 'ffv1', path.join(dir, 'poses.mkv')]);
+    expect(made.status).toBe(0);
+    const warnings: string[] = [];
+    const source = await openPoseSource({ video: 'poses.mkv' }, options, context(dir, warnings));
+    expect(Array.from((await source.imageAt(1)).data.subarray(0, 3))).toEqual([0, 255, 0]);
+    expect(source.identityAt(5)).toEqual({ video: expect.stringMatching(/poses\.mkv$/), frame: 2 });
+    expect(warnings).toHaveLength(1);
+    await source.close();
+    await expect(source.imageAt(0)).rejects.toThrow(PoseError);
+  });
+});
