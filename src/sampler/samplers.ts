@@ -17,14 +17,14 @@ export interface SamplerInfo {
   /** Ancestral noise comes from `Generator(seed + ENSD)` when A1111's eta noise seed delta is set (§4.3). */
   usesEnsd: boolean;
   /** What A1111's "Automatic" scheduler means for this sampler (v1.9 table, §3.2). */
-  defaultSpacing: SigmaSpacing;
+  defaultScheduler: SigmaSpacing;
   /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM), planned from DDPM timesteps. */
   kind: 'k' | 'timestep';
   discardNextToLastSigma: boolean;
 }
 
 /** Steps through a schedule, checking for cancellation and reporting progress around each step. */
-async function steps(sigmas: readonly number[], options: SampleOptions, step: (i: number, sigma: number, next: number) => Promise<void>): Promise<void> {
+async function forEachStep(sigmas: readonly number[], options: SampleOptions, step: (i: number, sigma: number, next: number) => Promise<void>): Promise<void> {
   const total = sigmas.length - 1;
   for (let i = 0; i < total; i++) {
     options.signal?.throwIfAborted();
@@ -43,7 +43,7 @@ function eulerStep(x: Float32Array, denoised: Float32Array, sigma: number, dt: n
 /** `sample_euler` (s_churn 0). It still draws `randn_like` every step, so it uses up the noise stream. */
 const euler: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await steps(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
     options.randnLike();
     x = eulerStep(x, await denoiser(x, sigma), sigma, next - sigma);
   });
@@ -59,7 +59,7 @@ function ancestralStep(from: number, to: number): { down: number; up: number } {
 /** `sample_euler_ancestral` (eta 1, s_noise 1): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
 const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await steps(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
     const denoised = await denoiser(x, sigma);
     const { down, up } = ancestralStep(sigma, next);
     x = eulerStep(x, denoised, sigma, down - sigma);
@@ -74,7 +74,7 @@ const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
 /** `sample_heun` (s_churn 0): Euler predictor, trapezoid corrector; one call on the step to σ = 0. Draws eps too. */
 const heun: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await steps(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
     options.randnLike();
     const denoised = await denoiser(x, sigma);
     const dt = next - sigma;
@@ -99,7 +99,7 @@ const heun: SamplerRun = async (denoiser, start, sigmas, options) => {
 const dpmpp2m: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   let previous: Float32Array | undefined;
-  await steps(sigmas, options, async (i, sigma, next) => {
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
     const denoised = await denoiser(x, sigma);
     const out = new Float32Array(x.length);
     if (next === 0) {
@@ -147,7 +147,7 @@ const lms: SamplerRun = async (denoiser, start, sigmas, options) => {
   const order = 4;
   let x = start;
   const derivatives: Float32Array[] = [];
-  await steps(sigmas, options, async (i, sigma) => {
+  await forEachStep(sigmas, options, async (i, sigma) => {
     const denoised = await denoiser(x, sigma);
     const d = new Float32Array(x.length);
     for (let j = 0; j < x.length; j++) d[j] = (x[j] - denoised[j]) / sigma;
@@ -172,7 +172,7 @@ const lms: SamplerRun = async (denoiser, start, sigmas, options) => {
  */
 const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await steps(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
     const denoised = await denoiser(x, sigma);
     options.randnLike();
     const out = new Float32Array(x.length);
@@ -185,12 +185,12 @@ const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
 
 /** The samplers deforum-ts ships, with A1111's options for each (§3.2). */
 export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
-  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultSpacing: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultSpacing: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultSpacing: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultSpacing: 'karras', kind: 'k', discardNextToLastSigma: false },
-  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultSpacing: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultSpacing: 'uniform', kind: 'timestep', discardNextToLastSigma: false },
+  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
+  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
+  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
+  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false },
+  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
+  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false },
 };
 
 /** Runs a sampler from latent x over a sigma schedule; x is not modified. */

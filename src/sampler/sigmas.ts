@@ -114,7 +114,7 @@ export function exponentialSigmas(n: number, sigmaMin: number, sigmaMax: number)
   return [...linspaceF32(Math.log(sigmaMax), Math.log(sigmaMin), n).map(sleefExpf), 0];
 }
 
-/** A resolved sigma spacing; A1111's "Automatic" picks one per sampler (`SAMPLERS[name].defaultSpacing`). */
+/** A resolved sigma spacing; A1111's "Automatic" picks one per sampler (`SAMPLERS[name].defaultScheduler`). */
 export type SigmaSpacing = 'uniform' | 'karras' | 'exponential';
 
 /**
@@ -198,7 +198,7 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   // exactSteps at strength 1: A1111 makes an empty schedule, so the init latent comes back unchanged.
   if (run.steps < 1) return { sampler, sigmas: [0], timesteps: [], start: { init: 1, noise: 0 }, finalScale: 1 };
   if (info.kind === 'timestep') return planTimesteps(schedule, sampler, run, strength !== undefined, discard);
-  const spacing = scheduler === 'automatic' ? info.defaultSpacing : scheduler;
+  const spacing = scheduler === 'automatic' ? info.defaultScheduler : scheduler;
   const sigmas = spacedSigmas(schedule, spacing, run.steps, discard).slice(run.steps - run.tEnc - 1);
   return {
     sampler,
