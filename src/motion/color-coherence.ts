@@ -1,6 +1,6 @@
 import type { RawImage } from '../raw-image.js';
 import { hsvToRgb, labToRgb, rgbToHsv, rgbToLab } from './color-space.js';
-import { matchChannel } from './histogram-match.js';
+import { matchHistograms } from './histogram-match.js';
 
 /** Deforum's colour coherence modes (deforum.md §d; `None`, `RGB`, `HSV`, `LAB` there). */
 export const colorCoherenceModes = ['none', 'rgb', 'hsv', 'lab'] as const;
@@ -20,14 +20,8 @@ export function maintainColors(img: RawImage, sample: RawImage, mode: ColorCoher
   }
   // Deforum's BGR arrays under RGB-named conversions: the channel OpenCV reads as red is our blue (index 2).
   const deforumRed = 2;
-  const [toSpace, fromSpace] =
-    mode === 'hsv' ? [rgbToHsv, hsvToRgb] : mode === 'lab' ? [rgbToLab, labToRgb] : [undefined, undefined];
-  const src = toSpace ? toSpace(img.data, deforumRed) : img.data;
-  const ref = toSpace ? toSpace(sample.data, deforumRed) : sample.data;
-  const matched = new Uint8Array(src.length);
-  for (let c = 0; c < 3; c++) {
-    const channel = matchChannel(src, ref, 3, c);
-    for (let i = 0, p = c; i < channel.length; i++, p += 3) matched[p] = channel[i];
-  }
-  return { ...img, data: fromSpace ? fromSpace(matched, deforumRed) : matched };
+  if (mode === 'rgb') return { ...img, data: matchHistograms(img.data, sample.data, 3) };
+  const [toSpace, fromSpace] = mode === 'hsv' ? [rgbToHsv, hsvToRgb] : [rgbToLab, labToRgb];
+  const matched = matchHistograms(toSpace(img.data, deforumRed), toSpace(sample.data, deforumRed), 3);
+  return { ...img, data: fromSpace(matched, deforumRed) };
 }

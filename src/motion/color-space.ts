@@ -4,7 +4,7 @@
  * channel holds red (0 for RGB order, 2 for BGR order) in the RGB-side buffer.
  */
 
-import { roundHalfEven, saturateByte } from './rounding.js';
+import { roundHalfEven } from './rounding.js';
 
 const f32 = Math.fround;
 
@@ -118,22 +118,27 @@ const labCoeffs = RGB_TO_XYZ.map((c, k) => roundHalfEven(((1 << LAB_SHIFT) * c) 
 const L_SCALE = Math.floor((116 * 255 + 50) / 100);
 const L_SHIFT = -Math.floor((16 * 255 * (1 << LAB_SHIFT2) + 50) / 100);
 
-const descale = (x: number, n: number) => (x + (1 << (n - 1))) >> n;
-
 export function rgbToLab(src: Uint8Array, red: 0 | 2): Uint8Array {
   const dst = new Uint8Array(src.length);
   const blue = 2 - red;
   const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = labCoeffs;
+  const half = 1 << (LAB_SHIFT - 1);
+  const half2 = 1 << (LAB_SHIFT2 - 1);
+  const abOffset = 128 * (1 << LAB_SHIFT2) + half2;
   for (let i = 0; i < src.length; i += 3) {
     const r = gammaTable[src[i + red]];
     const g = gammaTable[src[i + 1]];
     const b = gammaTable[src[i + blue]];
-    const fx = cbrtTable[descale(r * c0 + g * c1 + b * c2, LAB_SHIFT)];
-    const fy = cbrtTable[descale(r * c3 + g * c4 + b * c5, LAB_SHIFT)];
-    const fz = cbrtTable[descale(r * c6 + g * c7 + b * c8, LAB_SHIFT)];
-    dst[i] = saturateByte(descale(L_SCALE * fy + L_SHIFT, LAB_SHIFT2));
-    dst[i + 1] = saturateByte(descale(500 * (fx - fy) + 128 * (1 << LAB_SHIFT2), LAB_SHIFT2));
-    dst[i + 2] = saturateByte(descale(200 * (fy - fz) + 128 * (1 << LAB_SHIFT2), LAB_SHIFT2));
+    const fx = cbrtTable[(r * c0 + g * c1 + b * c2 + half) >> LAB_SHIFT];
+    const fy = cbrtTable[(r * c3 + g * c4 + b * c5 + half) >> LAB_SHIFT];
+    const fz = cbrtTable[(r * c6 + g * c7 + b * c8 + half) >> LAB_SHIFT];
+    // A Uint8Array store wraps, so saturate as OpenCV's saturate_cast<uchar> does.
+    const l = (L_SCALE * fy + L_SHIFT + half2) >> LAB_SHIFT2;
+    const a = (500 * (fx - fy) + abOffset) >> LAB_SHIFT2;
+    const bb = (200 * (fy - fz) + abOffset) >> LAB_SHIFT2;
+    dst[i] = l < 0 ? 0 : l > 255 ? 255 : l;
+    dst[i + 1] = a < 0 ? 0 : a > 255 ? 255 : a;
+    dst[i + 2] = bb < 0 ? 0 : bb > 255 ? 255 : bb;
   }
   return dst;
 }
@@ -147,17 +152,20 @@ const INV_GAMMA_SIZE = 1 << INV_GAMMA_SHIFT;
 const MIN_AB = -8145;
 const XYZ_SHIFT = LAB_SHIFT + (LAB_BASE_SHIFT - INV_GAMMA_SHIFT);
 
-/** L byte → [y, f(y)] in 2^-14, built in float32 as OpenCV builds LabToYF_b. */
-const lToYF = Array.from({ length: 256 }, (_, i): [number, number] => {
+/** L byte → y and f(y) in 2^-14, built in float32 as OpenCV builds LabToYF_b. */
+const lToY = new Int32Array(256);
+const lToFy = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
   if (i <= 20) {
     // Linear segment below L = 8: y = L / (29/3)^3, f = 16/116 + (29/3)^3/116 · y.
-    const y = roundHalfEven(f32(f32(i * LAB_BASE * 20 * 9) / f32(17 * 29 * 29 * 29)));
-    const fy = roundHalfEven(f32(LAB_BASE * f32(f32(16 / 116) + f32(f32(i * 5) / f32(3 * 17 * 29)))));
-    return [y, fy];
+    lToY[i] = roundHalfEven(f32(f32(i * LAB_BASE * 20 * 9) / f32(17 * 29 * 29 * 29)));
+    lToFy[i] = roundHalfEven(f32(LAB_BASE * f32(f32(16 / 116) + f32(f32(i * 5) / f32(3 * 17 * 29)))));
+  } else {
+    const fy = f32(f32(f32(i * 100 * LAB_BASE) / f32(255 * 116)) + f32(f32(16 * LAB_BASE) / f32(116)));
+    lToY[i] = roundHalfEven(f32(f32(f32(fy * fy) * fy) / f32(LAB_BASE * LAB_BASE)));
+    lToFy[i] = roundHalfEven(fy);
   }
-  const fy = f32(f32(f32(i * 100 * LAB_BASE) / f32(255 * 116)) + f32(f32(16 * LAB_BASE) / f32(116)));
-  return [roundHalfEven(f32(f32(f32(fy * fy) * fy) / f32(LAB_BASE * LAB_BASE))), roundHalfEven(fy)];
-});
+}
 
 /** f⁻¹ over fixed-point f values from MIN_AB, in C integer arithmetic (divisions truncate toward zero). */
 const abToXZ = Int32Array.from({ length: (LAB_BASE * 9) / 4 }, (_, k) => {
@@ -175,17 +183,24 @@ export function labToRgb(src: Uint8Array, red: 0 | 2): Uint8Array {
   const dst = new Uint8Array(src.length);
   const blue = 2 - red;
   const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = rgbCoeffs;
-  const toByte = (v: number) => invGammaTable[Math.max(0, Math.min(INV_GAMMA_SIZE - 1, descale(v, XYZ_SHIFT)))];
+  const half = 1 << (XYZ_SHIFT - 1);
+  const top = INV_GAMMA_SIZE - 1;
+  const aBias = Math.trunc((128 * LAB_BASE) / 500);
+  const bBias = Math.trunc((128 * LAB_BASE) / 200) - 1;
   for (let i = 0; i < src.length; i += 3) {
-    const [y, fy] = lToYF[src[i]];
+    const y = lToY[src[i]];
+    const fy = lToFy[src[i]];
     // a/500 and b/200 in 2^-14, by OpenCV's multiply-shift approximations.
-    const adiv = ((5 * src[i + 1] * 53687 + (1 << 7)) >> 13) - Math.trunc((128 * LAB_BASE) / 500);
-    const bdiv = ((src[i + 2] * 41943 + (1 << 4)) >> 9) - Math.trunc((128 * LAB_BASE) / 200) + 1;
+    const adiv = ((5 * src[i + 1] * 53687 + (1 << 7)) >> 13) - aBias;
+    const bdiv = ((src[i + 2] * 41943 + (1 << 4)) >> 9) - bBias;
     const x = abToXZ[fy + adiv - MIN_AB];
     const z = abToXZ[fy - bdiv - MIN_AB];
-    dst[i + red] = toByte(c0 * x + c1 * y + c2 * z);
-    dst[i + 1] = toByte(c3 * x + c4 * y + c5 * z);
-    dst[i + blue] = toByte(c6 * x + c7 * y + c8 * z);
+    const r = (c0 * x + c1 * y + c2 * z + half) >> XYZ_SHIFT;
+    const g = (c3 * x + c4 * y + c5 * z + half) >> XYZ_SHIFT;
+    const b = (c6 * x + c7 * y + c8 * z + half) >> XYZ_SHIFT;
+    dst[i + red] = invGammaTable[r < 0 ? 0 : r > top ? top : r];
+    dst[i + 1] = invGammaTable[g < 0 ? 0 : g > top ? top : g];
+    dst[i + blue] = invGammaTable[b < 0 ? 0 : b > top ? top : b];
   }
   return dst;
 }
