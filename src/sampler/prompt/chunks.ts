@@ -7,10 +7,13 @@ export const CHUNK_TOKENS = CHUNK_LENGTH + 2;
 /** A1111's `comma_padding_backtrack` default ("prompt word wrap", sd-pipeline.md §1.4). */
 export const COMMA_BACKTRACK = 20;
 
-/** One text-encoder input: 77 token ids and the emphasis multiplier of each. */
+/**
+ * One text-encoder input: 77 token ids and the emphasis multiplier of each, exactly as A1111's Python floats
+ * (`applyEmphasis` rounds them to float32, as torch does).
+ */
 export interface PromptChunk {
   ids: Int32Array;
-  weights: Float32Array;
+  weights: Float64Array;
 }
 
 export interface TokenizedPrompt {
@@ -78,7 +81,7 @@ export function emptyChunk(tokenizer: ChunkTokenizer): PromptChunk {
  * becomes pad, as A1111's `process_tokens` does before the encoder.
  */
 function wrapChunk(tokenizer: ChunkTokenizer, ids: number[], weights: number[]): PromptChunk {
-  const chunk: PromptChunk = { ids: new Int32Array(CHUNK_TOKENS).fill(tokenizer.eosId), weights: new Float32Array(CHUNK_TOKENS).fill(1) };
+  const chunk: PromptChunk = { ids: new Int32Array(CHUNK_TOKENS).fill(tokenizer.eosId), weights: new Float64Array(CHUNK_TOKENS).fill(1) };
   chunk.ids[0] = tokenizer.bosId;
   chunk.ids.set(ids, 1);
   chunk.weights.set(weights, 1);

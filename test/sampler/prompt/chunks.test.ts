@@ -24,6 +24,7 @@ describe('chunkPrompt (A1111 tokenize_line)', () => {
     expect(Array.from(ids.slice(0, 5))).toEqual([BOS, 320, CAT, DOG, EOS]);
     expect(Array.from(ids.slice(4))).toEqual(Array(73).fill(EOS));
     expect(Array.from(weights.slice(0, 5))).toEqual([1, 1, 1.5, 1, 1]);
+    expect(chunkPrompt(tokenizer, '((((sky))))').chunks[0].weights[1]).toBe(1.4641000000000006);
     expect(Array.from(weights.slice(4))).toEqual(Array(73).fill(1));
   });
 
@@ -83,8 +84,8 @@ describe('chunkPrompt (A1111 tokenize_line)', () => {
     expect(chunks).toHaveLength(2);
     expect(body(chunks[0].ids)).toEqual([CAT]);
     expect(body(chunks[1].ids)).toEqual([DOG]);
-    expect(chunks[0].weights[1]).toBeCloseTo(1.1, 6);
-    expect(chunks[1].weights[1]).toBeCloseTo(1 / 1.1, 6);
+    expect(chunks[0].weights[1]).toBe(1.1);
+    expect(chunks[1].weights[1]).toBe(1 / 1.1);
     expect(chunkPrompt(tokenizer, 'BREAK').chunks).toHaveLength(1);
   });
 

@@ -25,6 +25,14 @@ describe('applyEmphasis (A1111 "Original")', () => {
     expect(Array.from(z)).toEqual([1.6, 1.6, 2.4, 2.4].map(Math.fround));
   });
 
+  it('rounds multipliers to float32 first, as torch.asarray does', () => {
+    const z = new Float32Array([1, 1, 1, 1]);
+    applyEmphasis(z, new Float64Array([1.1, 1]), 2, 2);
+    const m = Math.fround(1.1);
+    const ratio = Math.fround(1 / Math.fround((2 * m + 2) / 4));
+    expect(Array.from(z)).toEqual([Math.fround(m * ratio), Math.fround(m * ratio), ratio, ratio]);
+  });
+
   it('rejects multipliers that do not fit the tensor', () => {
     expect(() => applyEmphasis(new Float32Array(6), new Float32Array(2), 3, 2)).toThrow(RangeError);
   });
