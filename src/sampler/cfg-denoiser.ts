@@ -4,6 +4,7 @@
  * as `uncond + Σ w·cfg·(cond_i − uncond)` on the denoised estimates (§1.2).
  */
 import type ort from 'onnxruntime-node';
+import { scheduledAt } from './prompt/schedule.js';
 import type { Denoiser } from './types.js';
 import type { ControlResiduals, UNet } from './unet.js';
 import { LATENT_CHANNELS } from './vae.js';
@@ -16,10 +17,10 @@ export interface TextStates {
 }
 
 /**
- * Text states over one sampling run (A1111 prompt editing, sd-pipeline.md §1.1): entry i applies while the denoiser
- * call counter (0-based, +1 per call, as A1111's `CFGDenoiser.step`) is ≤ `until`; a plain prompt is one entry.
+ * Text states over one sampling run (A1111 prompt editing, sd-pipeline.md §1.1): an entry applies while the denoiser
+ * call counter (0-based, +1 per call, as A1111's `CFGDenoiser.step`) is ≤ its `endStep`; a plain prompt is one entry.
  */
-export type StatesSchedule = ReadonlyArray<{ until: number; states: TextStates }>;
+export type StatesSchedule = ReadonlyArray<{ endStep: number; states: TextStates }>;
 
 /** A positive prompt: its AND sub-prompts, each with its weight (1 for a plain prompt). */
 export interface PromptConditioning {
@@ -28,12 +29,7 @@ export interface PromptConditioning {
 
 /** A schedule that never changes. */
 export function constantStates(states: TextStates): StatesSchedule {
-  return [{ until: Number.POSITIVE_INFINITY, states }];
-}
-
-function entryAt(schedule: StatesSchedule, call: number): number {
-  const index = schedule.findIndex((entry) => call <= entry.until);
-  return index === -1 ? schedule.length - 1 : index;
+  return [{ endStep: Number.POSITIVE_INFINITY, states }];
 }
 
 export type RowKind = 'cond' | 'uncond';
@@ -140,7 +136,7 @@ export function guidedDenoiser(options: GuidanceOptions): Denoiser {
   return async (x, sigma) => {
     const size = x.length;
     if (size !== LATENT_CHANNELS * latentHeight * latentWidth) throw new RangeError(`latent has ${size} values, expected 4×${latentHeight}×${latentWidth}`);
-    const entries = schedules.map((schedule) => entryAt(schedule, call));
+    const entries = schedules.map((schedule) => schedule.indexOf(scheduledAt(schedule, call)));
     call += 1;
     const key = entries.join(',');
     let groups = batches.get(key);

@@ -3,32 +3,15 @@
  * encoder, emphasis applied with the mean restored, chunks concatenated on the token axis. Encodings are cached per
  * text, since a Deforum render repeats its prompts every frame.
  */
-import { chunkPrompt, emptyChunk, type ChunkTokenizer, type PromptChunk } from './prompt/chunks.js';
+import { CHUNK_TOKENS, chunkPrompt, emptyChunk, type ChunkTokenizer, type PromptChunk } from './prompt/chunks.js';
 import { applyEmphasis } from './prompt/emphasis.js';
-import { RE_SPACE, wholeWord } from './prompt/python-regex.js';
-import { constantStates, type PromptConditioning, type TextStates } from './cfg-denoiser.js';
-import { CHUNK_TOKENS, type TextEncoder } from './text-encoder.js';
+import { constantStates, type PromptConditioning, type StatesSchedule, type TextStates } from './cfg-denoiser.js';
+import { composablePrompt, type SubPrompt } from './prompt/composable.js';
+import { promptSchedule } from './prompt/schedule.js';
+import type { TextEncoder } from './text-encoder.js';
 
 /** Distinct prompt texts kept encoded; a render's prompts and their neighbours in interpolation fit easily. */
 const CACHE_SIZE = 64;
-
-/** One sub-prompt of a composable prompt and its weight (`a cat :1.2 AND a dog`). */
-export interface WeightedText {
-  text: string;
-  weight: number;
-}
-
-const AND = new RegExp(wholeWord('AND'), 'u');
-// A1111 re_weight, `^((?:\s|.)*?)(?:\s*:\s*([-+]?(?:\d+\.?|\d*\.\d+)))?\s*$`, with Python's \s (\d: float() takes ASCII here)
-const WEIGHT = new RegExp(`^([^]*?)(?:[${RE_SPACE}]*:[${RE_SPACE}]*([-+]?(?:\\d+\\.?|\\d*\\.\\d+)))?[${RE_SPACE}]*$`, 'u');
-
-/** A1111's composable diffusion split (`get_multicond_prompt_list`, sd-pipeline.md §1.2): sub-prompts and weights. */
-export function composableParts(prompt: string): WeightedText[] {
-  return prompt.split(AND).map((part) => {
-    const match = WEIGHT.exec(part);
-    return match ? { text: match[1], weight: match[2] === undefined ? 1 : Number(match[2]) } : { text: part, weight: 1 };
-  });
-}
 
 export class PromptEncoder {
   private readonly cache = new Map<string, Promise<TextStates>>();
@@ -54,28 +37,43 @@ export class PromptEncoder {
     return states;
   }
 
-  /** A composable prompt: each sub-prompt encoded, with its weight. */
-  async conditioning(parts: readonly WeightedText[]): Promise<PromptConditioning> {
-    return { parts: await Promise.all(parts.map(async ({ text, weight }) => ({ schedule: constantStates(await this.encode(text)), weight }))) };
+  /**
+   * A prompt's states over a run of `steps` denoiser calls (A1111 prompt editing `[a:b:when]`, alternation `[a|b]`;
+   * `steps` is the schedule length A1111 uses: the requested steps, doubled for second-order samplers).
+   */
+  async scheduled(text: string, steps: number): Promise<StatesSchedule> {
+    const schedule = promptSchedule(text, steps);
+    return Promise.all(schedule.map(async ([endStep, part]) => ({ endStep, states: await this.encode(part) })));
+  }
+
+  /** A positive prompt: its AND sub-prompts (A1111 composable diffusion), each scheduled and weighted. */
+  async conditioning(prompt: string, steps: number): Promise<PromptConditioning> {
+    return this.composed(composablePrompt(prompt), steps);
   }
 
   /**
    * Deforum prompt interpolation: `(1 − t)·a + t·b`. Two plain prompts blend their encodings, the shorter padded with
-   * the empty-prompt chunk (what A1111 encodes for a chunk a prompt lacks); composable prompts blend their guidance
-   * instead, which is the same linear mix of the CFG terms.
+   * the empty-prompt chunk (what A1111 encodes for a chunk a prompt lacks); prompts with AND or prompt editing blend
+   * their guidance instead, which is the same linear mix of the CFG terms.
    */
-  async blend(a: readonly WeightedText[], b: readonly WeightedText[], t: number): Promise<PromptConditioning> {
-    if (a.length === 1 && b.length === 1) {
-      const [sa, sb] = await Promise.all([this.encode(a[0].text), this.encode(b[0].text)]);
+  async blend(a: string, b: string, t: number, steps: number): Promise<PromptConditioning> {
+    const [pa, pb] = [composablePrompt(a), composablePrompt(b)];
+    const plain = (parts: SubPrompt[]) => parts.length === 1 && promptSchedule(parts[0].text, steps).length === 1;
+    if (plain(pa) && plain(pb)) {
+      const [sa, sb] = await Promise.all([this.encode(pa[0].text), this.encode(pb[0].text)]);
       const chunks = Math.max(sa.tokens, sb.tokens) / CHUNK_TOKENS;
-      const [pa, pb] = await Promise.all([this.padTo(sa, chunks), this.padTo(sb, chunks)]);
-      const data = pa.map((v, i) => v + t * (pb[i] - v));
-      return { parts: [{ schedule: constantStates({ data, tokens: chunks * CHUNK_TOKENS, dim: sa.dim }), weight: a[0].weight }] };
+      const [va, vb] = await Promise.all([this.padTo(sa, chunks), this.padTo(sb, chunks)]);
+      const data = va.map((v, i) => v + t * (vb[i] - v));
+      return { parts: [{ schedule: constantStates({ data, tokens: chunks * CHUNK_TOKENS, dim: sa.dim }), weight: pa[0].weight }] };
     }
-    const [ca, cb] = await Promise.all([this.conditioning(a), this.conditioning(b)]);
+    const [ca, cb] = await Promise.all([this.composed(pa, steps), this.composed(pb, steps)]);
     return {
       parts: [...ca.parts.map((p) => ({ ...p, weight: p.weight * (1 - t) })), ...cb.parts.map((p) => ({ ...p, weight: p.weight * t }))],
     };
+  }
+
+  private async composed(parts: readonly SubPrompt[], steps: number): Promise<PromptConditioning> {
+    return { parts: await Promise.all(parts.map(async ({ text, weight }) => ({ schedule: await this.scheduled(text, steps), weight }))) };
   }
 
   private async padTo(states: TextStates, chunks: number): Promise<Float32Array> {

@@ -3,23 +3,28 @@
  * model folder whose sessions are created once and reused for every image. The render loop calls `generate` per frame.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { ModelError, UsageError } from '../errors.js';
 import type { RawImage } from '../raw-image.js';
 import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from '../keyframes/sampler-names.js';
-import { constantStates, guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
-import { PromptEncoder, composableParts, type WeightedText } from './conditioning.js';
-import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest, type SkippedDevice } from './devices.js';
+import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
+import { PromptEncoder } from './conditioning.js';
+import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
 import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
+import { OnnxModel } from './onnx-model.js';
 import { TorchGenerator } from './noise.js';
 import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
-import { samplePlan } from './samplers.js';
+import { SAMPLERS, samplePlan } from './samplers.js';
 import { NoiseSchedule, planSigmas } from './sigmas.js';
 import { TextEncoder } from './text-encoder.js';
 import { UNet } from './unet.js';
 import { LATENT_CHANNELS, Vae } from './vae.js';
+
+/** What a ControlNet plugs into: called per UNet call, returns that call's residuals. */
+export type { ControlHook, ControlInput, RowKind } from './cfg-denoiser.js';
+export type { ControlResiduals } from './unet.js';
 
 export interface LoadOptions {
   /** `auto` (default): CUDA, then WebGPU, then the CPU. */
@@ -64,7 +69,7 @@ export interface GenerateOptions {
 export interface ModelDescription {
   name: string;
   path: string;
-  /** sha256 over the folder's configs and ONNX files (sizes, heads and tails), first 10 hex digits; not A1111's hash. */
+  /** sha256 over the model's files (names, sizes, first and last MiB), first 10 hex digits; not A1111's checkpoint hash. */
   fingerprint: string;
   vae?: string;
   device: Device;
@@ -79,12 +84,22 @@ export const DEFAULT_STRENGTH = 0.65;
 const MAX_SEED = 2 ** 32 - 1;
 const FINGERPRINT_SPAN = 1 << 20;
 
-function fingerprint(files: readonly string[]): string {
+/** Every file of the model folders the pipeline reads, external weights (weights.pb, model.onnx_data) included. */
+function modelFiles(dirs: readonly string[]): string[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(dir, entry.name))
+      .sort(),
+  );
+}
+
+function fingerprint(root: string, files: readonly string[]): string {
   const hash = createHash('sha256');
   const buffer = Buffer.alloc(FINGERPRINT_SPAN);
   for (const file of files) {
     const size = statSync(file).size;
-    hash.update(`${path.basename(path.dirname(file))}/${path.basename(file)}:${size}\n`);
+    hash.update(`${path.relative(root, file)}:${size}\n`);
     const fd = openSync(file, 'r');
     try {
       for (const position of size > 2 * FINGERPRINT_SPAN ? [0, size - FINGERPRINT_SPAN] : [0]) {
@@ -152,20 +167,21 @@ export class StableDiffusion {
       opened.push(unet);
       const textEncoder = await TextEncoder.open(folder.textEncoder, sessions, folder.root, options.clipSkip ?? 1);
       opened.push(textEncoder);
-      const vaeFiles = vaeOverride ? { ...vaeOverride, encoder: vaeOverride.encoder ?? folder.vae.encoder } : folder.vae;
-      const vae = await Vae.open(vaeFiles, sessions, vaeOverride && options.vae ? path.resolve(options.vae) : folder.root);
-      opened.push(vae);
-      if (textEncoder.dim !== Number(unet.context.shape[2]) && typeof unet.context.shape[2] === 'number') {
-        throw new ModelError(`text_encoder/model.onnx gives ${textEncoder.dim}-wide states but unet/model.onnx takes encoder_hidden_states of width ${unet.context.shape[2]}`);
+      const width = unet.context.shape[2];
+      if (typeof width === 'number' && width !== textEncoder.dim) {
+        throw new ModelError(`text_encoder/model.onnx gives ${textEncoder.dim}-wide states but unet/model.onnx takes encoder_hidden_states of width ${width}`);
       }
-      const skipped: SkippedDevice[] = sessions.skipped;
-      for (const { device, reason } of skipped) options.log?.(`device ${device} skipped: ${reason}`);
+      const vaeFiles = vaeOverride ? { ...vaeOverride, encoder: vaeOverride.encoder ?? folder.vae.encoder } : folder.vae;
+      const vae = await Vae.open(vaeFiles, sessions, vaeOverride ? path.resolve(options.vae!) : folder.root);
+      opened.push(vae);
+      for (const { device, reason } of sessions.skipped) options.log?.(`device ${device} skipped: ${reason}`);
       for (const warning of sessions.warnings) warn(warning);
       options.log?.(`device: ${sessions.device}`);
+      const files = modelFiles([folder.textEncoder, folder.unet, vaeFiles.encoder, vaeFiles.decoder].map((file) => path.dirname(file)));
       const description: ModelDescription = {
         name: path.basename(folder.root),
         path: folder.root,
-        fingerprint: fingerprint([folder.textEncoder, folder.unet, folder.vae.decoder, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
+        fingerprint: fingerprint(folder.root, [...files, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
         vae: vaeOverride ? path.resolve(options.vae!) : undefined,
         device: sessions.device,
         prediction: folder.scheduler.prediction_type,
@@ -188,20 +204,27 @@ export class StableDiffusion {
     return { ...this.description };
   }
 
+  /** Opens another graph that runs beside the UNet (a ControlNet) on the same device, with the same fallback. */
+  openCompanion(file: string, label = file): Promise<OnnxModel> {
+    return OnnxModel.open(file, this.sessions, label);
+  }
+
   async generate(options: GenerateOptions): Promise<RawImage> {
     validate(options);
     const resolved = resolveSamplerName(options.sampler);
     if (!resolved) throw new UsageError(unknownSamplerMessage(options.sampler));
     const { width, height, seed, cfg, init } = options;
+    this.unet.checkImageSize(width, height);
     const latentHeight = height / 8;
     const latentWidth = width / 8;
 
-    const positive: WeightedText[] = composableParts(options.prompt);
+    // A1111 schedules prompt edits over the requested steps, counted per denoiser call: doubled for second-order samplers
+    const editSteps = SAMPLERS[resolved.sampler].secondOrder ? 2 * options.steps : options.steps;
     const [cond, uncond] = await Promise.all([
       options.promptBlend
-        ? this.prompts.blend(positive, composableParts(options.promptBlend.prompt), options.promptBlend.weight)
-        : this.prompts.conditioning(positive),
-      this.prompts.encode(options.negativePrompt ?? ''),
+        ? this.prompts.blend(options.prompt, options.promptBlend.prompt, options.promptBlend.weight, editSteps)
+        : this.prompts.conditioning(options.prompt, editSteps),
+      this.prompts.scheduled(options.negativePrompt ?? '', editSteps),
     ]);
 
     const plan = planSigmas({
@@ -222,7 +245,7 @@ export class StableDiffusion {
     const denoiser = guidedDenoiser({
       unet: this.unet,
       cond,
-      uncond: constantStates(uncond),
+      uncond,
       cfg,
       prediction: this.folder.scheduler.prediction_type,
       latentHeight,

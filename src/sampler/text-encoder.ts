@@ -7,8 +7,8 @@ import path from 'node:path';
 import { ModelError } from '../errors.js';
 import type { DeviceSessions } from './devices.js';
 import { OnnxModel, intTensor, modelLabel, tensorFloats, type TensorSpec } from './onnx-model.js';
+import { CHUNK_TOKENS } from './prompt/chunks.js';
 
-export const CHUNK_TOKENS = 77;
 const BOS = 49406;
 const EOS = 49407;
 /** CLIPTextConfig.layer_norm_eps, when text_encoder/config.json does not say. */

@@ -4,7 +4,7 @@
  * is active.
  */
 import type ort from 'onnxruntime-node';
-import { ModelError } from '../errors.js';
+import { ModelError, UsageError } from '../errors.js';
 import type { DeviceSessions } from './devices.js';
 import type { UnetConfig } from './model-folder.js';
 import { OnnxModel, floatTensor, intTensor, isDynamic, modelLabel, tensorFloats, type TensorSpec } from './onnx-model.js';
@@ -135,7 +135,22 @@ export class UNet {
 
   /** Text states [rows, tokens, dim] as the tensor the UNet takes; build once per conditioning, reuse every step. */
   contextTensor(states: Float32Array, rows: number, tokens: number): ort.Tensor {
+    const declared = this.context.shape[1];
+    if (!isDynamic(declared) && declared !== tokens) {
+      throw new ModelError(
+        `${this.model.label} takes exactly ${declared} tokens of text states, but this prompt has ${tokens} (${tokens / 77} chunks of 75 tokens); ` +
+          'shorten the prompt, or export the UNet with a dynamic sequence axis',
+      );
+    }
     return floatTensor(this.context, states, [rows, tokens, states.length / rows / tokens]);
+  }
+
+  /** A UNet exported with a fixed latent size takes only that image size. */
+  checkImageSize(width: number, height: number): void {
+    const [h, w] = [this.sample.shape[2], this.sample.shape[3]];
+    if ((!isDynamic(h) && h !== height / 8) || (!isDynamic(w) && w !== width / 8)) {
+      throw new UsageError(`${this.model.label} was exported for ${Number(w) * 8}×${Number(h) * 8} images only; got ${width}×${height}`);
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -45,6 +45,50 @@ describe('deforum generate', () => {
     expect(result.stderr).toMatch(/device cuda skipped: .+/);
     expect(result.stderr).toMatch(/device webgpu skipped: .+/);
     expect(result.stderr).toContain('device: cpu');
+  });
+});
+
+// The dataset colours of tools/tiny-sd/dataset.py; a pixel counts as the named colour it is nearest to.
+const NAMED = { red: [225, 30, 30], green: [30, 165, 50], blue: [35, 70, 225], yellow: [245, 220, 35], orange: [245, 135, 20], purple: [135, 45, 180], white: [245, 245, 245], black: [15, 15, 15] } as const;
+
+function nearestColour(r: number, g: number, b: number): string {
+  let best = '';
+  let bestDistance = Infinity;
+  for (const [name, [nr, ng, nb]] of Object.entries(NAMED)) {
+    const distance = (r - nr) ** 2 + (g - ng) ** 2 + (b - nb) ** 2;
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return best;
+}
+
+/** Share of the pixels in a region that are nearest to `colour`. */
+function share(data: Buffer, size: number, colour: string, inRegion: (x: number, y: number) => boolean): number {
+  let hits = 0;
+  let total = 0;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      if (!inRegion(x, y)) continue;
+      const i = (y * size + x) * 3;
+      total += 1;
+      if (nearestColour(data[i], data[i + 1], data[i + 2]) === colour) hits += 1;
+    }
+  }
+  return hits / total;
+}
+
+describe.skipIf(!existsSync(path.join(repoRoot, 'models', 'tiny-sd', 'unet', 'model.onnx')))('deforum generate on the bundled tiny model', () => {
+  it('"a red circle on a blue background" shows a red centre on a blue border', async () => {
+    const out = path.join(dir, 'circle.png');
+    const result = runCli(['generate', '--prompt', 'a red circle on a blue background', '--seed', '1', '--device', 'cpu', '-o', out]);
+    expect(result.stderr).toContain('device: cpu');
+    expect(result.code).toBe(0);
+    const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([128, 128]);
+    const size = info.width;
+    const border = (x: number, y: number) => Math.min(x, y, size - 1 - x, size - 1 - y) < size * 0.12;
+    const centre = (x: number, y: number) => Math.max(Math.abs(x - size / 2), Math.abs(y - size / 2)) < size * 0.1;
+    expect(share(data, size, 'blue', border)).toBeGreaterThan(0.6);
+    expect(share(data, size, 'red', centre)).toBeGreaterThan(0.5);
   });
 });
 

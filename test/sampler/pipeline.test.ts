@@ -62,6 +62,36 @@ describe('txt2img', () => {
   });
 });
 
+describe('prompt editing', () => {
+  /** The positive-prompt text states the UNet received at each denoiser call. */
+  async function condPerCall(options: GenerateOptions): Promise<string[]> {
+    const seen: string[] = [];
+    await sd.generate({ ...options, control: (input) => void seen.push(Buffer.from(input.context.buffer, input.context.byteOffset, input.tokens * 8 * 4).toString('base64')) });
+    return seen;
+  }
+
+  it('[a:b:when] switches the conditioning after step `when` of the requested steps', async () => {
+    const [cat] = await condPerCall({ ...base, prompt: 'a cat', steps: 1 });
+    const [dog] = await condPerCall({ ...base, prompt: 'a dog', steps: 1 });
+    expect(await condPerCall({ ...base, prompt: '[a cat:a dog:0.5]' })).toEqual([cat, cat, cat, cat, dog, dog]);
+    expect(await condPerCall({ ...base, prompt: '[a cat:a dog:6]' })).toEqual([cat, cat, cat, cat, cat, cat]);
+  });
+
+  it('second-order samplers count two calls per step (Heun: schedule over 2·steps)', async () => {
+    const [cat] = await condPerCall({ ...base, prompt: 'a cat', steps: 1 });
+    const [dog] = await condPerCall({ ...base, prompt: 'a dog', steps: 1 });
+    const calls = await condPerCall({ ...base, sampler: 'heun', steps: 3, prompt: '[a cat:a dog:0.5]' });
+    // 3 Heun steps = 5 denoiser calls (no second call on the last step); the edit is at call 3 of 6
+    expect(calls).toEqual([cat, cat, cat, cat, dog]);
+  });
+
+  it('img2img restarts the counter for the shortened run (20 steps at denoise 0.5: the edit at 10 is never reached)', async () => {
+    const [cat] = await condPerCall({ ...base, prompt: 'a cat', steps: 1 });
+    const calls = await condPerCall({ ...base, sampler: 'euler', steps: 20, init: referenceImage(), strength: 0.5, prompt: '[a cat:a dog:0.5]' });
+    expect(calls).toEqual(new Array(11).fill(cat));
+  });
+});
+
 describe('img2img', () => {
   it('runs t_enc + 1 denoiser calls (20 steps at strength 0.5 → 11), with the step index for ControlNet', async () => {
     const calls: ControlInput[] = [];
@@ -127,6 +157,15 @@ describe('other model conventions end to end', () => {
     });
   }
 
+  it('a static UNet export refuses other image sizes and prompts over 75 tokens, saying why', async () => {
+    const model = await StableDiffusion.load(fixtureModel('sd-fixed-batch'), { device: 'cpu' });
+    await expect(model.generate({ ...base, width: 48 })).rejects.toThrow('unet/model.onnx was exported for 64×64 images only; got 48×64');
+    await expect(model.generate({ ...base, prompt: Array(80).fill('cat').join(' ') })).rejects.toThrow(
+      'unet/model.onnx takes exactly 77 tokens of text states, but this prompt has 154 (2 chunks of 75 tokens)',
+    );
+    await model.release();
+  });
+
   it('ControlNet residuals from the hook reach the UNet; zeros equal no control', async () => {
     const model = await StableDiffusion.load(fixtureModel('sd-optimum'), { device: 'cpu' });
     const residuals = (value: number) => (input: ControlInput) =>
@@ -149,6 +188,7 @@ describe('load options', () => {
   it('--vae swaps the decoder', async () => {
     const swapped = await StableDiffusion.load(fixtureModel('sd-diffusers'), { device: 'cpu', vae: path.join(fixtureModel('sd-vpred'), 'vae_decoder') });
     expect(swapped.describe().vae).toMatch(/sd-vpred[/\\]vae_decoder$/);
+    expect(swapped.describe().fingerprint).not.toBe(sd.describe().fingerprint);
     expect(bytes(await swapped.generate(base)).equals(bytes(await sd.generate(base)))).toBe(false);
     await swapped.release();
   });
@@ -157,5 +197,14 @@ describe('load options', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(sd.generate({ ...base, signal: controller.signal })).rejects.toThrow();
+  });
+});
+
+describe('companion graphs', () => {
+  it('open on the model\'s device and report their tensors', async () => {
+    const companion = await sd.openCompanion(path.join(fixtureModel('sd-optimum'), 'unet', 'model.onnx'), 'controlnet/model.onnx');
+    expect([...companion.inputs.keys()]).toContain('down_block_0');
+    expect(companion.label).toBe('controlnet/model.onnx');
+    await companion.release();
   });
 });

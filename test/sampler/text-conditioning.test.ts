@@ -1,31 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromptEncoder, composableParts } from '../../src/sampler/conditioning.js';
+import { PromptEncoder } from '../../src/sampler/conditioning.js';
 import { DeviceSessions } from '../../src/sampler/devices.js';
 import { readModelFolder } from '../../src/sampler/model-folder.js';
 import { loadClipTokenizer } from '../../src/sampler/prompt/clip-tokenizer.js';
 import { TextEncoder } from '../../src/sampler/text-encoder.js';
 import { fixtureModel, maxAbsDiff } from './model-fixtures.js';
-
-describe('composableParts (A1111 AND)', () => {
-  it('splits on the word AND and reads trailing :weight', () => {
-    expect(composableParts('a cat :1.2 AND a dog')).toEqual([
-      { text: 'a cat', weight: 1.2 },
-      { text: ' a dog', weight: 1 },
-    ]);
-  });
-
-  it('does not split inside words, and a plain prompt is one part of weight 1', () => {
-    expect(composableParts('ANDROID in a LAND')).toEqual([{ text: 'ANDROID in a LAND', weight: 1 }]);
-    expect(composableParts('forest:-0.5')).toEqual([{ text: 'forest', weight: -0.5 }]);
-  });
-
-  it('keeps emphasis weights inside a part for the chunker', () => {
-    expect(composableParts('(red:1.3) AND blue :.5')).toEqual([
-      { text: '(red:1.3)', weight: 1 },
-      { text: ' blue', weight: 0.5 },
-    ]);
-  });
-});
 
 describe('PromptEncoder', () => {
   let encoder: TextEncoder;
@@ -64,14 +43,27 @@ describe('PromptEncoder', () => {
     const long = Array(100).fill('cat').join(' ');
     const short = await prompts.encode('a cat');
     const empty = await prompts.encode('');
-    const at0 = (await prompts.blend([{ text: 'a cat', weight: 1 }], [{ text: long, weight: 1 }], 0)).parts[0].schedule[0].states;
+    const at0 = (await prompts.blend('a cat', long, 0, 20)).parts[0].schedule[0].states;
     expect(at0.tokens).toBe(154);
     expect(Array.from(at0.data.subarray(0, 77 * 8))).toEqual(Array.from(short.data));
     expect(Array.from(at0.data.subarray(77 * 8))).toEqual(Array.from(empty.data));
   });
 
   it('blends composable prompts through their guidance weights', async () => {
-    const blended = await prompts.blend(composableParts('a AND b'), composableParts('c'), 0.25);
-    expect(blended.parts.map((p) => p.weight)).toEqual([0.75, 0.75, 0.25]);
+    const blended = await prompts.blend('a AND b :2', 'c', 0.25, 20);
+    expect(blended.parts.map((p) => p.weight)).toEqual([0.75, 1.5, 0.25]);
+  });
+
+  it('schedules prompt edits: one encoding per run of steps', async () => {
+    const schedule = await prompts.scheduled('a [cat:dog:0.5]', 10);
+    expect(schedule.map((e) => e.endStep)).toEqual([5, 10]);
+    expect(schedule[0].states).toBe(await prompts.encode('a cat'));
+    expect(schedule[1].states).toBe(await prompts.encode('a dog'));
+  });
+
+  it('splits AND sub-prompts with their weights', async () => {
+    const { parts } = await prompts.conditioning('a cat :1.2 AND a dog', 10);
+    expect(parts.map((p) => p.weight)).toEqual([1.2, 1]);
+    expect(parts[0].schedule[0].states).toBe(await prompts.encode('a cat'));
   });
 });

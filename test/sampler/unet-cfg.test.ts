@@ -80,9 +80,10 @@ describe('CFG batching', () => {
 describe('prompt editing schedules', () => {
   it('switch text states by the denoiser call counter, as A1111 reconstruct_cond_batch', async () => {
     const unet = await openUnet('sd-diffusers');
-    const cond: PromptConditioning = { parts: [{ schedule: [{ until: 1, states: states(1, 1) }, { until: 9, states: states(2, 4) }], weight: 1 }] };
-    const { calls } = await denoiseCalls(unet, cond, constantStates(states(1, 2)), 7, 'epsilon', 3);
-    expect(calls.map((c) => c.rows.length === 2 ? 'batched' : c.tokens)).toEqual(['batched', 'batched', 154, 77]);
+    const cond: PromptConditioning = { parts: [{ schedule: [{ endStep: 1, states: states(1, 1) }, { endStep: 2, states: states(2, 4) }], weight: 1 }] };
+    const { calls } = await denoiseCalls(unet, cond, constantStates(states(1, 2)), 7, 'epsilon', 4);
+    // calls 0 and 1: the first entry, batched with uncond; call 2: the 2-chunk entry, alone; call 3: past the end → first entry
+    expect(calls.map((c) => (c.rows.length === 2 ? 'batched' : c.tokens))).toEqual(['batched', 'batched', 154, 77, 'batched']);
     await unet.release();
   });
 });
