@@ -157,7 +157,10 @@ export interface SigmaPlanRequest {
   /** The steps the user asked for (A1111's `p.steps`). */
   steps: number;
   sampler: SamplerName;
-  /** `automatic` is the sampler's own default spacing, as in A1111 ≥ 1.9 (DPM++ 2M → Karras, Euler → uniform). */
+  /**
+   * `automatic` is the sampler's own default spacing, as in A1111 ≥ 1.9 (DPM++ 2M → Karras, Euler → uniform).
+   * DDIM ignores it: A1111's timestep samplers always use their own timesteps.
+   */
   scheduler: SchedulerName;
   /**
    * Deforum strength for img2img (the share of the init image kept; denoise = 1 − strength), or undefined for txt2img.

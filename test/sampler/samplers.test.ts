@@ -86,6 +86,25 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
   });
 });
 
+describe('DDIM with almost no denoising, as A1111', () => {
+  const init = Float32Array.from(fixture.init);
+  const noise = new TorchGenerator(5).randn(numel);
+  const a = schedule.alphasCumprod;
+
+  it.each([
+    [0.96, 1],
+    [0.95, 51],
+  ])('returns the init latent noised to its timestep without a model call (strength %s: timestep %s)', async (strength, timestep) => {
+    const plan = planSigmas({ steps: 20, sampler: 'ddim', scheduler: 'automatic', strength, schedule });
+    expect(plan.timesteps).toEqual([]);
+    const calls: number[] = [];
+    const result = await samplePlan(plan, gaussianDenoiser(calls), { noise, init }, { randnLike: () => noise });
+    expect(calls).toEqual([]);
+    const expected = Array.from(init, (v, j) => v * Math.sqrt(a[timestep]) + noise[j] * Math.sqrt(1 - a[timestep]));
+    expect(relativeError(result, expected)).toBeLessThan(1e-6);
+  });
+});
+
 describe('sampler registry', () => {
   it('marks Heun second order and Euler a as the ENSD sampler, as A1111', () => {
     expect(Object.entries(SAMPLERS).filter(([, s]) => s.secondOrder).map(([name]) => name)).toEqual(['heun']);
