@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
+import { frameFile, framePattern } from '../video/encode.js';
 import { isTempFile, type RenderFs } from './durable-fs.js';
 
-/** The files of one render, `renders/<name>/`. */
+/** The files of one render, `renders/<name>/`; frames are `frames/000000042.png` (the video module's pattern). */
 export interface RenderFolder {
   dir: string;
   framesDir: string;
@@ -14,13 +15,6 @@ export interface RenderFolder {
   videoFile(extension: string): string;
 }
 
-/** Frame files are `frames/000000042.png`: zero-padded to 9 digits like Deforum's `{frame:09}` (deforum.md §g). */
-export const FRAME_PATTERN = '%09d.png';
-
-export function frameFileName(frame: number): string {
-  return `${String(frame).padStart(9, '0')}.png`;
-}
-
 export function renderFolder(dir: string, name: string): RenderFolder {
   const framesDir = path.join(dir, 'frames');
   return {
@@ -30,7 +24,7 @@ export function renderFolder(dir: string, name: string): RenderFolder {
     planFile: path.join(dir, 'plan.json'),
     previewFile: path.join(dir, 'preview.mp4'),
     detectMapsDir: path.join(dir, 'detectmaps'),
-    frameFile: (frame) => path.join(framesDir, frameFileName(frame)),
+    frameFile: (frame) => frameFile(framesDir, framePattern, frame),
     videoFile: (extension) => path.join(dir, `${name}.${extension}`),
   };
 }
