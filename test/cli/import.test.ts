@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'deforum-import-'));
+const settings = 'schedules/imported/deforum_20240312180455_settings.txt';
+
+describe('deforum import', () => {
+  it('prints the converted keyframe file and lists the fields it could not carry on stderr', () => {
+    const r = runCli(['import', settings]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(path.join(repoRoot, 'schedules/imported/deforum_20240312180455.json'), 'utf8'));
+    expect(r.stderr.split('\n')[0]).toBe('deforum: import: 9 Deforum fields not carried over:');
+    expect(r.stderr).toContain('  noise_multiplier_schedule "0: (1.05)"\n');
+  });
+
+  it('-o writes a file that validates and plans', () => {
+    const out = path.join(tmp, 'converted.json');
+    expect(runCli(['import', settings, '-o', out]).code).toBe(0);
+    const v = runCli(['validate', out]);
+    expect(v.code).toBe(0);
+    expect(runCli(['plan', out, '--json']).code).toBe(0);
+  });
+
+  it('a file that is not a settings file is exit 2', () => {
+    const file = path.join(tmp, 'not.txt');
+    writeFileSync(file, 'hello');
+    const r = runCli(['import', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}: not a Deforum settings file: invalid JSON`));
+    const noPrompts = path.join(tmp, 'empty.json');
+    writeFileSync(noPrompts, '{"W": 512}');
+    expect(runCli(['import', noPrompts]).stderr).toBe('deforum: prompts: missing; expected an object {"0": "a prompt", …}\n');
+  });
+});

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'deforum-validate-'));
+
+describe('deforum validate', () => {
+  it('accepts a good file with exit 0', () => {
+    const r = runCli(['validate', 'schedules/eased.json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('schedules/eased.json: ok (48 frames, 128x128, 3 prompts)\n');
+  });
+
+  it('lists every problem with line:column, path, expectation and did-you-mean; exit 2 with one stderr line', () => {
+    const file = path.join(tmp, 'bad.json');
+    writeFileSync(file, ['{', '  "prompts": {"0": "a", "max_f/0": "b"},', '  "fsp": 12,', '  "schedules": {', '    "zoom": "0:(1)5:(2)",', '    "strenght": "0:(0.5)"', '  },', '  "seedBehavior": "iterate"', '}'].join('\n'));
+    const r = runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${file}:3:3: fsp: unknown field 'fsp' \\(did you mean 'fps'\\?\\)`)),
+      expect.stringMatching(new RegExp(`^${file}:6:5: schedules\\.strenght: unknown field 'strenght' \\(did you mean 'strength'\\?\\)`)),
+      `${file}:8:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule"`,
+    ]);
+    expect(r.stderr).toBe(`deforum: ${file}: 3 problems (listed above)\n`);
+  });
+
+  it('reports schedule and prompt problems once the shape is right', () => {
+    const file = path.join(tmp, 'semantic.json');
+    writeFileSync(file, ['{', '  "prompts": {"0": "a", "max_f/0": "b"},', '  "schedules": {', '    "zoom": "0:(1)5:(2)"', '  }', '}'].join('\n'));
+    const r = runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      `${file}:2:36: prompts["max_f/0"]: frame key 'max_f/0' is Infinity, not a frame number`,
+      `${file}:4:19: schedules.zoom: position 6: expected ',' between keyframes, found '5'`,
+    ]);
+  });
+
+  it('invalid JSON is located', () => {
+    const file = path.join(tmp, 'broken.json');
+    writeFileSync(file, '{\n  "frames": 10\n  "fps": 12\n}');
+    const r = runCli(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(`${file}:3:3: JSON: invalid JSON: comma expected\n`);
+  });
+});
