@@ -9,7 +9,7 @@
  * A generator continues its stream across calls exactly like a `torch.Generator`, cached normal included.
  */
 
-import { f32, fma32 } from './torch-float32.js';
+import { bitsFloat, f32, fma32, floatBits } from './torch-float32.js';
 
 const MT_N = 624;
 const MT_M = 397;
@@ -68,14 +68,10 @@ const COS_P2 = f32(4.166664568298827e-2);
 const FOPI = f32(1.27323954473516);
 const TWO_PI = f32(2 * Math.PI);
 
-const bitsView = new DataView(new ArrayBuffer(4));
-
 /** `log256_ps` for one lane, u in (0, 1], with the FMA contraction of torch's GCC build. §5.3 */
 function logAvx(u: number): number {
-  bitsView.setFloat32(0, u);
-  const bits = bitsView.getUint32(0);
-  bitsView.setUint32(0, (bits & ~0x7f800000) | 0x3f000000);
-  let x = bitsView.getFloat32(0);
+  const bits = floatBits(u);
+  let x = bitsFloat((bits & ~0x7f800000) | 0x3f000000);
   let e = f32((bits >>> 23) - 127 + 1);
   if (x < SQRTHF) {
     e = f32(e - 1);

@@ -31,11 +31,13 @@ function rintEven(v: number): number {
 }
 
 const bits = new DataView(new ArrayBuffer(4));
-function floatBits(v: number): number {
+/** The IEEE bits of a float32 value. */
+export function floatBits(v: number): number {
   bits.setFloat32(0, v);
   return bits.getUint32(0);
 }
-function bitsFloat(u: number): number {
+/** The float32 value of IEEE bits. */
+export function bitsFloat(u: number): number {
   bits.setUint32(0, u >>> 0);
   return bits.getFloat32(0);
 }
