@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import type { DeviceSessions } from './devices.js';
 import { OnnxModel, intTensor, modelLabel, tensorFloats, type TensorSpec } from './onnx-model.js';
@@ -107,8 +108,10 @@ export class TextEncoder {
     const model = await OnnxModel.open(file, sessions, label);
     const input = model.require('input', { names: ['input_ids'], types: ['int32', 'int64'], ranks: [2], shape: '[batch, 77]' });
     const last = model.require('output', { names: ['last_hidden_state'], types: ['float32', 'float16'], ranks: [3], shape: '[batch, 77, dim]' });
+    const unfed = [...model.inputs.keys()].filter((name) => name !== input.name && name !== 'attention_mask');
+    if (unfed.length > 0) throw new ModelError(`${label}: has inputs ${unfed.map((n) => `"${n}"`).join(', ')} besides input_ids (and attention_mask); expected a CLIP text encoder`);
     if (!Number.isInteger(clipSkip) || clipSkip < 1) throw new ModelError(`--clip-skip must be an integer ≥ 1, got ${clipSkip}`);
-    const probe = (outputs: string[]) => model.run({ [input.name]: intTensor(input, probeChunk(), [1, CHUNK_TOKENS]) }, outputs);
+    const probe = (outputs: string[]) => model.run(textFeeds(model, input, probeChunk()), outputs);
     const declaredDim = last.shape[2];
     if (clipSkip === 1) {
       const dim = typeof declaredDim === 'number' && declaredDim > 0 ? declaredDim : (await probe([last.name]))[last.name].size / CHUNK_TOKENS;
@@ -131,7 +134,7 @@ export class TextEncoder {
   /** One chunk of 77 token ids → its states [77, dim], float32. */
   async encodeChunk(ids: Int32Array): Promise<Float32Array> {
     if (ids.length !== CHUNK_TOKENS) throw new RangeError(`a chunk has ${CHUNK_TOKENS} tokens, got ${ids.length}`);
-    const result = await this.model.run({ [this.input.name]: intTensor(this.input, ids, [1, CHUNK_TOKENS]) }, [this.output]);
+    const result = await this.model.run(textFeeds(this.model, this.input, ids), [this.output]);
     const states = tensorFloats(result[this.output]);
     return this.finalNorm ? layerNorm(states, this.dim, this.finalNorm) : states;
   }
@@ -139,6 +142,17 @@ export class TextEncoder {
   async release(): Promise<void> {
     await this.model.release();
   }
+}
+
+/**
+ * The encoder's inputs for one chunk. Some exports also take `attention_mask`: all ones, which is what CLIP computes
+ * without a mask (A1111 passes none; padding is EOS tokens the causal mask already handles).
+ */
+function textFeeds(model: OnnxModel, input: TensorSpec, ids: Int32Array): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = { [input.name]: intTensor(input, ids, [1, CHUNK_TOKENS]) };
+  const mask = model.inputs.get('attention_mask');
+  if (mask) feeds[mask.name] = intTensor(mask, new Int32Array(CHUNK_TOKENS).fill(1), [1, CHUNK_TOKENS]);
+  return feeds;
 }
 
 function layerNormEps(modelFile: string): number {

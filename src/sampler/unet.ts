@@ -74,6 +74,14 @@ export class UNet {
     this.timestepIsInteger = timestep.type === 'int64' || timestep.type === 'int32';
     this.timestepScalar = timestep.shape.length === 0;
     this.residuals = this.readResiduals(config);
+    const fed = new Set([sample.name, timestep.name, context.name, ...this.residualNames]);
+    const unfed = [...this.model.inputs.keys()].filter((name) => !fed.has(name));
+    if (unfed.length > 0) {
+      throw new ModelError(
+        `${this.model.label}: has inputs ${unfed.map((n) => `"${n}"`).join(', ')} that an SD 1.x/2.x UNet does not take (SDXL and other architectures are not supported); ` +
+          'expected sample, timestep, encoder_hidden_states and optional ControlNet residuals',
+      );
+    }
   }
 
   static async open(file: string, sessions: DeviceSessions, root: string, config: UnetConfig, options: UnetOptions = {}): Promise<UNet> {

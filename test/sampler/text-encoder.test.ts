@@ -20,6 +20,12 @@ describe('TextEncoder', () => {
     });
   }
 
+  it('feeds an all-ones attention_mask to exports that take one', async () => {
+    const encoder = await openEncoder('sd-int64-timestep');
+    expect(maxAbsDiff(await encoder.encodeChunk(referenceIds()), reference('sd-int64-timestep').text_last)).toBeLessThan(1e-5);
+    await encoder.release();
+  });
+
   it('reads an fp16 encoder into float32 states', async () => {
     const encoder = await openEncoder('sd-fp16');
     expect(maxAbsDiff(await encoder.encodeChunk(referenceIds()), reference('sd-fp16').text_last)).toBeLessThan(1e-6);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { DeviceSessions } from '../../src/sampler/devices.js';
 import { readModelFolder } from '../../src/sampler/model-folder.js';
 import { UNet } from '../../src/sampler/unet.js';
@@ -46,6 +47,14 @@ describe('UNet exporter conventions', () => {
     const unet = await openUnet('sd-fp16');
     expect(await predictReference(unet, 'sd-fp16')).toBeLessThan(2e-3);
     await unet.release();
+  });
+
+  it('refuses a UNet that needs inputs SD 1.x/2.x does not have (SDXL)', async () => {
+    const root = path.join(fixtureModel('sd-diffusers'), '..', 'broken', 'sdxl-unet');
+    const folder = readModelFolder(root);
+    await expect(UNet.open(folder.unet, new DeviceSessions('cpu'), folder.root, folder.unetConfig)).rejects.toThrow(
+      'unet/model.onnx: has inputs "text_embeds" that an SD 1.x/2.x UNet does not take (SDXL and other architectures are not supported)',
+    );
   });
 
   it('a fixed batch dimension is reported', async () => {
