@@ -92,6 +92,19 @@ interface RowGroup {
 }
 
 /**
+ * A1111's `reconstruct_multicond_batch`: AND sub-prompts of different lengths are stacked into one tensor, the shorter
+ * ones padded by repeating their last token vector.
+ */
+function padToTokens(states: TextStates, tokens: number): TextStates {
+  if (states.tokens === tokens) return states;
+  const data = new Float32Array(tokens * states.dim);
+  data.set(states.data);
+  const last = states.data.subarray((states.tokens - 1) * states.dim);
+  for (let t = states.tokens; t < tokens; t++) data.set(last, t * states.dim);
+  return { data, tokens, dim: states.dim };
+}
+
+/**
  * Rows with the same token count share one UNet call when the batch is dynamic; A1111 runs cond and uncond of
  * different lengths as separate calls (§1.4). A fixed batch size is filled by repeating the group's last row.
  */
@@ -141,7 +154,9 @@ export function guidedDenoiser(options: GuidanceOptions): Denoiser {
     const key = entries.join(',');
     let groups = batches.get(key);
     if (!groups) {
-      groups = groupRows(unet, entries.map((entry, row) => schedules[row][entry].states), kinds);
+      const active = entries.map((entry, row) => schedules[row][entry].states);
+      const condTokens = Math.max(...active.slice(0, uncondRow).map((s) => s.tokens));
+      groups = groupRows(unet, active.map((s, row) => (row === uncondRow ? s : padToTokens(s, condTokens))), kinds);
       batches.set(key, groups);
     }
     const { cIn, cOut, cSkip } = scalings(sigma, prediction);

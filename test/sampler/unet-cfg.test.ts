@@ -68,6 +68,17 @@ describe('CFG batching', () => {
     await unet.release();
   });
 
+  it('AND sub-prompts of different lengths are padded with their last vector into one call, as A1111', async () => {
+    const unet = await openUnet('sd-diffusers');
+    const [short, long] = [states(1, 1), states(2, 3)];
+    const { calls } = await denoiseOnce(unet, { parts: [{ schedule: constantStates(short), weight: 1 }, { schedule: constantStates(long), weight: 1 }] }, states(2, 2), 7);
+    expect(calls.map((c) => [c.rows, c.tokens])).toEqual([[['cond', 'cond', 'uncond'], 154]]);
+    const padded = calls[0].context.subarray(0, 154 * 8);
+    expect(Array.from(padded.subarray(0, 77 * 8))).toEqual(Array.from(short.data));
+    for (let t = 77; t < 154; t++) expect(Array.from(padded.subarray(t * 8, t * 8 + 8))).toEqual(Array.from(short.data.subarray(76 * 8)));
+    await unet.release();
+  });
+
   it('AND sub-prompts are rows of the same call', async () => {
     const unet = await openUnet('sd-optimum');
     const { calls } = await denoiseOnce(unet, { parts: [{ schedule: constantStates(states(1, 1)), weight: 1 }, { schedule: constantStates(states(1, 3)), weight: 0.5 }] }, states(1, 2), 7);
