@@ -21,7 +21,8 @@ export function maintainColors(img: RawImage, sample: RawImage, mode: ColorCoher
   // Deforum's BGR arrays under RGB-named conversions: the channel OpenCV reads as red is our blue (index 2).
   const deforumRed = 2;
   if (mode === 'rgb') return { ...img, data: matchHistograms(img.data, sample.data, 3) };
-  const [toSpace, fromSpace] = mode === 'hsv' ? [rgbToHsv, hsvToRgb] : [rgbToLab, labToRgb];
-  const matched = matchHistograms(toSpace(img.data, deforumRed), toSpace(sample.data, deforumRed), 3);
-  return { ...img, data: fromSpace(matched, deforumRed) };
+  const matchIn = (toSpace: (data: Uint8Array, red: 0 | 2) => Uint8Array) =>
+    matchHistograms(toSpace(img.data, deforumRed), toSpace(sample.data, deforumRed), 3);
+  const data = mode === 'hsv' ? hsvToRgb(matchIn(rgbToHsv), deforumRed, img.width) : labToRgb(matchIn(rgbToLab), deforumRed);
+  return { ...img, data };
 }

@@ -4,7 +4,7 @@
  * channel holds red (0 for RGB order, 2 for BGR order) in the RGB-side buffer.
  */
 
-import { roundHalfEven } from './rounding.js';
+import { roundHalfEven, saturateByte } from './rounding.js';
 
 const f32 = Math.fround;
 
@@ -40,15 +40,22 @@ const SECTORS = [[1, 3, 0], [1, 0, 2], [3, 0, 1], [0, 2, 1], [0, 1, 3], [2, 1, 0
 const HUE_SCALE = f32(6 / 180);
 const INV_255 = f32(1 / 255);
 
-export function hsvToRgb(src: Uint8Array, red: 0 | 2): Uint8Array {
+// OpenCV's AVX2 build converts 32 pixels at a time; the rest of each row takes the scalar code.
+const HSV_VECTOR_PIXELS = 32;
+
+/**
+ * HSV2RGB_b. Its vector path computes in float32 with s and v in 0..1, scales back by 255 and truncates; the scalar
+ * path, for the last `width % 32` pixels of each row, keeps v in 0..255 and rounds. `width` is the row length.
+ */
+export function hsvToRgb(src: Uint8Array, red: 0 | 2, width: number): Uint8Array {
   const dst = new Uint8Array(src.length);
   const blue = 2 - red;
   const tab = new Float32Array(4);
-  // OpenCV's vectorised HSV2RGB_b (the path of every pixel of a row whose width is a multiple of the SIMD width)
-  // computes in float32 with s and v in 0..1, scales back by 255 and truncates.
-  for (let i = 0; i < src.length; i += 3) {
+  const vectorWidth = width - (width % HSV_VECTOR_PIXELS);
+  for (let i = 0, x = 0; i < src.length; i += 3, x = x + 1 === width ? 0 : x + 1) {
+    const vector = x < vectorWidth;
     const s = f32(src[i + 1] * INV_255);
-    const v = f32(src[i + 2] * INV_255);
+    const v = vector ? f32(src[i + 2] * INV_255) : src[i + 2];
     let h = f32(src[i] * HUE_SCALE);
     const whole = Math.trunc(h);
     h = f32(h - whole);
@@ -57,9 +64,15 @@ export function hsvToRgb(src: Uint8Array, red: 0 | 2): Uint8Array {
     tab[2] = f32(v * f32(1 - s * h));
     tab[3] = f32(v * f32(1 - s * f32(1 - h)));
     const sec = SECTORS[whole % 6];
-    dst[i + blue] = f32(tab[sec[0]] * 255);
-    dst[i + 1] = f32(tab[sec[1]] * 255);
-    dst[i + red] = f32(tab[sec[2]] * 255);
+    if (vector) {
+      dst[i + blue] = f32(tab[sec[0]] * 255);
+      dst[i + 1] = f32(tab[sec[1]] * 255);
+      dst[i + red] = f32(tab[sec[2]] * 255);
+    } else {
+      dst[i + blue] = saturateByte(tab[sec[0]]);
+      dst[i + 1] = saturateByte(tab[sec[1]]);
+      dst[i + red] = saturateByte(tab[sec[2]]);
+    }
   }
   return dst;
 }

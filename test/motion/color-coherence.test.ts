@@ -9,7 +9,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/motion-color.json',
   frame: Encoded;
   sample: Encoded;
   cases: { mode: ColorCoherence; data: string }[];
-  conversions: Record<'rgb2hsv' | 'hsv2rgb' | 'rgb2lab' | 'lab2rgb', { input: string; output: string }>;
+  conversions: Record<string, { width: number; input: string; output: string }>;
 };
 const decode = (e: Encoded): RawImage => ({ width: e.width, height: e.height, channels: 3, data: new Uint8Array(Buffer.from(e.data, 'base64')) });
 const frame = decode(fixture.frame);
@@ -52,10 +52,16 @@ describe('maintainColors', () => {
 });
 
 describe('OpenCV 8-bit colour conversions', () => {
-  const conversions = { rgb2hsv: rgbToHsv, hsv2rgb: hsvToRgb, rgb2lab: rgbToLab, lab2rgb: labToRgb };
+  const conversions: Record<string, (src: Uint8Array, red: 0 | 2, width: number) => Uint8Array> = {
+    rgb2hsv: rgbToHsv,
+    hsv2rgb: hsvToRgb,
+    hsv2rgbNarrow: hsvToRgb,
+    rgb2lab: rgbToLab,
+    lab2rgb: labToRgb,
+  };
   it.each(Object.entries(conversions))('%s matches cv2.cvtColor on random colours', (name, convert) => {
-    const { input, output } = fixture.conversions[name as keyof typeof conversions];
-    const got = convert(new Uint8Array(Buffer.from(input, 'base64')), 0);
+    const { width, input, output } = fixture.conversions[name];
+    const got = convert(new Uint8Array(Buffer.from(input, 'base64')), 0, width);
     expect(Buffer.from(got).equals(Buffer.from(output, 'base64'))).toBe(true);
   });
 
