@@ -1,8 +1,8 @@
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import sharp from 'sharp';
 import { UsageError } from '../errors.js';
+import { encodePng, readImageFile } from '../image-file.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../keyframes/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import type { RawImage } from '../raw-image.js';
@@ -47,8 +47,7 @@ function seedFlag(value: string | undefined): number {
 async function readInit(file: string): Promise<RawImage> {
   if (!existsSync(file)) throw new UsageError(`--init: file not found: ${file}`);
   try {
-    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return await readImageFile(file);
   } catch (error) {
     throw new UsageError(`--init: ${file} is not a readable image (${error instanceof Error ? error.message : String(error)})`);
   }
@@ -56,7 +55,7 @@ async function readInit(file: string): Promise<RawImage> {
 
 async function writePng(image: RawImage, file: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png().toFile(temp);
+  writeFileSync(temp, await encodePng(image));
   renameSync(temp, file);
 }
 
