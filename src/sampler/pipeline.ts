@@ -165,6 +165,8 @@ export class StableDiffusion {
       // the UNet first: the largest graph decides which device works
       const unet = await UNet.open(folder.unet, sessions, folder.root, folder.unetConfig, { warn });
       opened.push(unet);
+      // the device of the UNet, where the time goes, is the model's device even if a smaller graph fell back later
+      const device = sessions.device;
       const textEncoder = await TextEncoder.open(folder.textEncoder, sessions, folder.root, options.clipSkip ?? 1);
       opened.push(textEncoder);
       const width = unet.context.shape[2];
@@ -176,14 +178,14 @@ export class StableDiffusion {
       opened.push(vae);
       for (const { device, reason } of sessions.skipped) options.log?.(`device ${device} skipped: ${reason}`);
       for (const warning of sessions.warnings) warn(warning);
-      options.log?.(`device: ${sessions.device}`);
+      options.log?.(`device: ${device}`);
       const files = modelFiles([folder.textEncoder, folder.unet, vaeFiles.encoder, vaeFiles.decoder].map((file) => path.dirname(file)));
       const description: ModelDescription = {
         name: path.basename(folder.root),
         path: folder.root,
         fingerprint: fingerprint(folder.root, [...files, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
         vae: vaeOverride ? path.resolve(options.vae!) : undefined,
-        device: sessions.device,
+        device,
         prediction: folder.scheduler.prediction_type,
         clipSkip: textEncoder.clipSkip,
         nativeSize: folder.unetConfig.sample_size * 8,
@@ -195,9 +197,9 @@ export class StableDiffusion {
     }
   }
 
-  /** The device the sessions run on (after any fallback). */
+  /** The device the UNet runs on (after any fallback). */
   get device(): Device {
-    return this.sessions.device;
+    return this.description.device;
   }
 
   describe(): ModelDescription {
