@@ -14,7 +14,7 @@ import { COCO18_KEYPOINTS, KEYPOINT_COUNT, type Keypoint, type Person, type Pose
 const canvasSide = z.number().int().positive();
 
 const OpenPoseDocumentSchema = z.object({
-  people: z.array(z.object({ pose_keypoints_2d: z.array(z.number()) })),
+  people: z.array(z.object({ pose_keypoints_2d: z.array(z.number()) })).default([]),
   canvas_width: canvasSide,
   canvas_height: canvasSide,
 });

@@ -44,6 +44,7 @@ describe('parseOpenPoseJson', () => {
   it.each([
     ['{"people": [', /^poses\/bad\.json: not valid JSON/],
     ['{"people": [], "canvas_width": 64, "canvas_height": 64}', /^poses\/bad\.json: no people/],
+    ['{"animals": [], "canvas_width": 64, "canvas_height": 64}', /^poses\/bad\.json: no people/],
     [JSON.stringify({ people: [{ pose_keypoints_2d: [1, 2, 1] }], canvas_width: 64, canvas_height: 64 }), /^poses\/bad\.json: people\[0\]\.pose_keypoints_2d has 3 numbers; expected 54/],
     [JSON.stringify({ people: [{ pose_keypoints_2d: Array(75).fill(0) }], canvas_width: 64, canvas_height: 64 }), /has 75 numbers; expected 54 .*BODY_25/],
     [JSON.stringify({ people: [{ pose_keypoints_2d: flat(eighteen(() => [10, 10, 1])) }] }), /^poses\/bad\.json: canvas_width: .*OpenPose format/],
