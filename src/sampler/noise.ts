@@ -154,6 +154,14 @@ export class TorchGenerator {
     return numel >= 16 ? this.randnVectorised(numel) : this.randnScalar(numel);
   }
 
+  /** `torch.rand(numel, generator=g)` as float32: one 24-bit uniform per element, serially (DistributionsHelper.h). */
+  rand(numel: number): Float32Array {
+    if (!Number.isSafeInteger(numel) || numel < 0) throw new RangeError(`numel must be a non-negative integer, got ${numel}`);
+    const data = new Float32Array(numel);
+    for (let i = 0; i < numel; i++) data[i] = this.uniformFloat();
+    return data;
+  }
+
   private uniformFloat(): number {
     return (this.engine.nextUint32() & 0xffffff) / TWO_POW_24;
   }

@@ -59,3 +59,16 @@ describe('randn matches torch.manual_seed(seed); torch.randn(shape) bit for bit'
     expect(() => randn(1.5, [4])).toThrow(/integer/);
   });
 });
+
+describe('TorchGenerator.rand', () => {
+  it('equals torch.rand on the CPU, continuing the stream after randn', () => {
+    // torch 1.13.1: torch.manual_seed(0); torch.rand(5)
+    expect(Array.from(new TorchGenerator(0).rand(5))).toEqual(
+      [0.49625658988952637, 0.7682217955589294, 0.08847743272781372, 0.13203048706054688, 0.30742281675338745],
+    );
+    // g = torch.Generator().manual_seed(7); torch.randn(3*64*64, generator=g); torch.rand(81, generator=g)[:4]
+    const g = new TorchGenerator(7);
+    g.randn(3 * 64 * 64);
+    expect(Array.from(g.rand(81).slice(0, 4))).toEqual([0.869138777256012, 0.9161238074302673, 0.38900184631347656, 0.2185690999031067]);
+  });
+});
