@@ -32,7 +32,7 @@ export type Matrix3 = readonly [number, number, number, number, number, number, 
 export function motionMatrix(width: number, height: number, motion: Motion2D): Matrix3 {
   const cx = Math.fround(width * (motion.centerX ?? 0.5));
   const cy = Math.fround(height * (motion.centerY ?? 0.5));
-  const radians = (motion.angle * Math.PI) / 180;
+  const radians = motion.angle * (Math.PI / 180);
   const a = Math.cos(radians) * motion.zoom;
   const b = Math.sin(radians) * motion.zoom;
   const c0 = (1 - a) * cx - b * cy;
@@ -79,8 +79,9 @@ function borderIndex(p: number, len: number, border: BorderMode): number {
 const INTER_BITS = 5;
 const INTER_TAB_SIZE = 1 << INTER_BITS;
 const INTER_MASK = INTER_TAB_SIZE - 1;
-// OpenCV computes the source coordinates per block of 64 output pixels from the block's first pixel.
-const BLOCK_WIDTH = 64;
+// OpenCV computes source coordinates per block of output pixels from the block's first pixel: blocks of up to 16
+// rows and 1024 / rows pixels (64 for any frame at least 16 rows high).
+const blockWidth = (height: number) => Math.floor(1024 / Math.min(16, height));
 const SHORT_MIN = -32768;
 const SHORT_MAX = 32767;
 
@@ -121,11 +122,12 @@ export function warpImage(img: RawImage, forward: Matrix3, border: BorderMode = 
   const stride = width * channels;
   // Fixed-point source coordinate of output pixel x1 of a block starting at (x0, y0) in source space.
   const fixed = (start: number, step: number, x1: number) => roundHalfEven(clampInt((start + step * x1) * wScale));
+  const block = blockWidth(height);
   for (let y = 0; y < height; y++) {
-    for (let xb = 0; xb < width; xb += BLOCK_WIDTH) {
+    for (let xb = 0; xb < width; xb += block) {
       const x0 = m0 * xb + m1 * y + m2;
       const y0 = m3 * xb + m4 * y + m5;
-      const bw = Math.min(BLOCK_WIDTH, width - xb);
+      const bw = Math.min(block, width - xb);
       let o = (y * width + xb) * channels;
       // Coordinates are monotonic along the block, so its ends tell whether every tap lies inside the image.
       const sxA = fixed(x0, m0, 0) >> INTER_BITS;
