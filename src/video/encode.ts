@@ -91,6 +91,12 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
   const preset = options.preset ?? videoDefaults.preset;
   if (!Number.isInteger(frameCount) || frameCount < 1) throw new VideoError(`nothing to encode: ${frameCount} frames in ${framesDir}`);
   if (options.audio && format === 'gif') throw new VideoError(`a GIF has no audio track: leave out the audio (${options.audio}) or encode mp4 or webm`);
+  if (options.audio) {
+    const audio = options.audio;
+    await access(audio).catch(() => {
+      throw new VideoError(`audio file ${audio} does not exist: give the path of a sound file ffmpeg can read (wav, mp3, m4a, …)`);
+    });
+  }
   const pattern = options.pattern ?? framePattern;
   await requireFrames(framesDir, pattern, frameCount);
   const tools = options.tools ?? (await checkFfmpeg(format));

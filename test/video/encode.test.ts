@@ -76,6 +76,13 @@ describe('encodeVideo', () => {
     expect([info.frames, info.hasAudio]).toEqual([12, true]);
   });
 
+  it('refuses a missing audio file with an exit-code-2 error naming it', async () => {
+    const error = await encodeVideo({ framesDir, frameCount: 12, format: 'mp4', audio: path.join(out, 'no-such.wav'), output: path.join(out, 'b.mp4'), tools }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VideoError);
+    expect((error as VideoError).exitCode).toBe(2);
+    expect((error as VideoError).message).toMatch(/audio file .*no-such\.wav does not exist/);
+  });
+
   it('refuses audio for a GIF with an exit-code-2 error', async () => {
     const error = await encodeVideo({ framesDir, frameCount: 12, format: 'gif', audio: 'x.wav', output: path.join(out, 'a.gif'), tools }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VideoError);
