@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { decodeHTML } from 'entities';
 import { ModelError } from '../../errors.js';
+import { fixText } from './ftfy.js';
 import { RE_SPACE, REGEX_SPACE } from './python-regex.js';
 
 const START_OF_TEXT = '<|startoftext|>';
@@ -20,12 +21,11 @@ const whitespaceRuns = new RegExp(`[${REGEX_SPACE}]+`, 'gu');
 const outerSpace = new RegExp(`^[${RE_SPACE}]+|[${RE_SPACE}]+$`, 'gu');
 
 /**
- * CLIP's text cleaning (simple_tokenizer `basic_clean`, `whitespace_clean`, `lower`; sd-pipeline.md §2) without ftfy:
- * NFC (what ftfy's `fix_text` ends with), HTML unescape twice, strip, whitespace runs → one space, lower-case.
- * ftfy's other repairs (mojibake, curly quotes, full-width letters) are not done; ordinary prompts never need them.
+ * CLIP's text cleaning (simple_tokenizer `basic_clean`, `whitespace_clean`, `lower`; sd-pipeline.md §2): ftfy's
+ * table-driven repairs and NFC (`fixText`), HTML unescape twice, strip, whitespace runs → one space, lower-case.
  */
 export function normalizeClipText(text: string): string {
-  const unescaped = decodeHTML(decodeHTML(text.normalize('NFC')));
+  const unescaped = decodeHTML(decodeHTML(fixText(text)));
   return unescaped.replace(outerSpace, '').replace(whitespaceRuns, ' ').replace(outerSpace, '').toLowerCase();
 }
 

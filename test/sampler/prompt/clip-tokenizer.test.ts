@@ -28,6 +28,12 @@ describe('CLIP tokenizer', () => {
     expect(tokenizer.encode('Tom &amp; Jerry')).toEqual(tokenizer.encode('tom & jerry'));
   });
 
+  it('repairs text as ftfy does first: curly quotes, full-width forms, ligatures, control characters', () => {
+    expect(tokenizer.encode('a dragon\u2019s \u201clair\u201d')).toEqual(tokenizer.encode('a dragon\'s "lair"'));
+    expect(tokenizer.encode('\uff08masterpiece\uff1a\uff11.\uff12\uff09')).toEqual(tokenizer.encode('(masterpiece:1.2)'));
+    expect(normalizeClipText('\ufb01ne\u00a0\ufb02ower\u3000a\x0bb\ufeff')).toBe('fine flower ab');
+  });
+
   it('splits digits one by one and keeps contractions', () => {
     const pieces = (text: string) => tokenizer.encode(text).map((id) => tokenizer.tokenText(id));
     expect(pieces('8k 2024')).toEqual(['8</w>', 'k</w>', '2</w>', '0</w>', '2</w>', '4</w>']);
