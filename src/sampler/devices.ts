@@ -56,12 +56,20 @@ export const CUDA_PROVIDER_LIBRARY = 'libonnxruntime_providers_cuda.so';
 export interface DeviceProbe {
   /** The CUDA provider library, or undefined when it is not installed. */
   cudaProviderLibrary(): string | undefined;
+  /** False only when the machine certainly has no GPU for WebGPU to find (Linux without GPU device nodes). */
+  mayHaveGpu(): boolean;
 }
+
+/** Where Linux exposes GPUs: DRM render nodes (AMD, Intel, NVIDIA open), NVIDIA's own nodes, WSL's /dev/dxg. */
+const GPU_DEVICE_NODES = ['/dev/dri', '/dev/nvidia0', '/dev/dxg'];
 
 export const systemProbe: DeviceProbe = {
   cudaProviderLibrary() {
     const file = path.join(onnxruntimeBinaryDir(), CUDA_PROVIDER_LIBRARY);
     return existsSync(file) ? file : undefined;
+  },
+  mayHaveGpu() {
+    return process.platform !== 'linux' || GPU_DEVICE_NODES.some((node) => existsSync(node));
   },
 };
 
@@ -72,7 +80,10 @@ export interface DevicePlan {
   skipped: SkippedDevice[];
 }
 
-/** The devices to try for a request: `auto` = CUDA (when its provider is installed), WebGPU, CPU. */
+/**
+ * The devices to try for a request: `auto` = CUDA (when its provider is installed), WebGPU (unless there is certainly
+ * no GPU: trying costs most of a second and Dawn's messages on stderr), CPU.
+ */
 export function planDevices(request: DeviceRequest, probe: DeviceProbe = systemProbe): DevicePlan {
   if (request === 'cpu') return { candidates: ['cpu'], skipped: [] };
   if (request === 'webgpu') return { candidates: ['webgpu', 'cpu'], skipped: [] };
@@ -81,7 +92,9 @@ export function planDevices(request: DeviceRequest, probe: DeviceProbe = systemP
   const candidates: Device[] = [];
   if (probe.cudaProviderLibrary()) candidates.push('cuda');
   else skipped.push({ device: 'cuda', reason: `${CUDA_PROVIDER_LIBRARY} is not installed next to onnxruntime-node's binary` });
-  candidates.push('webgpu', 'cpu');
+  if (probe.mayHaveGpu()) candidates.push('webgpu');
+  else skipped.push({ device: 'webgpu', reason: `no GPU device found (${GPU_DEVICE_NODES.join(', ')})` });
+  candidates.push('cpu');
   return { candidates, skipped };
 }
 

@@ -4,8 +4,9 @@ import { UsageError } from '../../src/errors.js';
 import { DeviceSessions, parseDeviceRequest, planDevices, sessionFailureReason, sessionOptions } from '../../src/sampler/devices.js';
 import { fixtureModel } from './model-fixtures.js';
 
-const noCuda = { cudaProviderLibrary: () => undefined };
-const withCuda = { cudaProviderLibrary: () => '/opt/ort/libonnxruntime_providers_cuda.so' };
+const noCuda = { cudaProviderLibrary: () => undefined, mayHaveGpu: () => true };
+const withCuda = { cudaProviderLibrary: () => '/opt/ort/libonnxruntime_providers_cuda.so', mayHaveGpu: () => true };
+const noGpu = { cudaProviderLibrary: () => undefined, mayHaveGpu: () => false };
 const model = path.join(fixtureModel('sd-diffusers'), 'vae_decoder', 'model.onnx');
 
 describe('planDevices', () => {
@@ -17,6 +18,16 @@ describe('planDevices', () => {
     const plan = planDevices('auto', noCuda);
     expect(plan.candidates).toEqual(['webgpu', 'cpu']);
     expect(plan.skipped).toEqual([{ device: 'cuda', reason: "libonnxruntime_providers_cuda.so is not installed next to onnxruntime-node's binary" }]);
+  });
+
+  it('auto does not try WebGPU on a Linux machine without GPU device nodes', () => {
+    expect(planDevices('auto', noGpu)).toEqual({
+      candidates: ['cpu'],
+      skipped: [
+        { device: 'cuda', reason: "libonnxruntime_providers_cuda.so is not installed next to onnxruntime-node's binary" },
+        { device: 'webgpu', reason: 'no GPU device found (/dev/dri, /dev/nvidia0, /dev/dxg)' },
+      ],
+    });
   });
 
   it('an explicit device keeps the CPU as its fallback', () => {
@@ -58,7 +69,7 @@ describe('sessionFailureReason', () => {
 
 // These open real sessions: this machine has no GPU and no CUDA provider, as CI.
 describe('DeviceSessions on a machine without a GPU', () => {
-  it('auto ends on the CPU with a reason for CUDA and for WebGPU', async () => {
+  it('auto ends on the CPU with a reason for CUDA and for WebGPU, which fails for want of an adapter', async () => {
     const sessions = new DeviceSessions('auto', { probe: noCuda });
     const session = await sessions.open(model);
     expect(sessions.device).toBe('cpu');
@@ -75,6 +86,13 @@ describe('DeviceSessions on a machine without a GPU', () => {
     expect(sessions.warnings).toHaveLength(1);
     expect(sessions.warnings[0]).toMatch(/^device cuda failed \(.+\); falling back to cpu$/);
     await session.release();
+  }, 60_000);
+
+  it('the system probe on this machine skips both GPUs before trying them', async () => {
+    const sessions = new DeviceSessions('auto');
+    await (await sessions.open(model)).release();
+    expect(sessions.device).toBe('cpu');
+    expect(sessions.skipped.map((s) => s.device)).toEqual(['cuda', 'webgpu']);
   }, 60_000);
 
   it('later sessions go straight to the device the first one settled on', async () => {
