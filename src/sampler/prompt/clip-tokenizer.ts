@@ -17,6 +17,9 @@ const END_OF_TEXT = '<|endoftext|>';
  */
 const PRE_TOKENIZE = "<\\|startoftext\\|>|<\\|endoftext\\|>|'[sſ]|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^ \\p{L}\\p{N}\\u0345]+";
 
+/** Distinct texts whose ids are kept; far more than the fragments of a render's prompts. */
+const ENCODED_TEXTS = 10_000;
+
 const whitespaceRuns = new RegExp(`[${REGEX_SPACE}]+`, 'gu');
 const outerSpace = new RegExp(`^[${RE_SPACE}]+|[${RE_SPACE}]+$`, 'gu');
 
@@ -42,6 +45,8 @@ export class ClipTokenizer {
   readonly commaId: number | undefined;
   private readonly bpe: Tokenizer;
   private readonly tokenTexts: string[] = [];
+  /** Ids per text: a render re-tokenises the same prompt fragments every frame. */
+  private readonly encoded = new Map<string, readonly number[]>();
 
   constructor(vocab: Record<string, number>, merges: string[], padToken: string = END_OF_TEXT) {
     const idOf = (token: string): number => {
@@ -76,8 +81,13 @@ export class ClipTokenizer {
   }
 
   /** Token ids of `text`, without BOS/EOS; an unknown piece becomes `<|endoftext|>` (the unk token). */
-  encode(text: string): number[] {
-    return this.bpe.encode(normalizeClipText(text), { add_special_tokens: false }).ids;
+  encode(text: string): readonly number[] {
+    const cached = this.encoded.get(text);
+    if (cached) return cached;
+    const ids = this.bpe.encode(normalizeClipText(text), { add_special_tokens: false }).ids;
+    if (this.encoded.size >= ENCODED_TEXTS) this.encoded.clear();
+    this.encoded.set(text, ids);
+    return ids;
   }
 
   /** The vocabulary entry of `id` (`photo</w>`), for listings. */
