@@ -9,7 +9,7 @@ import { planAnimation } from '../plan/plan.js';
 import { integerOption } from './schedule.js';
 
 /** `--frames A-B` (inclusive) or `--frames A`, inside the animation. */
-function frameRange(text: string | undefined, frames: number): [number, number] {
+export function frameRange(text: string | undefined, frames: number): [number, number] {
   if (text === undefined) return [0, frames - 1];
   const match = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(text);
   if (!match) throw new UsageError(`--frames: expected a range like 0-23, got '${text}'`);

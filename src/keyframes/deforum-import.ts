@@ -143,6 +143,9 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     const value = text(take(field));
     if (value !== undefined) (schedules as Record<string, string>)[ours] = value;
   }
+  // The notebook's constant CFG, from settings files older than cfg_scale_schedule.
+  const scale = text(take('scale'));
+  if (schedules.cfg === undefined && scale !== undefined) schedules.cfg = `0: (${scale})`;
   const seedBehavior = text(take('seed_behavior'));
   // Deforum treats any other behaviour string as random (deforum.md §c notes).
   const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');

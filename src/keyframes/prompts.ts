@@ -93,7 +93,7 @@ export function buildPromptSchedule(settings: PromptSettings, context: Omit<Sche
   const byFrame = new Map<number, PromptKey>();
   for (const [key, prompt] of Object.entries(settings.prompts)) {
     const frame = resolveKeyFrame(key, { ...context, name: 'prompts' }, (detail) => {
-      throw new KeyframeFieldError('prompts', [key], detail);
+      throw new KeyframeFieldError('prompts', [key], detail, true);
     });
     if (frame < 0) {
       context.onWarning?.(`prompts: key '${key}' is frame ${frame}, before frame 0; ignored`);

@@ -36,12 +36,26 @@ for (const sampler of karrasCapable) {
   table.set(`${displayNames[sampler]} Karras`.toLowerCase(), { sampler, scheduler: 'karras' });
 }
 
+/** The original Deforum notebook's and k-diffusion's spellings, met in old settings files. */
+const aliases: Record<string, SamplerName> = {
+  euler_ancestral: 'euler_a',
+  k_euler_a: 'euler_a',
+  k_euler_ancestral: 'euler_a',
+  k_euler: 'euler',
+  klms: 'lms',
+  k_lms: 'lms',
+  k_heun: 'heun',
+  k_dpmpp_2m: 'dpmpp_2m',
+};
+for (const [alias, sampler] of Object.entries(aliases)) table.set(alias, { sampler, scheduler: 'automatic' });
+
 /** Every accepted spelling, for error messages and the JSON Schema. */
 export const acceptedSamplerNames: string[] = [
   ...samplerNames,
   ...karrasCapable.map((s) => `${s}_karras`),
   ...samplerNames.map((s) => displayNames[s]),
   ...karrasCapable.map((s) => `${displayNames[s]} Karras`),
+  ...Object.keys(aliases),
 ];
 
 export function resolveSamplerName(name: string): ResolvedSampler | undefined {

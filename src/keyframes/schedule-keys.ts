@@ -8,6 +8,8 @@ export class KeyframeFieldError extends KeyframeError {
     readonly scheduleName: string,
     readonly field: string[],
     readonly detail: string,
+    /** The problem is in the key itself, not its value. */
+    readonly inKey = false,
   ) {
     super(`${[scheduleName, ...field].join('.')}: ${detail}`);
   }
@@ -63,7 +65,7 @@ export function keyframesOfObject<V>(entries: Record<string, V>, name: string, v
       value,
       interpolation,
       fail: (which, detail): never => {
-        throw new KeyframeFieldError(name, which === 'value' && typeof raw === 'object' && raw !== null ? [key, 'value'] : [key], detail);
+        throw new KeyframeFieldError(name, which === 'value' && typeof raw === 'object' && raw !== null ? [key, 'value'] : [key], detail, which === 'key');
       },
     };
   });

@@ -172,7 +172,10 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
       build({ frames: animation.frames, seed, name, onWarning: warn(path) });
     } catch (error) {
       if (!(error instanceof DeforumError)) throw error;
-      if (error instanceof KeyframeFieldError) problems.push(locate.problem([...path, ...error.field], error.detail));
+      if (error instanceof KeyframeFieldError) {
+        const field: string[] = [...(path as string[]), ...error.field];
+        problems.push(error.inKey ? locate.problem(field.slice(0, -1), error.detail, { keyOf: field[field.length - 1] }) : locate.problem(field, error.detail));
+      }
       else if (error instanceof ScheduleSyntaxError) problems.push(locate.problem(path, `position ${error.offset + 1}: ${error.detail}`, { offsetInString: error.offset }));
       else problems.push(locate.problem(path, error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message));
     }

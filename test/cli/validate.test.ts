@@ -32,7 +32,7 @@ describe('deforum validate', () => {
     const r = runCli(['validate', file]);
     expect(r.code).toBe(2);
     expect(r.stdout.trimEnd().split('\n')).toEqual([
-      `${file}:2:36: prompts["max_f/0"]: frame key 'max_f/0' is Infinity, not a frame number`,
+      `${file}:2:25: prompts["max_f/0"]: frame key 'max_f/0' is Infinity, not a frame number`,
       `${file}:4:19: schedules.zoom: position 6: expected ',' between keyframes, found '5'`,
     ]);
   });

@@ -37,3 +37,9 @@ describe('resolveSamplerName', () => {
     expect(canonicalSamplerName(resolveSamplerName('Euler a')!)).toBe('euler_a');
   });
 });
+
+describe('old notebook spellings', () => {
+  it.each([['klms', 'lms'], ['euler_ancestral', 'euler_a'], ['k_dpmpp_2m', 'dpmpp_2m']])('%s → %s', (name, sampler) => {
+    expect(resolveSamplerName(name)?.sampler).toBe(sampler);
+  });
+});
