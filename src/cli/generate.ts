@@ -100,6 +100,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
       sampler: flags.sampler,
       init,
       strength: init ? (strength ?? DEFAULT_STRENGTH) : undefined,
+      // a live step counter on a terminal only, so that logs and tests see clean lines
+      onStep: process.stderr.isTTY ? (step, total) => process.stderr.write(`\rstep ${step}/${total}${step === total ? '\n' : ''}`) : undefined,
     });
     await writePng(image, output);
     const seconds = (performance.now() - started) / 1000;
