@@ -11,9 +11,9 @@ const END_OF_TEXT = '<|endoftext|>';
 
 /**
  * CLIP's pre-tokenisation regex (sd-pipeline.md §2), written so JS splits where Python's `regex` module with
- * IGNORECASE does on lower-cased text: `\s` is a plain space (after `normalizeClipText` the only whitespace left; JS's
- * `\s` would also swallow U+FEFF, which CLIP keeps as a symbol); `'s` also takes `'ſ`, which case-folds to it; and
- * U+0345, which case-folds to a letter, matches no alternative and is dropped, as in Python (checked on every code point).
+ * IGNORECASE does on lower-cased text: `\s` is a plain space (after `normalizeClipText` the only whitespace left);
+ * `'s` also takes `'ſ`, which case-folds to it; and U+0345, which case-folds to a letter, matches no alternative and
+ * is dropped, as in Python (checked on every code point).
  */
 const PRE_TOKENIZE = "<\\|startoftext\\|>|<\\|endoftext\\|>|'[sſ]|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^ \\p{L}\\p{N}\\u0345]+";
 
@@ -48,16 +48,17 @@ export class ClipTokenizer {
   /** Ids per text: a render re-tokenises the same prompt fragments every frame. */
   private readonly encoded = new Map<string, readonly number[]>();
 
-  constructor(vocab: Record<string, number>, merges: string[], padToken: string = END_OF_TEXT) {
+  /** `source` names the vocabulary in errors (its file); `padToken` defaults to `<|endoftext|>`. */
+  constructor(vocab: Record<string, number>, merges: string[], options: { padToken?: string; source?: string } = {}) {
     const idOf = (token: string): number => {
-      const id = vocab[token];
-      if (id === undefined) throw new ModelError(`tokenizer vocabulary has no "${token}" token; expected a CLIP vocabulary`);
+      const id = Object.hasOwn(vocab, token) ? vocab[token] : undefined;
+      if (id === undefined) throw new ModelError(`${options.source ?? 'tokenizer vocabulary'}: no "${token}" token; expected a CLIP vocabulary`);
       return id;
     };
     this.bosId = idOf(START_OF_TEXT);
     this.eosId = idOf(END_OF_TEXT);
-    this.padId = idOf(padToken);
-    this.commaId = vocab[',</w>'];
+    this.padId = idOf(options.padToken ?? END_OF_TEXT);
+    this.commaId = Object.hasOwn(vocab, ',</w>') ? vocab[',</w>'] : undefined;
     for (const [token, id] of Object.entries(vocab)) this.tokenTexts[id] = token;
     const special = (content: string, id: number) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
     this.bpe = new Tokenizer(
@@ -140,7 +141,8 @@ function readPadToken(file: string): string | undefined {
 /** Loads `<modelDir>/tokenizer/{vocab.json,merges.txt}` (diffusers layout, sd-pipeline.md §2). */
 export function loadClipTokenizer(modelDir: string): ClipTokenizer {
   const dir = path.join(modelDir, 'tokenizer');
-  const vocab = readVocab(path.join(dir, 'vocab.json'));
+  const vocabFile = path.join(dir, 'vocab.json');
+  const vocab = readVocab(vocabFile);
   const merges = readMerges(path.join(dir, 'merges.txt'));
-  return new ClipTokenizer(vocab, merges, readPadToken(path.join(dir, 'special_tokens_map.json')));
+  return new ClipTokenizer(vocab, merges, { padToken: readPadToken(path.join(dir, 'special_tokens_map.json')), source: vocabFile });
 }
