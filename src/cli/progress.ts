@@ -61,9 +61,11 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
         total = event.last - event.first + 1;
         first = event.first;
         say(
-          `rendering ${event.name}: frames ${event.first}-${event.last} of ${event.frames} on ${event.device}` +
-            (event.reused > 0 ? `, ${event.reused} frames kept from the previous run` : '') +
-            ` -> ${event.outDir}`,
+          event.first > event.last
+            ? `${event.name}: frames 0-${event.last} are already rendered -> ${event.outDir}`
+            : `rendering ${event.name}: frames ${event.first}-${event.last} of ${event.frames} on ${event.device}` +
+                (event.reused > 0 ? `, ${event.reused} ${event.reused === 1 ? 'frame' : 'frames'} kept from the previous run` : '') +
+                ` -> ${event.outDir}`,
         );
         if (event.message) say(event.message);
         break;

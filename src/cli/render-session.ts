@@ -1,0 +1,54 @@
+import { DeforumError } from '../errors.js';
+import { RenderInterrupted } from '../render/render.js';
+import { renderAnimation, type RenderRequest } from '../render/run.js';
+import { createProgressReporter } from './progress.js';
+
+/** Exit code of a render stopped by Ctrl-C, as shells report SIGINT (128 + 2). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * Runs a render for the CLI: progress on the terminal (or JSON events), Ctrl-C stops cleanly after saying so
+ * (a second Ctrl-C quits at once), and an interrupted render prints the command that resumes it.
+ */
+export async function runRenderSession(request: Omit<RenderRequest, 'signal' | 'onEvent' | 'log'>, options: { json: boolean }): Promise<void> {
+  const progress = createProgressReporter({ json: options.json });
+  const controller = new AbortController();
+  let outDir = request.outDir;
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      progress.finishLine();
+      process.stderr.write('deforum: stopped at once; frames written so far are kept\n');
+      process.exit(INTERRUPTED_EXIT_CODE);
+    }
+    progress.finishLine();
+    process.stderr.write('deforum: stopping after the current step (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await renderAnimation({
+      ...request,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'start') outDir = event.outDir;
+        progress.report(event);
+      },
+      log: (message) => progress.report(message.startsWith('warning: ') ? { type: 'warning', message: message.slice(9) } : { type: 'info', message }),
+    });
+  } catch (error) {
+    progress.finishLine();
+    if (error instanceof RenderInterrupted) {
+      const resume = `deforum resume ${JSON.stringify(outDir ?? '')}`;
+      if (options.json) process.stdout.write(`${JSON.stringify({ type: 'stopped', lastFrame: error.lastDurableFrame, resume })}\n`);
+      process.stderr.write(`deforum: stopped; frames 0-${error.lastDurableFrame} are saved. Resume with: ${resume}\n`);
+      process.exit(INTERRUPTED_EXIT_CODE);
+    }
+    if (options.json) {
+      const exitCode = error instanceof DeforumError ? error.exitCode : 1;
+      process.stdout.write(`${JSON.stringify({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode })}\n`);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,279 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+import { decodeImage, encodePng, readImageFile } from '../image-file.js';
+import type { Animation } from '../keyframes/schema.js';
+import { applyContrast } from '../motion/contrast.js';
+import { blend } from '../motion/blend.js';
+import { maintainColors } from '../motion/color-coherence.js';
+import { addFrameNoise } from '../motion/frame-noise.js';
+import { warp2D } from '../motion/warp.js';
+import type { FrameJob } from '../plan/frame-job.js';
+import type { RawImage } from '../raw-image.js';
+import { TorchGenerator } from '../sampler/noise.js';
+import type { StableDiffusion } from '../sampler/pipeline.js';
+import { nodeFs, writeFileDurable, type RenderFs } from './durable-fs.js';
+import type { RenderEvent } from './events.js';
+import { cadenceGroups, runGroups, type CadenceGroup, type FrameWork, type LoopState } from './frame-loop.js';
+import { frameJobHash, sha256, type RenderContext } from './job-hash.js';
+import { RenderJournal, type JournalFrame, type JournalHeader } from './journal.js';
+import { acquireRenderLock } from './lock.js';
+import { fileSize, removeStrayTempFiles, renderFolder, type RenderFolder } from './render-folder.js';
+
+/** Thrown when a render stops on request (Ctrl-C); what is on disk is consistent and resumable. */
+export class RenderInterrupted extends RenderError {
+  constructor(readonly lastDurableFrame: number) {
+    super(`stopped after frame ${lastDurableFrame}`, 1);
+  }
+}
+
+export interface RenderInputs {
+  /** The validated animation, its seed resolved (never −1). */
+  animation: Animation & { seed: number };
+  jobs: FrameJob[];
+  /** The keyframe file this render comes from (absolute); a different file in the same folder is refused. */
+  source: string;
+  /** Where relative paths of the file (initImage, colorCoherenceImage) are resolved. */
+  baseDir: string;
+  folder: RenderFolder;
+  sd: StableDiffusion;
+  /** Frames to render now (inclusive); frames before `first` must already be done. */
+  first?: number;
+  last?: number;
+  /** Re-render even though the model or device (or file) changed. */
+  force?: boolean;
+  /** Written to settings.json so the render can be reproduced and resumed. */
+  settings: Record<string, unknown>;
+  savePlan?: boolean;
+  /** Called with each frame written, e.g. to refresh a preview. */
+  afterFrame?: (frame: number) => void;
+  onEvent?: (event: RenderEvent) => void;
+  signal?: AbortSignal;
+  fs?: RenderFs;
+}
+
+export interface RenderResult {
+  /** Frames 0…lastFrame are durably on disk. */
+  lastFrame: number;
+  rendered: number;
+  reused: number;
+  seconds: number;
+}
+
+interface Reuse {
+  journal: RenderJournal;
+  /** Index of the first group to render and the frames kept before it. */
+  firstGroup: number;
+  kept: JournalFrame[];
+  message?: string;
+}
+
+function modelIdOf(sd: StableDiffusion): string {
+  const d = sd.describe();
+  return `${d.name}@${d.fingerprint}${d.vae ? `+vae:${d.vae}` : ''}${d.clipSkip > 1 ? `+clipskip:${d.clipSkip}` : ''}`;
+}
+
+/** "keeping frames 0-9", "keeping frame 0", "keeping no frames". */
+function frameList(verb: string, count: number): string {
+  return count === 0 ? `${verb} no frames` : count === 1 ? `${verb} frame 0` : `${verb} frames 0-${count - 1}`;
+}
+
+async function fileHash(file: string | undefined): Promise<string | null> {
+  return file === undefined ? null : sha256(await fsp.readFile(file));
+}
+
+/**
+ * Decides which journalled frames stay: the longest prefix whose job hashes match the new plan and whose files are
+ * whole (same size; the last one also re-hashed, since it is decoded as the next frame's input). The render then
+ * starts at the cadence group holding the first frame that is not kept.
+ */
+async function planReuse(
+  inputs: RenderInputs,
+  fs: RenderFs,
+  header: JournalHeader,
+  context: RenderContext,
+  groups: readonly CadenceGroup[],
+): Promise<Reuse> {
+  const { folder } = inputs;
+  const existing = await RenderJournal.read(fs, folder.dir);
+  if (!existing) return { journal: await RenderJournal.write(fs, folder.dir, header), firstGroup: 0, kept: [] };
+  const old = existing.header;
+  const changes: string[] = [];
+  if (old.source !== header.source) changes.push(`it holds a render of ${old.source}, not ${header.source}`);
+  if (old.modelId !== header.modelId) changes.push(`its model was ${old.modelId}, now ${header.modelId}`);
+  if (old.device !== header.device) changes.push(`its device was ${old.device}, now ${header.device}`);
+  if (changes.length > 0 && !inputs.force) {
+    throw new RenderError(`${folder.dir}: ${changes.join('; ')}; add --force to re-render it from frame 0, or choose another --out folder`);
+  }
+  let kept = changes.length > 0 ? [] : [...existing.frames];
+  let previous: string | undefined;
+  let firstChanged = kept.length;
+  for (let i = 0; i < kept.length; i++) {
+    const entry = kept[i];
+    const job = inputs.jobs[i];
+    const whole = job !== undefined && (await fileSize(folder.frameFile(i))) === entry.size;
+    if (!whole || entry.job !== frameJobHash(job, context, previous)) {
+      firstChanged = i;
+      break;
+    }
+    previous = entry.png;
+  }
+  kept = kept.slice(0, firstChanged);
+  while (kept.length > 0) {
+    const last = kept[kept.length - 1];
+    if (sha256(await fs.readFile(folder.frameFile(last.frame))) === last.png) break;
+    kept.pop();
+  }
+  // The group holding the first frame not kept (none when every frame is).
+  let firstGroup = groups.findIndex((group) => group.end > kept.length);
+  if (firstGroup < 0) firstGroup = groups.length;
+  const journalled = existing.frames.length;
+  const message =
+    changes.length > 0
+      ? `--force: ${changes.join('; ')}; re-rendering from frame 0`
+      : journalled === 0
+        ? undefined
+        : kept.length === journalled
+          ? kept.length === inputs.jobs.length
+            ? undefined
+            : `resuming: frames 0-${kept.length - 1} are done, continuing at frame ${kept.length}`
+          : `${frameList('keeping', kept.length)}; frame ${kept.length} changed or is damaged: re-rendering frames ${kept.length}-${inputs.jobs.length - 1}`;
+  const journal = kept.length === journalled && changes.length === 0 ? existing : await RenderJournal.write(fs, folder.dir, header, kept);
+  return { journal, firstGroup, kept, message };
+}
+
+/** The animation's render loop: plan → motion → diffusion → frames + journal, resumable at any point. */
+export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> {
+  const fs = inputs.fs ?? nodeFs;
+  const { animation, jobs, folder, sd } = inputs;
+  const emit = (event: RenderEvent) => inputs.onEvent?.(event);
+  const started = performance.now();
+  const last = Math.min(inputs.last ?? jobs.length - 1, jobs.length - 1);
+  const resolve = (file: string | undefined) => (file === undefined ? undefined : path.resolve(inputs.baseDir, file));
+  const initImageFile = resolve(animation.initImage);
+  const colorImageFile = animation.colorCoherence === 'image' ? resolve(animation.colorCoherenceImage) : undefined;
+
+  await fs.mkdir(folder.framesDir);
+  const releaseLock = await acquireRenderLock(folder.dir);
+  try {
+    await removeStrayTempFiles(fs, folder);
+    const size = { width: animation.width, height: animation.height };
+    const context: RenderContext = {
+      modelId: modelIdOf(sd),
+      device: sd.device,
+      shared: {
+        ...size,
+        cadence: animation.diffusionCadence,
+        initImage: await fileHash(initImageFile),
+        colorCoherenceImage: await fileHash(colorImageFile),
+      },
+    };
+    const header: JournalHeader = {
+      type: 'render',
+      version: 1,
+      source: inputs.source,
+      name: path.basename(folder.dir),
+      modelId: context.modelId,
+      device: context.device,
+      frames: jobs.length,
+      createdAt: new Date().toISOString(),
+    };
+    const groups = cadenceGroups(jobs);
+    const { journal, firstGroup, kept, message } = await planReuse(inputs, fs, header, context, groups);
+    const resumeAt = groups[firstGroup]?.start ?? jobs.length;
+    const first = inputs.first ?? 0;
+    if (first > resumeAt) {
+      throw new RenderError(`--frames ${first}-${last}: frames before ${first} are not all rendered yet (done: ${resumeAt === 0 ? 'none' : `0-${resumeAt - 1}`}); start at frame ${resumeAt} or earlier`);
+    }
+    await writeFileDurable(fs, folder.settingsFile, `${JSON.stringify(inputs.settings, null, 2)}\n`);
+    if (inputs.savePlan) await writeFileDurable(fs, folder.planFile, `${JSON.stringify(jobs, null, 2)}\n`);
+    emit({ type: 'start', name: animation.name ?? path.basename(folder.dir), outDir: folder.dir, frames: jobs.length, first: Math.max(first, kept.length), last, device: sd.device, reused: kept.length, message });
+
+    const decodeFrame = async (frame: number) => decodeImage(await fs.readFile(folder.frameFile(frame)));
+    const state: LoopState = {};
+    if (resumeAt > 0) state.carried = await decodeFrame(resumeAt - 1);
+    if (colorImageFile) state.colorReference = await readImageFile(colorImageFile, size);
+    else if (animation.colorCoherence !== 'none' && resumeAt > 0) state.colorReference = await decodeFrame(0);
+    const initImage = initImageFile === undefined ? undefined : await readImageFile(initImageFile, size);
+
+    const work: FrameWork<FrameJob> = {
+      warp: (image, job) =>
+        warp2D(image, { zoom: job.zoom, angle: job.angle, translationX: job.translationX, translationY: job.translationY, centerX: job.transformCenterX, centerY: job.transformCenterY }, job.borderMode),
+      prepareInit: (warped, job, reference) => {
+        const matched = reference && job.colorCoherence !== 'none' ? maintainColors(warped, reference, job.colorCoherence === 'image' ? 'lab' : job.colorCoherence) : warped;
+        return addFrameNoise(applyContrast(matched, job.contrast), job.noise, new TorchGenerator(job.seed));
+      },
+      diffuse: (job, init) => {
+        const image = init ?? (job.source === 'init-image' ? initImage : undefined);
+        return sd.generate({
+          prompt: job.prompt.positive,
+          negativePrompt: job.prompt.negative,
+          promptBlend: job.promptBlend && { prompt: job.promptBlend.next.positive, weight: job.promptBlend.weight },
+          width: animation.width,
+          height: animation.height,
+          seed: job.seed,
+          steps: job.steps,
+          cfg: job.cfg,
+          sampler: job.sampler,
+          scheduler: job.scheduler,
+          ...(image ? { init: image, strength: job.strength } : {}),
+          onStep: (step, steps) => emit({ type: 'step', frame: job.frame, step, steps }),
+          signal: inputs.signal,
+        });
+      },
+      blend,
+    };
+
+    let previousPng = kept.length > 0 ? kept[kept.length - 1].png : undefined;
+    let rendered = 0;
+    let lastDurable = resumeAt - 1;
+    let frameStarted = performance.now();
+    try {
+      await runGroups({
+        jobs,
+        groups,
+        first: firstGroup,
+        lastFrame: last,
+        cadence: animation.diffusionCadence,
+        state,
+        work,
+        captureColorReference: animation.colorCoherence !== 'none' && !colorImageFile,
+        shouldStop: () => inputs.signal?.aborted === true,
+        emit: async ({ frame, image, samplerSeconds }) => {
+          if (frame < kept.length) {
+            // Re-made only because its cadence group restarted; the durable copy stays.
+            previousPng = kept[frame].png;
+            lastDurable = frame;
+            return;
+          }
+          const png = await encodePng(image);
+          const pngHash = sha256(png);
+          const jobHash = frameJobHash(jobs[frame], context, previousPng);
+          try {
+            await writeFileDurable(fs, folder.frameFile(frame), png);
+            await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });
+          } catch (error) {
+            const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+            const safe = lastDurable < 0 ? 'no frame was done yet' : `frames 0-${lastDurable} are safe`;
+            throw new RenderError(`writing frame ${frame} in ${folder.dir} failed (${reason}${reason === 'ENOSPC' ? ': the disk is full' : ''}); ${safe}; fix it and resume`, 1, { cause: error });
+          }
+          previousPng = pngHash;
+          lastDurable = frame;
+          rendered += 1;
+          const now = performance.now();
+          emit({ type: 'frame', frame, frames: jobs.length, seconds: (now - frameStarted) / 1000, samplerSeconds, diffused: jobs[frame].diffused, file: folder.frameFile(frame) });
+          frameStarted = now;
+          inputs.afterFrame?.(frame);
+        },
+      });
+    } catch (error) {
+      if (inputs.signal?.aborted) throw new RenderInterrupted(lastDurable);
+      throw error;
+    }
+    if (inputs.signal?.aborted && lastDurable < last) throw new RenderInterrupted(lastDurable);
+    return { lastFrame: Math.max(lastDurable, last), rendered, reused: kept.length, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    await releaseLock();
+  }
+}
+

@@ -1,0 +1,192 @@
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { RenderError, UsageError } from '../errors.js';
+import { resolveRunSeed } from '../keyframes/seeds.js';
+import type { Animation } from '../keyframes/schema.js';
+import { bundledModelPath } from '../models/bundled.js';
+import { planAnimation } from '../plan/plan.js';
+import type { DeviceRequest } from '../sampler/devices.js';
+import { StableDiffusion } from '../sampler/pipeline.js';
+import { checkFfmpeg, encodeVideo, framePattern } from '../video/encode.js';
+import type { FfmpegTools } from '../video/ffmpeg.js';
+import { PreviewEncoder } from '../video/preview.js';
+import type { RenderFs } from './durable-fs.js';
+import type { RenderEvent } from './events.js';
+import { renderFolder } from './render-folder.js';
+import { renderFrames } from './render.js';
+
+export interface RenderRequest {
+  animation: Animation;
+  /** The keyframe file (absolute); relative paths in it resolve against its folder. */
+  source: string;
+  /** Default `renders/<name>` under the working directory. */
+  outDir?: string;
+  /** Overrides the file's model: a bundled model name or a folder. */
+  model?: string;
+  device: DeviceRequest;
+  /** Overrides the file's seed (and a −1 seed's random pick). */
+  seed?: number;
+  frames?: { first: number; last: number };
+  previewEvery?: number;
+  force?: boolean;
+  savePlan?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: RenderEvent) => void;
+  /** Notes for the user (device choice, warnings). */
+  log?: (message: string) => void;
+  fs?: RenderFs;
+}
+
+export interface RenderSummary {
+  outDir: string;
+  frames: number;
+  lastFrame: number;
+  rendered: number;
+  seconds: number;
+  video?: string;
+}
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(name: string): string {
+  try {
+    const file = name === 'deforum-ts' ? path.join(path.dirname(bundledModelPath('x')), '..', 'package.json') : require.resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function renderName(animation: Animation, source: string): string {
+  return animation.name ?? path.basename(source).replace(/\.json$/i, '');
+}
+
+/** A bundled model name (`tiny-sd`) or a folder, relative to the keyframe file. */
+export function resolveModelDir(model: string, baseDir: string): string {
+  if (!model.includes('/') && !model.includes('\\') && existsSync(bundledModelPath(model))) return bundledModelPath(model);
+  return path.resolve(baseDir, model);
+}
+
+/** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
+function previousSeed(settingsFile: string, source: string): number | undefined {
+  try {
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as { source?: string; animation?: { seed?: number } };
+    return settings.source === source ? settings.animation?.seed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Everything that can be checked before the first frame: files, ffmpeg, a writable folder with room for the frames. */
+async function preflight(request: RenderRequest, animation: Animation, outDir: string, baseDir: string): Promise<FfmpegTools> {
+  const ffmpeg = await checkFfmpeg(animation.output.codec);
+  const named: Array<[string, string | undefined]> = [
+    ['initImage', animation.initImage],
+    ['colorCoherenceImage', animation.colorCoherence === 'image' ? animation.colorCoherenceImage : undefined],
+    ['output.audio', animation.output.audio],
+  ];
+  if (animation.colorCoherence === 'image' && !animation.colorCoherenceImage) {
+    throw new UsageError(`${request.source}: colorCoherence "image" needs colorCoherenceImage (a path to the colour sample)`);
+  }
+  for (const [field, file] of named) {
+    if (file !== undefined && !existsSync(path.resolve(baseDir, file))) {
+      throw new UsageError(`${request.source}: ${field}: file not found: ${path.resolve(baseDir, file)}`);
+    }
+  }
+  try {
+    await fsp.mkdir(outDir, { recursive: true });
+    await fsp.access(outDir, 2 /* W_OK */);
+  } catch (error) {
+    throw new UsageError(`--out: cannot write to ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  // A PNG frame of diffused content is at most about 2 bytes per pixel in practice; ask for that much room.
+  const needed = animation.frames * animation.width * animation.height * 2;
+  const stats = await fsp.statfs(outDir);
+  const free = stats.bavail * stats.bsize;
+  if (free < needed) {
+    throw new RenderError(`${outDir}: ${(free / 2 ** 20).toFixed(0)} MiB free, but ${animation.frames} frames of ${animation.width}×${animation.height} need about ${(needed / 2 ** 20).toFixed(0)} MiB`);
+  }
+  return ffmpeg;
+}
+
+/** `deforum render` and `deforum resume`: validate everything, render the missing frames, then make the video. */
+export async function renderAnimation(request: RenderRequest): Promise<RenderSummary> {
+  const emit = (event: RenderEvent) => request.onEvent?.(event);
+  const baseDir = path.dirname(request.source);
+  const name = renderName(request.animation, request.source);
+  const outDir = path.resolve(request.outDir ?? path.join('renders', name));
+  const folder = renderFolder(outDir, name);
+  const { seed } = resolveRunSeed(request.animation.seed, request.seed ?? previousSeed(folder.settingsFile, request.source));
+  const animation = { ...request.animation, seed, ...(request.model ? { model: request.model } : {}) };
+  const jobs = planAnimation(animation, { seed, onWarning: (message) => emit({ type: 'warning', message }) });
+  const first = request.frames?.first ?? 0;
+  const last = Math.min(request.frames?.last ?? jobs.length - 1, jobs.length - 1);
+  if (first > last) throw new UsageError(`--frames ${first}-${last}: the animation has frames 0-${jobs.length - 1}`);
+  const ffmpeg = await preflight(request, animation, outDir, baseDir);
+  const modelDir = resolveModelDir(animation.model, baseDir);
+  const sd = await StableDiffusion.load(modelDir, { device: request.device, log: request.log });
+  try {
+    const description = sd.describe();
+    const settings = {
+      generator: `deforum-ts ${packageVersion('deforum-ts')}`,
+      source: request.source,
+      animation,
+      model: description,
+      device: { requested: request.device, used: sd.device },
+      versions: {
+        node: process.version,
+        'onnxruntime-node': packageVersion('onnxruntime-node'),
+        sharp: packageVersion('sharp'),
+        ffmpeg: ffmpeg.version,
+      },
+      output: { frames: path.join(folder.framesDir, framePattern), video: folder.videoFile(animation.output.codec) },
+    };
+    const preview = request.previewEvery
+      ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile })
+      : undefined;
+    const result = await renderFrames({
+      animation,
+      jobs,
+      source: request.source,
+      baseDir,
+      folder,
+      sd,
+      first,
+      last,
+      force: request.force,
+      settings,
+      savePlan: request.savePlan,
+      signal: request.signal,
+      onEvent: request.onEvent,
+      fs: request.fs,
+      afterFrame: (frame) => {
+        if (preview && (frame + 1) % request.previewEvery! === 0) {
+          preview.request(frame + 1).then(
+            () => emit({ type: 'preview', file: folder.previewFile }),
+            (error: unknown) => emit({ type: 'warning', message: `preview: ${error instanceof Error ? error.message : String(error)}` }),
+          );
+        }
+      },
+    });
+    await preview?.settled();
+    const video = folder.videoFile(animation.output.codec);
+    await encodeVideo({
+      tools: ffmpeg,
+      framesDir: folder.framesDir,
+      frameCount: result.lastFrame + 1,
+      fps: animation.fps,
+      format: animation.output.codec,
+      crf: animation.output.crf,
+      preset: animation.output.preset,
+      audio: animation.output.audio === undefined ? undefined : path.resolve(baseDir, animation.output.audio),
+      output: video,
+    });
+    emit({ type: 'video', file: video });
+    const frames = result.lastFrame + 1;
+    emit({ type: 'done', frames, rendered: result.rendered, seconds: result.seconds, framesPerMinute: result.rendered / Math.max(result.seconds / 60, 1e-9), video });
+    return { outDir, frames: jobs.length, lastFrame: result.lastFrame, rendered: result.rendered, seconds: result.seconds, video };
+  } finally {
+    await sd.release();
+  }
+}
