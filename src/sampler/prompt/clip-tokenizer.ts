@@ -140,6 +140,9 @@ function readPadToken(file: string): string | undefined {
 
 /** Loads `<modelDir>/tokenizer/{vocab.json,merges.txt}` (diffusers layout, sd-pipeline.md §2). */
 export function loadClipTokenizer(modelDir: string): ClipTokenizer {
+  if (fs.existsSync(modelDir) && !fs.statSync(modelDir).isDirectory()) {
+    throw new ModelError(`${modelDir}: not a folder; expected a diffusers/ONNX model folder with tokenizer/vocab.json and tokenizer/merges.txt`);
+  }
   const dir = path.join(modelDir, 'tokenizer');
   const vocabFile = path.join(dir, 'vocab.json');
   const vocab = readVocab(vocabFile);

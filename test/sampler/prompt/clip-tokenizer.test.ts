@@ -54,6 +54,12 @@ describe('CLIP tokenizer', () => {
     expect(load).toThrow(`${path.join(dir, 'tokenizer', 'vocab.json')}: missing`);
   });
 
+  it('says so when the model path is a file, not a folder', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-')), 'model.safetensors');
+    fs.writeFileSync(file, '');
+    expect(() => loadClipTokenizer(file)).toThrow(`${file}: not a folder; expected a diffusers/ONNX model folder`);
+  });
+
   it('rejects a vocabulary without the CLIP special tokens', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-tokenizer-'));
     fs.mkdirSync(path.join(dir, 'tokenizer'));
