@@ -15,7 +15,7 @@ import { OnnxModel, floatTensor, intTensor, isDynamic, tensorFloats, type Tensor
 const MID_RESIDUAL = 'mid_block_additional_residual';
 const DOWN_RESIDUAL = /^down_block_(\d+)$/;
 
-/** One ControlNet call: the UNet's own inputs for some rows, plus the pose map as a [1, 3, H, W] tensor in [0, 1]. */
+/** One ControlNet call: the UNet's own inputs for some rows, plus the pose map as [rows, 3, H, W] in [0, 1]. */
 export interface ControlNetCall {
   sample: Float32Array;
   rows: number;
@@ -38,7 +38,8 @@ export function conditionPlanes(image: RawImage): Float32Array {
   return planes;
 }
 
-function repeatRows(row: Float32Array, rows: number): Float32Array {
+/** The same row `rows` times (the pose map is the same for the prompt and the negative-prompt rows). */
+export function repeatRows(row: Float32Array, rows: number): Float32Array {
   if (rows === 1) return row;
   const out = new Float32Array(row.length * rows);
   for (let r = 0; r < rows; r++) out.set(row, r * row.length);
@@ -111,7 +112,7 @@ export class ControlNetModel {
       [sample.name]: floatTensor(sample, call.sample, [rows, 4, latentHeight, latentWidth]),
       [timestep.name]: integer ? intTensor(timestep, tValues, tDims) : floatTensor(timestep, Float32Array.from(tValues), tDims),
       [context.name]: floatTensor(context, call.context, [rows, tokens, call.context.length / rows / tokens]),
-      [condition.name]: floatTensor(condition, repeatRows(call.condition, rows), [rows, 3, height, width]),
+      [condition.name]: floatTensor(condition, call.condition, [rows, 3, height, width]),
     };
     this.runs += 1;
     const result = await this.model.run(feeds, this.residualNames);
