@@ -44,6 +44,10 @@ const WHITESPACE = new RegExp(`[${RE_SPACE}]+`, 'uy');
 /** Lark's `common.SIGNED_NUMBER`: FLOAT tried before INT, as its compiled regex does. */
 const NUMBER = /[+-]?(?:\d+[eE][+-]?\d+|(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+)/uy;
 const STRAY = '[]():';
+/** Brackets nested deeper than this make the prompt unparsed (verbatim); A1111 itself fails at Python's recursion limit. */
+const MAX_NESTING = 100;
+
+class NestingTooDeep extends Error {}
 
 function matchAt(pattern: RegExp, text: string, at: number): string | undefined {
   pattern.lastIndex = at;
@@ -51,9 +55,20 @@ function matchAt(pattern: RegExp, text: string, at: number): string | undefined 
 }
 
 class ScheduleParser {
+  private depth = 0;
+
   constructor(private readonly text: string) {}
 
   parse(): Part[] | null {
+    try {
+      return this.start();
+    } catch (error) {
+      if (error instanceof NestingTooDeep) return null;
+      throw error;
+    }
+  }
+
+  private start(): Part[] | null {
     const parts: Part[] = [];
     let at = 0;
     while (at < this.text.length) {
@@ -72,12 +87,14 @@ class ScheduleParser {
 
   /** A prompt: as many items as follow; it may be empty. */
   private prompt(start: number): Parsed {
+    if (++this.depth > MAX_NESTING) throw new NestingTooDeep();
     const parts: Part[] = [];
     let at = start;
     for (let item = this.item(at); item; item = this.item(at)) {
       parts.push(...item.parts);
       at = item.end;
     }
+    this.depth--;
     return { parts, end: at };
   }
 

@@ -46,6 +46,12 @@ describe('promptSchedule (A1111 prompt editing)', () => {
     expect(g('trailing [c:d:2] \\')).toEqual([[10, 'trailing [c:d:2] \\']]);
   });
 
+  it('uses a prompt with brackets nested over 100 deep verbatim instead of overflowing the stack', () => {
+    const deep = `${'['.repeat(3000)}a [b:3]`;
+    expect(g(deep)).toEqual([[10, deep]]);
+    expect(g(`${'('.repeat(100)}a${')'.repeat(100)} [b:3]`)[0][0]).toBe(3);
+  });
+
   it('keeps emphasis and escapes as written', () => {
     expect(g('(a:1.2) \\[x\\] [(b):(c:0.5):3]')).toEqual([[3, '(a:1.2) \\[x\\] (b)'], [10, '(a:1.2) \\[x\\] (c:0.5)']]);
   });
