@@ -42,7 +42,7 @@ describe('ControlNetRuntime', () => {
   it('opens the enabled units and gives pose maps and a hook per frame', async () => {
     const units = [
       ControlNetUnitSchema.parse({ pose: { 0: 'poses/stand.json', 9: 'poses/wave.json' } }),
-      ControlNetUnitSchema.parse({ pose: 'poses/kick.json', enabled: false }),
+      ControlNetUnitSchema.parse({ pose: 'poses/legs-apart.json', enabled: false }),
       ControlNetUnitSchema.parse({ pose: 'poses/arms-up.json', resizeMode: 'just-resize' }),
     ];
     const runtime = await ControlNetRuntime.open(units, options);
