@@ -9,8 +9,10 @@ import { register as generate } from './generate.js';
 import { register as debug } from './debug.js';
 import { register as render } from './render.js';
 import { register as resume } from './resume.js';
+import { register as encode } from './encode.js';
+import { register as verify } from './verify.js';
 import { register as prompt } from './prompt.js';
 import { register as pose } from './pose.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, prompt, pose];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose];

@@ -6,9 +6,11 @@ import { AnimationSchema } from '../keyframes/schema.js';
 import { parseDeviceRequest } from '../sampler/devices.js';
 import { renderFolder } from '../render/render-folder.js';
 import { runRenderSession } from './render-session.js';
+import { integerOption } from './schedule.js';
 
 interface ResumeFlags {
   device?: string;
+  verify?: boolean;
   previewEvery?: number;
   json?: boolean;
 }
@@ -23,7 +25,8 @@ export function register(program: Command): void {
     .description('continue an interrupted render from its folder (renders/<name>)')
     .argument('<dir>', 'render folder')
     .option('--device <device>', 'auto, cuda, webgpu or cpu (default: the device the render started with)')
-    .option('--preview-every <n>', 'rewrite preview.mp4 every N frames', (v) => Number.parseInt(v, 10))
+    .option('--preview-every <n>', 'rewrite preview.mp4 every N frames', integerOption(1, 1_000_000))
+    .option('--verify', 're-hash every finished frame first and re-render from the first damaged one')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (dir: string, flags: ResumeFlags) => {
       const outDir = path.resolve(dir);
@@ -46,6 +49,7 @@ export function register(program: Command): void {
           outDir,
           device: parseDeviceRequest(flags.device ?? settings.device?.requested ?? 'auto'),
           previewEvery: flags.previewEvery,
+          verifyFrames: flags.verify,
         },
         { json: flags.json === true },
       );

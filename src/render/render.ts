@@ -40,6 +40,8 @@ export interface RenderInputs {
   /** Frames to render now (inclusive); frames before `first` must already be done. */
   first?: number;
   last?: number;
+  /** Re-hash every kept frame instead of checking sizes (and the last frame's hash) only. */
+  verifyFrames?: boolean;
   /** Re-render even though the model or device (or file) changed. */
   force?: boolean;
   /** Written to settings.json so the render can be reproduced and resumed. */
@@ -111,7 +113,9 @@ async function planReuse(
   for (let i = 0; i < kept.length; i++) {
     const entry = kept[i];
     const job = inputs.jobs[i];
-    const whole = job !== undefined && (await fileSize(folder.frameFile(i))) === entry.size;
+    const whole =
+      job !== undefined &&
+      (inputs.verifyFrames ? sha256(await fs.readFile(folder.frameFile(i)).catch(() => Buffer.alloc(0))) === entry.png : (await fileSize(folder.frameFile(i))) === entry.size);
     if (!whole || entry.job !== frameJobHash(job, context, previous)) {
       firstChanged = i;
       break;

@@ -30,6 +30,8 @@ export interface RenderRequest {
   frames?: { first: number; last: number };
   previewEvery?: number;
   force?: boolean;
+  /** Re-hash every finished frame before continuing (`deforum resume --verify`). */
+  verifyFrames?: boolean;
   savePlan?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: RenderEvent) => void;
@@ -155,6 +157,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       first,
       last,
       force: request.force,
+      verifyFrames: request.verifyFrames,
       settings,
       savePlan: request.savePlan,
       signal: request.signal,

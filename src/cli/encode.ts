@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { RenderError, UsageError } from '../errors.js';
+import { AnimationSchema, videoCodecs, x264Presets } from '../keyframes/schema.js';
+import { nodeFs } from '../render/durable-fs.js';
+import { RenderJournal } from '../render/journal.js';
+import { renderFolder } from '../render/render-folder.js';
+import { renderName } from '../render/run.js';
+import { checkFfmpeg, encodeVideo, type VideoFormat, type X264Preset } from '../video/encode.js';
+import { integerOption } from './schedule.js';
+
+interface EncodeFlags {
+  codec?: string;
+  crf?: number;
+  preset?: string;
+  fps?: string;
+  audio?: string | false;
+  output?: string;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag}: expected one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** Re-encodes a render's frames (another codec, quality, fps or audio) without rendering anything. */
+export function register(program: Command): void {
+  program
+    .command('encode')
+    .description('re-encode the frames of a render folder into a video, without re-rendering')
+    .argument('<dir>', 'render folder (renders/<name>)')
+    .option('--codec <codec>', `video format: ${videoCodecs.join(', ')} (default: the file's)`)
+    .option('--crf <n>', 'quality, lower is better (default: the file\'s, Deforum 17)', integerOption(0, 51))
+    .option('--preset <preset>', `x264 preset: ${x264Presets.join(', ')}`)
+    .option('--fps <n>', 'frames per second (default: the file\'s)')
+    .option('--audio <file>', 'audio file to mux in, trimmed to the video')
+    .option('--no-audio', 'leave out the audio named in the file')
+    .option('-o, --output <file>', 'output file (default renders/<name>/<name>.<codec>)')
+    .action(async (dir: string, flags: EncodeFlags) => {
+      const outDir = path.resolve(dir);
+      const folder = renderFolder(outDir, path.basename(outDir));
+      let settings: { source?: string; animation?: unknown };
+      try {
+        settings = JSON.parse(readFileSync(folder.settingsFile, 'utf8'));
+      } catch {
+        throw new RenderError(`${dir}: no readable settings.json; is this a render folder (renders/<name>)?`);
+      }
+      const parsed = AnimationSchema.safeParse(settings.animation);
+      if (!parsed.success) throw new RenderError(`${folder.settingsFile}: not a deforum-ts render settings file`);
+      const animation = parsed.data;
+      const journal = await RenderJournal.read(nodeFs, outDir);
+      const frameCount = journal?.frames.length ?? 0;
+      if (frameCount === 0) throw new RenderError(`${dir}: no finished frames to encode`);
+      const format: VideoFormat = flags.codec === undefined ? animation.output.codec : oneOf('--codec', flags.codec, videoCodecs);
+      const preset: X264Preset = flags.preset === undefined ? animation.output.preset : oneOf('--preset', flags.preset, x264Presets);
+      const fps = flags.fps === undefined ? animation.fps : Number(flags.fps);
+      if (!(fps > 0 && fps <= 240)) throw new UsageError(`--fps: expected a number above 0 and at most 240, got "${flags.fps}"`);
+      const baseDir = path.dirname(settings.source ?? outDir);
+      const audio = flags.audio === false ? undefined : flags.audio !== undefined ? path.resolve(flags.audio) : animation.output.audio && path.resolve(baseDir, animation.output.audio);
+      const output = path.resolve(flags.output ?? path.join(outDir, `${renderName(animation, settings.source ?? outDir)}.${format}`));
+      const tools = await checkFfmpeg(format);
+      await encodeVideo({ tools, framesDir: folder.framesDir, frameCount, fps, format, crf: flags.crf ?? animation.output.crf, preset, audio, output });
+      process.stderr.write(`encoded ${frameCount} frames at ${fps} fps -> ${output}\n`);
+    });
+}
