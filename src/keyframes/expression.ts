@@ -55,15 +55,24 @@ interface Compiled {
   fn: Eval;
   type: ExpressionType;
   usesT: boolean;
+  /**
+   * numexpr folds operations on constants in Python before compiling, so they get Python's semantics (floored `%`
+   * on integers) while operations on variables get C's (deforum.md §a; `(0-5)%3` = 1 but `(t-5)%3` = −2 at t = 0).
+   */
+  constant: boolean;
 }
 
-const variables: Record<string, Compiled> = {
-  t: { fn: (v) => v.t, type: 'int', usesT: true },
-  max_f: { fn: (v) => v.max_f, type: 'int', usesT: false },
-  s: { fn: (v) => v.s, type: 'int', usesT: false },
-  pi: { fn: () => Math.PI, type: 'float', usesT: false },
-  e: { fn: () => Math.E, type: 'float', usesT: false },
-};
+/** `literal`: the variables are numbers pasted into the text, as Deforum does for prompt backticks. */
+const variablesOf = (literal: boolean): Record<string, Compiled> => ({
+  t: { fn: (v) => v.t, type: 'int', usesT: true, constant: literal },
+  max_f: { fn: (v) => v.max_f, type: 'int', usesT: false, constant: literal },
+  s: { fn: (v) => v.s, type: 'int', usesT: false, constant: literal },
+  pi: { fn: () => Math.PI, type: 'float', usesT: false, constant: true },
+  e: { fn: () => Math.E, type: 'float', usesT: false, constant: true },
+});
+const scheduleVariables = variablesOf(false);
+const literalVariables = variablesOf(true);
+type Variables = Record<string, Compiled>;
 
 const numericType = (types: ExpressionType[]): ExpressionType => (types.every((t) => t !== 'float') ? 'int' : 'float');
 
@@ -165,34 +174,35 @@ const relational: Record<string, (a: number, b: number) => boolean> = {
   unequal: (a, b) => a !== b,
 };
 
-function compileNode(node: MathNode): Compiled {
+function compileNode(node: MathNode, vars: Variables): Compiled {
   const n = node as MathNode & Record<string, any>;
   switch (node.type) {
     case 'ParenthesisNode':
-      return compileNode(n.content);
+      return compileNode(n.content, vars);
     case 'ConstantNode': {
       if (typeof n.value !== 'number') fail(typeof n.value === 'string' ? 'strings are not allowed (quotes may only surround a number)' : `'${String(n.value)}' is not a number`);
       const value: number = n.value;
-      return { fn: () => value, type: Number.isInteger(value) ? 'int' : 'float', usesT: false };
+      return { fn: () => value, type: Number.isInteger(value) ? 'int' : 'float', usesT: false, constant: true };
     }
     case 'SymbolNode': {
-      const v = variables[n.name];
+      const v = vars[n.name];
       if (v) return v;
       if (functions[n.name]) fail(`'${n.name}' is a function: call it as ${n.name}(…)`);
       return fail(`unknown name '${n.name}' (an expression can use t, max_f, s, pi and e)`);
     }
     case 'OperatorNode':
-      return compileOperator(n.fn as string, n.op as string, n.args as MathNode[], Boolean(n.implicit));
+      return compileOperator(n.fn as string, n.op as string, n.args as MathNode[], Boolean(n.implicit), vars);
     case 'ConditionalNode': {
-      const [c, a, b] = [compileNode(n.condition), compileNode(n.trueExpr), compileNode(n.falseExpr)];
+      const [c, a, b] = [compileNode(n.condition, vars), compileNode(n.trueExpr, vars), compileNode(n.falseExpr, vars)];
       return {
         fn: (v) => (c.fn(v) !== 0 ? a.fn(v) : b.fn(v)),
         type: numericType([a.type, b.type]),
         usesT: c.usesT || a.usesT || b.usesT,
+        constant: false,
       };
     }
     case 'RelationalNode': {
-      const params = (n.params as MathNode[]).map(compileNode);
+      const params = (n.params as MathNode[]).map((p) => compileNode(p, vars));
       const tests = (n.conditionals as string[]).map((c) => relational[c] ?? fail(`comparison '${c}' is not allowed`));
       return {
         fn: (v) => {
@@ -201,10 +211,11 @@ function compileNode(node: MathNode): Compiled {
         },
         type: 'bool',
         usesT: params.some((p) => p.usesT),
+        constant: false,
       };
     }
     case 'FunctionNode':
-      return compileFunction(n.fn as MathNode, n.args as MathNode[]);
+      return compileFunction(n.fn as MathNode, n.args as MathNode[], vars);
     case 'AssignmentNode':
       return fail('assignments are not allowed');
     case 'FunctionAssignmentNode':
@@ -225,22 +236,23 @@ function compileNode(node: MathNode): Compiled {
   }
 }
 
-function compileOperator(fnName: string, op: string, args: MathNode[], implicit: boolean): Compiled {
+function compileOperator(fnName: string, op: string, args: MathNode[], implicit: boolean, vars: Variables): Compiled {
   if (implicit) fail(`missing operator between '${args[0].toString()}' and '${args[1].toString()}'`);
-  const compiled = args.map(compileNode);
+  const compiled = args.map((a) => compileNode(a, vars));
   const usesT = compiled.some((c) => c.usesT);
+  const constant = compiled.every((c) => c.constant);
   if (compiled.length === 1) {
     const [a] = compiled;
     switch (fnName) {
       case 'unaryMinus':
-        return { fn: (v) => -a.fn(v), type: a.type === 'float' ? 'float' : 'int', usesT };
+        return { fn: (v) => -a.fn(v), type: a.type === 'float' ? 'float' : 'int', usesT, constant };
       case 'unaryPlus':
-        return { fn: a.fn, type: a.type === 'bool' ? 'int' : a.type, usesT };
+        return { fn: a.fn, type: a.type === 'bool' ? 'int' : a.type, usesT, constant };
       case 'not':
-        return { fn: (v) => flag(!truthy(a.fn(v))), type: 'bool', usesT };
+        return { fn: (v) => flag(!truthy(a.fn(v))), type: 'bool', usesT, constant };
       case 'bitNot':
-        if (a.type === 'bool') return { fn: (v) => flag(!truthy(a.fn(v))), type: 'bool', usesT };
-        if (a.type === 'int') return { fn: (v) => ~a.fn(v), type: 'int', usesT };
+        if (a.type === 'bool') return { fn: (v) => flag(!truthy(a.fn(v))), type: 'bool', usesT, constant };
+        if (a.type === 'int') return { fn: (v) => ~a.fn(v), type: 'int', usesT, constant };
         return fail("'~' needs an integer or a comparison");
       default:
         return fail(`operator '${op}' is not allowed`);
@@ -248,18 +260,20 @@ function compileOperator(fnName: string, op: string, args: MathNode[], implicit:
   }
   const [a, b] = compiled;
   if (fnName === 'mod') {
-    // numexpr: integer % truncates like C, float % is floored like Python (deforum.md §a, executed).
-    if (numericType([a.type, b.type]) === 'int') return { fn: (v) => a.fn(v) % b.fn(v), type: 'int', usesT };
-    return { fn: (v) => { const x = a.fn(v); const y = b.fn(v); return x - y * Math.floor(x / y); }, type: 'float', usesT };
+    // numexpr: integer % truncates like C, float % is floored like Python (deforum.md §a, executed); constants are
+    // folded by Python first, so an all-constant integer % is floored too.
+    const type = numericType([a.type, b.type]);
+    if (type === 'int' && !constant) return { fn: (v) => a.fn(v) % b.fn(v), type, usesT, constant };
+    return { fn: (v) => { const x = a.fn(v); const y = b.fn(v); return x - y * Math.floor(x / y); }, type, usesT, constant };
   }
   if (fnName === 'bitAnd' || fnName === 'bitOr') {
     // numexpr: `&`/`|` are logical on comparisons and bitwise on integers; floats are an error.
     const and = fnName === 'bitAnd';
     if (a.type === 'bool' && b.type === 'bool') {
-      return { fn: and ? (v) => flag(truthy(a.fn(v)) && truthy(b.fn(v))) : (v) => flag(truthy(a.fn(v)) || truthy(b.fn(v))), type: 'bool', usesT };
+      return { fn: and ? (v) => flag(truthy(a.fn(v)) && truthy(b.fn(v))) : (v) => flag(truthy(a.fn(v)) || truthy(b.fn(v))), type: 'bool', usesT, constant };
     }
     if (a.type !== 'float' && b.type !== 'float') {
-      return { fn: and ? (v) => a.fn(v) & b.fn(v) : (v) => a.fn(v) | b.fn(v), type: 'int', usesT };
+      return { fn: and ? (v) => a.fn(v) & b.fn(v) : (v) => a.fn(v) | b.fn(v), type: 'int', usesT, constant };
     }
     return fail(`'${op}' needs integers or comparisons on both sides`);
   }
@@ -267,10 +281,10 @@ function compileOperator(fnName: string, op: string, args: MathNode[], implicit:
   const fa = a.fn;
   const fb = b.fn;
   const type: ExpressionType = comparisons.has(fnName) ? 'bool' : fnName === 'divide' ? 'float' : numericType([a.type, b.type]);
-  return { fn: (v) => f(fa(v), fb(v)), type, usesT };
+  return { fn: (v) => f(fa(v), fb(v)), type, usesT, constant };
 }
 
-function compileFunction(callee: MathNode, args: MathNode[]): Compiled {
+function compileFunction(callee: MathNode, args: MathNode[], vars: Variables): Compiled {
   if (callee.type !== 'SymbolNode') return fail('only named functions can be called');
   const name = (callee as MathNode & { name: string }).name;
   const spec = functions[name];
@@ -284,30 +298,33 @@ function compileFunction(callee: MathNode, args: MathNode[]): Compiled {
     const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
     fail(`${name}() takes ${expected} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`);
   }
-  const compiled = args.map(compileNode);
+  const compiled = args.map((a) => compileNode(a, vars));
   const fns = compiled.map((c) => c.fn);
   const type = spec.type(compiled.map((c) => c.type));
   const usesT = compiled.some((c) => c.usesT);
+  // numexpr never folds function calls.
+  const constant = false;
   const f = spec.fn;
   switch (fns.length) {
     case 1: {
       const [a] = fns;
-      return { fn: (v) => f(a(v)), type, usesT };
+      return { fn: (v) => f(a(v)), type, usesT, constant };
     }
     case 2: {
       const [a, b] = fns;
-      return { fn: (v) => f(a(v), b(v)), type, usesT };
+      return { fn: (v) => f(a(v), b(v)), type, usesT, constant };
     }
     default:
-      return { fn: (v) => f(...fns.map((g) => g(v))), type, usesT };
+      return { fn: (v) => f(...fns.map((g) => g(v))), type, usesT, constant };
   }
 }
 
 /**
  * Parses and compiles an expression once. `**` is accepted as Python's power (same as `^`).
  * Throws `ExpressionError` (with the character offset where mathjs reports one) for anything outside the whitelist.
+ * `literal`: treat t, max_f and s as numbers written in the text (prompt backticks, where Deforum pastes them in).
  */
-export function compileExpression(source: string): CompiledExpression {
+export function compileExpression(source: string, options: { literal?: boolean } = {}): CompiledExpression {
   if (source.trim() === '') throw new ExpressionError('empty expression', 0);
   if (/[\n;]/.test(source)) throw new ExpressionError('only one expression is allowed (no ";" or new lines)', source.search(/[\n;]/));
   // Same length keeps mathjs's character offsets valid for the original text.
@@ -320,7 +337,7 @@ export function compileExpression(source: string): CompiledExpression {
     const char = (error as { char?: number }).char;
     throw new ExpressionError(message.replace(/\s*\(char \d+\)$/, '').replace(/^Value expected$/, 'a value is expected'), typeof char === 'number' ? Math.max(0, char - 1) : undefined);
   }
-  const compiled = compileNode(tree);
+  const compiled = compileNode(tree, options.literal ? literalVariables : scheduleVariables);
   return { source, type: compiled.type, usesT: compiled.usesT, evaluate: compiled.fn };
 }
 

@@ -55,9 +55,10 @@ function compileTemplate(text: string, key: string): PromptPart[] {
   let last = 0;
   for (const match of text.matchAll(/`(.*?)`/g)) {
     parts.push(text.slice(last, match.index));
+    // Deforum pastes the frame numbers into the text before numexpr sees it, so they are literals there.
     parts.push(compileAt(match[1], (detail) => {
       throw new KeyframeFieldError('prompts', [key], `backtick expression \`${match[1]}\`: ${detail}`);
-    }));
+    }, { literal: true }));
     last = match.index + match[0].length;
   }
   parts.push(text.slice(last));

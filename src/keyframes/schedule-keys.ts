@@ -72,9 +72,9 @@ export function keyframesOfObject<V>(entries: Record<string, V>, name: string, v
 }
 
 /** Compiles `text`, turning a sandbox refusal into an error at the right place. */
-export function compileAt(text: string, fail: (detail: string, offset?: number) => never): CompiledExpression {
+export function compileAt(text: string, fail: (detail: string, offset?: number) => never, options: { literal?: boolean } = {}): CompiledExpression {
   try {
-    return compileExpression(text);
+    return compileExpression(text, options);
   } catch (error) {
     if (error instanceof ExpressionError) fail(error.message, error.offset);
     throw error;

@@ -120,3 +120,16 @@ describe('formatNumber prints like Python str() of numexpr results', () => {
     expect(compileExpression('t > 1').type).toBe('bool');
   });
 });
+
+describe('numexpr folds constants in Python first', () => {
+  it('an integer % of constants is floored, of variables truncated', () => {
+    expect(evaluate('(0-5)%3')).toBe(1);
+    expect(evaluate('-3%2')).toBe(1);
+    expect(evaluate('(t-5)%3', 0)).toBe(-2);
+    expect(evaluate('abs(-3)%2 - 1')).toBe(0);
+  });
+
+  it('with literal variables (prompt backticks), t is a constant too', () => {
+    expect(compileExpression('(t-3)%2', { literal: true }).evaluate({ ...scope, t: 0 })).toBe(1);
+  });
+});
