@@ -40,6 +40,11 @@ function issueText(error: z.ZodError): string {
 
 function writtenPeople(document: unknown, file: string): { width: number; height: number; people: WrittenKeypoint[][] } {
   const fail = (detail: string) => new PoseError(`${file}: ${detail}`);
+  // the ControlNet API returns a list of poses, one per image; a saved list of one is that pose
+  if (Array.isArray(document)) {
+    if (document.length !== 1) throw fail(`a list of ${document.length} poses; expected one pose object (or a list of exactly one)`);
+    return writtenPeople(document[0], file);
+  }
   if (document !== null && typeof document === 'object' && 'keypoints' in document) {
     const parsed = LegacyEditorDocumentSchema.safeParse(document);
     if (!parsed.success) throw fail(`${issueText(parsed.error)} (openpose-editor format: {"width", "height", "keypoints": [[x, y], …]})`);
@@ -100,6 +105,9 @@ export function parseOpenPoseJson(text: string, file: string): Pose {
     throw new PoseError(`${file}: not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   const { width, height, people } = writtenPeople(document, file);
+  if (!people.some((person) => person.some((k) => k.present))) {
+    throw new PoseError(`${file}: no keypoint has confidence 1.0, so nothing would be drawn (ControlNet draws only keypoints with c ≥ 1.0; missing ones are [0, 0, 0])`);
+  }
   return { width, height, people: people.map((person, p) => personOnCanvas(person, p, width, height, file)) };
 }
 

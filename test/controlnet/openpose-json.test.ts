@@ -50,6 +50,8 @@ describe('parseOpenPoseJson', () => {
     [JSON.stringify({ people: [{ pose_keypoints_2d: flat(eighteen(() => [10, 10, 1])) }] }), /^poses\/bad\.json: canvas_width: .*OpenPose format/],
     [JSON.stringify({ people: [{ pose_keypoints_2d: ['a'] }], canvas_width: 64, canvas_height: 64 }), /^poses\/bad\.json: people\[0\]\.pose_keypoints_2d\[0\]: /],
     [JSON.stringify({ width: 64, height: 64, keypoints: [[1, 2]] }), /^poses\/bad\.json: "keypoints" has 1 points; expected 18 per person/],
+    [JSON.stringify({ people: [{ pose_keypoints_2d: flat(eighteen(() => [10, 10, 0.87])) }], canvas_width: 64, canvas_height: 64 }), /^poses\/bad\.json: no keypoint has confidence 1\.0/],
+    ['[]', /^poses\/bad\.json: a list of 0 poses; expected one pose object/],
   ])('rejects %s', (text, message) => {
     const error = errorOf(text);
     expect(error.message).toMatch(message);
@@ -65,6 +67,11 @@ describe('parseOpenPoseJson', () => {
     expect(error.message).toBe(
       'poses/bad.json: people[1] keypoint 4 (right_wrist) at (140, 10) is outside the 128×128 canvas; expected 0 ≤ x ≤ 128, 0 ≤ y ≤ 128',
     );
+  });
+
+  it('takes a list of exactly one pose, as the ControlNet API returns', () => {
+    const document = { people: [{ pose_keypoints_2d: flat(eighteen(() => [10, 12, 1])) }], canvas_width: 64, canvas_height: 64 };
+    expect(parseOpenPoseJson(JSON.stringify([document]), 'a.json').people[0][0]).toEqual({ x: 10, y: 12 });
   });
 
   it('ignores the position of a missing keypoint', () => {
