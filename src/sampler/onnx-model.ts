@@ -58,6 +58,17 @@ export class OnnxModel {
     }
   }
 
+  /** Opens a graph and checks it with `build`; a graph that fails the check is released before the error goes up. */
+  static async openWith<T>(file: string, sessions: DeviceSessions, label: string, build: (model: OnnxModel) => T | Promise<T>): Promise<T> {
+    const model = await OnnxModel.open(file, sessions, label);
+    try {
+      return await build(model);
+    } catch (error) {
+      await model.release();
+      throw error;
+    }
+  }
+
   /** The spec matching a requirement, or a ModelError naming what was found and what is expected. */
   require(kind: 'input' | 'output', requirement: TensorRequirement): TensorSpec {
     const specs = kind === 'input' ? this.inputs : this.outputs;

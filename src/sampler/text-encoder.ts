@@ -104,31 +104,31 @@ export class TextEncoder {
    *   `hidden_states.*` outputs.
    */
   static async open(file: string, sessions: DeviceSessions, root: string, clipSkip = 1): Promise<TextEncoder> {
-    const label = modelLabel(root, file);
-    const model = await OnnxModel.open(file, sessions, label);
-    const input = model.require('input', { names: ['input_ids'], types: ['int32', 'int64'], ranks: [2], shape: '[batch, 77]' });
-    const last = model.require('output', { names: ['last_hidden_state'], types: ['float32', 'float16'], ranks: [3], shape: '[batch, 77, dim]' });
-    const unfed = [...model.inputs.keys()].filter((name) => name !== input.name && name !== 'attention_mask');
-    if (unfed.length > 0) throw new ModelError(`${label}: has inputs ${unfed.map((n) => `"${n}"`).join(', ')} besides input_ids (and attention_mask); expected a CLIP text encoder`);
     if (!Number.isInteger(clipSkip) || clipSkip < 1) throw new ModelError(`--clip-skip must be an integer ≥ 1, got ${clipSkip}`);
-    const probe = (outputs: string[]) => model.run(textFeeds(model, input, probeChunk()), outputs);
-    const declaredDim = last.shape[2];
-    if (clipSkip === 1) {
-      const dim = typeof declaredDim === 'number' && declaredDim > 0 ? declaredDim : (await probe([last.name]))[last.name].size / CHUNK_TOKENS;
-      return new TextEncoder(model, input, last.name, dim, undefined, 1);
-    }
-    const hidden = [...model.outputs.keys()].filter((name) => /^hidden_states\.\d+$/.test(name));
-    if (hidden.length === 0) {
-      throw new ModelError(`${label} has no hidden_states.* outputs, so --clip-skip ${clipSkip} is not possible; export the text encoder with output_hidden_states, or use --clip-skip 1`);
-    }
-    const layers = hidden.length - 1;
-    if (clipSkip > layers) throw new ModelError(`--clip-skip ${clipSkip} is too large: ${label} has ${layers} layers (hidden_states.0..${layers})`);
-    const skipFrom = `hidden_states.${layers + 1 - clipSkip}`;
-    const states = await probe([last.name, `hidden_states.${layers}`]);
-    const post = tensorFloats(states[last.name]);
-    const dim = post.length / CHUNK_TOKENS;
-    const finalNorm = fitLayerNorm(tensorFloats(states[`hidden_states.${layers}`]), post, dim, layerNormEps(file), label);
-    return new TextEncoder(model, input, skipFrom, dim, finalNorm, clipSkip);
+    const label = modelLabel(root, file);
+    return OnnxModel.openWith(file, sessions, label, async (model) => {
+      const input = model.require('input', { names: ['input_ids'], types: ['int32', 'int64'], ranks: [2], shape: '[batch, 77]' });
+      const last = model.require('output', { names: ['last_hidden_state'], types: ['float32', 'float16'], ranks: [3], shape: '[batch, 77, dim]' });
+      const unfed = [...model.inputs.keys()].filter((name) => name !== input.name && name !== 'attention_mask');
+      if (unfed.length > 0) throw new ModelError(`${label}: has inputs ${unfed.map((n) => `"${n}"`).join(', ')} besides input_ids (and attention_mask); expected a CLIP text encoder`);
+      const probe = (outputs: string[]) => model.run(textFeeds(model, input, probeChunk()), outputs);
+      const declaredDim = last.shape[2];
+      if (clipSkip === 1) {
+        const dim = typeof declaredDim === 'number' && declaredDim > 0 ? declaredDim : (await probe([last.name]))[last.name].size / CHUNK_TOKENS;
+        return new TextEncoder(model, input, last.name, dim, undefined, 1);
+      }
+      const hidden = [...model.outputs.keys()].filter((name) => /^hidden_states\.\d+$/.test(name));
+      if (hidden.length === 0) {
+        throw new ModelError(`${label} has no hidden_states.* outputs, so --clip-skip ${clipSkip} is not possible; export the text encoder with output_hidden_states, or use --clip-skip 1`);
+      }
+      const layers = hidden.length - 1;
+      if (clipSkip > layers) throw new ModelError(`--clip-skip ${clipSkip} is too large: ${label} has ${layers} layers (hidden_states.0..${layers})`);
+      const states = await probe([last.name, `hidden_states.${layers}`]);
+      const post = tensorFloats(states[last.name]);
+      const dim = post.length / CHUNK_TOKENS;
+      const finalNorm = fitLayerNorm(tensorFloats(states[`hidden_states.${layers}`]), post, dim, layerNormEps(file), label);
+      return new TextEncoder(model, input, `hidden_states.${layers + 1 - clipSkip}`, dim, finalNorm, clipSkip);
+    });
   }
 
   /** One chunk of 77 token ids → its states [77, dim], float32. */

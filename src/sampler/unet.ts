@@ -85,18 +85,17 @@ export class UNet {
   }
 
   static async open(file: string, sessions: DeviceSessions, root: string, config: UnetConfig, options: UnetOptions = {}): Promise<UNet> {
-    const model = await OnnxModel.open(file, sessions, modelLabel(root, file));
     const float = ['float32', 'float16'] as const;
-    const unet = new UNet(
+    const unet = await OnnxModel.openWith(file, sessions, modelLabel(root, file), (model) => new UNet(
       model,
       model.require('input', { names: ['sample'], types: float, ranks: [4], shape: '[batch, 4, height/8, width/8]' }),
       model.require('input', { names: ['timestep'], types: [...float, 'int64', 'int32'], ranks: [0, 1], shape: '[] or [batch]' }),
       model.require('input', { names: ['encoder_hidden_states'], types: float, ranks: [3], shape: '[batch, 77·k, dim]' }),
       model.require('output', { names: ['out_sample', 'noise_pred'], types: float, ranks: [4], shape: '[batch, 4, height/8, width/8]' }),
       config,
-    );
+    ));
     if (unet.timestepIsInteger) {
-      options.warn?.(`${model.label} takes an ${unet.timestep.type} timestep: fractional timesteps are rounded, so results are not AUTOMATIC1111-exact (export with a float timestep)`);
+      options.warn?.(`${unet.label} takes an ${unet.timestep.type} timestep: fractional timesteps are rounded, so results are not AUTOMATIC1111-exact (export with a float timestep)`);
     }
     return unet;
   }

@@ -55,25 +55,29 @@ export class Vae {
   ) {}
 
   static async open(files: { encoder?: string; decoder: string; scalingFactor: number }, sessions: DeviceSessions, root: string): Promise<Vae> {
-    const decoderModel = await OnnxModel.open(files.decoder, sessions, modelLabel(root, files.decoder));
-    const decoder = {
-      model: decoderModel,
-      input: decoderModel.require('input', { names: ['latent_sample'], types: ['float32', 'float16'], ranks: [4], shape: '[batch, 4, height/8, width/8]' }),
-      output: decoderModel.require('output', { names: ['sample'], types: ['float32', 'float16'], ranks: [4], shape: '[batch, 3, height, width]' }),
-    };
+    const float = ['float32', 'float16'] as const;
+    const decoder = await OnnxModel.openWith(files.decoder, sessions, modelLabel(root, files.decoder), (model) => ({
+      model,
+      input: model.require('input', { names: ['latent_sample'], types: float, ranks: [4], shape: '[batch, 4, height/8, width/8]' }),
+      output: model.require('output', { names: ['sample'], types: float, ranks: [4], shape: '[batch, 3, height, width]' }),
+    }));
     if (!files.encoder) return new Vae({ decoder }, files.scalingFactor);
-    const encoderModel = await OnnxModel.open(files.encoder, sessions, modelLabel(root, files.encoder));
-    const encoder = {
-      model: encoderModel,
-      input: encoderModel.require('input', { names: ['sample'], types: ['float32', 'float16'], ranks: [4], shape: '[batch, 3, height, width] in [-1, 1]' }),
-      output: encoderModel.require('output', {
-        names: ['latent_parameters', 'latent_sample', 'latent_dist'],
-        types: ['float32', 'float16'],
-        ranks: [4],
-        shape: '[batch, 8 (mean‖logvar) or 4, height/8, width/8]',
-      }),
-    };
-    return new Vae({ encoder, decoder }, files.scalingFactor);
+    try {
+      const encoder = await OnnxModel.openWith(files.encoder, sessions, modelLabel(root, files.encoder), (model) => ({
+        model,
+        input: model.require('input', { names: ['sample'], types: float, ranks: [4], shape: '[batch, 3, height, width] in [-1, 1]' }),
+        output: model.require('output', {
+          names: ['latent_parameters', 'latent_sample', 'latent_dist'],
+          types: float,
+          ranks: [4],
+          shape: '[batch, 8 (mean‖logvar) or 4, height/8, width/8]',
+        }),
+      }));
+      return new Vae({ encoder, decoder }, files.scalingFactor);
+    } catch (error) {
+      await decoder.model.release();
+      throw error;
+    }
   }
 
   get canEncode(): boolean {
