@@ -17,7 +17,7 @@ const PANEL_HEIGHT = 96;
 const GAP = 30;
 const LEFT = 70;
 const RIGHT = 20;
-const TOP = 40;
+const TOP = 56;
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const label = (v: number) => String(Number(v.toPrecision(5)));
@@ -63,7 +63,10 @@ function drawSvg(name: string, panels: Panel[], frames: number, promptChanges: A
   const step = Math.max(1, Math.ceil(frames / 10));
   for (let f = 0; f < frames; f += step) parts.push(`<text x="${x(f)}" y="${axis}" text-anchor="middle">${f}</text>`);
   promptChanges.forEach((change, i) => {
-    parts.push(`<text x="${x(change.frame) + 3}" y="${axis + 14 + (i % 2) * 12}" fill="#d04a02">▲ ${escapeXml(change.text.slice(0, 40))}</text>`);
+    // Labels in the right third end at their line so they stay inside the picture.
+    const right = x(change.frame) > LEFT + (2 * plotWidth) / 3;
+    const text = escapeXml(change.text.slice(0, 40));
+    parts.push(`<text x="${x(change.frame) + (right ? 5 : -5)}" y="${axis + 14 + (i % 2) * 12}" fill="#d04a02"${right ? ' text-anchor="end"' : ''}>${right ? `${text} ▲` : `▲ ${text}`}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
