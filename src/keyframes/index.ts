@@ -2,7 +2,7 @@
 export * from './schema.js';
 export { buildSchedule, type Schedule } from './schedule.js';
 export { buildStringSchedule, type StringSchedule } from './string-schedule.js';
-export { type ScheduleContext } from './schedule-keys.js';
+export { type ScheduleContext, type ScheduleContextInput } from './schedule-keys.js';
 export { compileExpression, formatNumber, ExpressionError, type CompiledExpression, type ExpressionScope } from './expression.js';
 export { ScheduleSyntaxError } from './schedule-text.js';
 export { easings, interpolationNames } from './interpolation.js';

@@ -27,6 +27,11 @@ export interface ScheduleContext {
   onWarning?: (message: string) => void;
 }
 
+/** A context as callers may give it: `s` defaults to −1 (Deforum's FrameInterpolater default), the name to "schedule". */
+export type ScheduleContextInput = Omit<ScheduleContext, 'seed' | 'name'> & Partial<Pick<ScheduleContext, 'seed' | 'name'>>;
+
+export const withDefaults = (context: ScheduleContextInput): ScheduleContext => ({ seed: -1, name: 'schedule', ...context });
+
 /** One keyframe as written: key text, raw value text, and a way to report a problem at a point inside either. */
 export interface WrittenKeyframe<V> {
   key: string;

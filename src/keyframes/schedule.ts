@@ -8,7 +8,8 @@ import {
   keyframesOfText,
   resolveKeyframes,
   sanitize,
-  type ScheduleContext,
+  withDefaults,
+  type ScheduleContextInput,
   type WrittenKeyframe,
 } from './schedule-keys.js';
 import type { NumericScheduleSource } from './schema.js';
@@ -53,7 +54,8 @@ export function writtenKeyframes(source: NumericScheduleSource, name: string): W
  * interpolated (linear for schedule strings, per key for structured keyframes); frames before the first point and
  * after the last hold that point's value (which also fills a NaN an expression gives). ±Infinity is an error.
  */
-export function buildSchedule(source: NumericScheduleSource, context: ScheduleContext, options: { integer?: boolean } = {}): Schedule {
+export function buildSchedule(source: NumericScheduleSource, contextInput: ScheduleContextInput, options: { integer?: boolean } = {}): Schedule {
+  const context = withDefaults(contextInput);
   const keys: Key[] = resolveKeyframes(writtenKeyframes(source, context.name), context).map(({ frame, written }) => ({
     frame,
     value: keyValue(written),

@@ -1,5 +1,5 @@
 import type { StringScheduleSource } from './schema.js';
-import { keyframesOfObject, keyframesOfText, resolveKeyframes, sanitize, type ScheduleContext } from './schedule-keys.js';
+import { keyframesOfObject, keyframesOfText, resolveKeyframes, sanitize, withDefaults, type ScheduleContextInput } from './schedule-keys.js';
 
 /** A text-valued schedule (the sampler): each frame's value, computed once. */
 export interface StringSchedule {
@@ -15,9 +15,10 @@ export interface StringSchedule {
  */
 export function buildStringSchedule(
   source: StringScheduleSource,
-  context: ScheduleContext,
+  contextInput: ScheduleContextInput,
   check?: (value: string, fail: (detail: string) => never) => void,
 ): StringSchedule {
+  const context = withDefaults(contextInput);
   const written = typeof source === 'string' ? keyframesOfText(source, context.name) : keyframesOfObject(source, context.name, (v) => ({ value: v }));
   const keys = resolveKeyframes(written, context).map(({ frame, written: w }) => {
     const value = sanitize(String(w.value)).trim();

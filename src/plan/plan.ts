@@ -3,7 +3,7 @@ import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../keyframes/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
 import type { ScheduleContext } from '../keyframes/schedule-keys.js';
-import { numericScheduleNames, type Animation, type NumericScheduleName } from '../keyframes/schema.js';
+import { AnimationSchema, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName } from '../keyframes/schema.js';
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
 import type { FrameJob } from './frame-job.js';
@@ -33,7 +33,16 @@ export function planSeed(animation: Animation, options: PlanOptions): number {
   return seed;
 }
 
-export function buildAnimationSchedules(animation: Animation, options: PlanOptions = {}): AnimationSchedules {
+/** Fills defaults (idempotent on a parsed Animation); a shape error names the field. */
+function parseAnimation(input: Animation | AnimationInput): Animation {
+  const parsed = AnimationSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new KeyframeError(`${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+}
+
+export function buildAnimationSchedules(input: Animation | AnimationInput, options: PlanOptions = {}): AnimationSchedules {
+  const animation = parseAnimation(input);
   const seed = planSeed(animation, options);
   const context = (name: string): ScheduleContext => ({ frames: animation.frames, seed, name: `schedules.${name}`, onWarning: options.onWarning });
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
@@ -52,7 +61,8 @@ export function buildAnimationSchedules(animation: Animation, options: PlanOptio
  * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation and seed give
  * the same jobs. Per-frame rules: deforum.md §c (seeds, counted over diffused frames) and §d (strength, frame 0).
  */
-export function planAnimation(animation: Animation, options: PlanOptions = {}): FrameJob[] {
+export function planAnimation(input: Animation | AnimationInput, options: PlanOptions = {}): FrameJob[] {
+  const animation = parseAnimation(input);
   const start = planSeed(animation, options);
   const schedules = buildAnimationSchedules(animation, options);
   const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed: start, onWarning: options.onWarning });

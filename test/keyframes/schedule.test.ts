@@ -172,3 +172,10 @@ describe('structured keyframes', () => {
     expect(error({ '1.5': 1 })).toBe("schedules.zoom.1.5: frame key '1.5' is not a whole number");
   });
 });
+
+describe('buildSchedule context', () => {
+  it('s defaults to -1 as in Deforum without a seed, and errors name "schedule"', () => {
+    expect(Array.from(buildSchedule('0:(s)', { frames: 2 }).values)).toEqual([-1, -1]);
+    expect(() => buildSchedule('0:(1)5:(2)', { frames: 2 })).toThrow(/^schedule: position 6/);
+  });
+});

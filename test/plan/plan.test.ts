@@ -96,3 +96,10 @@ describe('schedules/ example files', () => {
     expect(animation!.frames).toBeLessThanOrEqual(36);
   });
 });
+
+describe('planAnimation input', () => {
+  it('takes a file as written (defaults filled) as well as a parsed Animation', () => {
+    expect(planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3 }).map((j) => j.seed)).toEqual([3, 3]);
+    expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 0, seed: 3 })).toThrow('frames: Too small: expected number to be >=1');
+  });
+});
