@@ -60,16 +60,27 @@ export class PromptEncoder {
     const [pa, pb] = [composablePrompt(a), composablePrompt(b)];
     const plain = (parts: SubPrompt[]) => parts.length === 1 && promptSchedule(parts[0].text, steps).length === 1;
     if (plain(pa) && plain(pb)) {
-      const [sa, sb] = await Promise.all([this.encode(pa[0].text), this.encode(pb[0].text)]);
-      const chunks = Math.max(sa.tokens, sb.tokens) / CHUNK_TOKENS;
-      const [va, vb] = await Promise.all([this.padTo(sa, chunks), this.padTo(sb, chunks)]);
-      const data = va.map((v, i) => v + t * (vb[i] - v));
-      return { parts: [{ schedule: constantStates({ data, tokens: chunks * CHUNK_TOKENS, dim: sa.dim }), weight: pa[0].weight }] };
+      const states = await this.lerp(pa[0].text, pb[0].text, t);
+      return { parts: [{ schedule: constantStates(states), weight: pa[0].weight + t * (pb[0].weight - pa[0].weight) }] };
     }
     const [ca, cb] = await Promise.all([this.composed(pa, steps), this.composed(pb, steps)]);
     return {
       parts: [...ca.parts.map((p) => ({ ...p, weight: p.weight * (1 - t) })), ...cb.parts.map((p) => ({ ...p, weight: p.weight * t }))],
     };
+  }
+
+  /** Negative prompts blended as plain prompts; one with prompt editing is not blended: the nearer one is used. */
+  async blendNegative(a: string, b: string, t: number, steps: number): Promise<StatesSchedule> {
+    if (promptSchedule(a, steps).length > 1 || promptSchedule(b, steps).length > 1) return this.scheduled(t < 0.5 ? a : b, steps);
+    return constantStates(await this.lerp(a, b, t));
+  }
+
+  /** `(1 − t)·a + t·b` of two texts' states, the shorter padded with the empty-prompt chunk. */
+  private async lerp(a: string, b: string, t: number): Promise<TextStates> {
+    const [sa, sb] = await Promise.all([this.encode(a), this.encode(b)]);
+    const chunks = Math.max(sa.tokens, sb.tokens) / CHUNK_TOKENS;
+    const [va, vb] = await Promise.all([this.padTo(sa, chunks), this.padTo(sb, chunks)]);
+    return { data: va.map((v, i) => v + t * (vb[i] - v)), tokens: chunks * CHUNK_TOKENS, dim: sa.dim };
   }
 
   private async composed(parts: readonly SubPrompt[], steps: number): Promise<PromptConditioning> {

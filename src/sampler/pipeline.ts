@@ -59,8 +59,11 @@ export interface GenerateOptions {
   init?: RawImage;
   /** A1111's "do exactly the amount of steps the slider specifies" for img2img. */
   exactSteps?: boolean;
-  /** Deforum prompt interpolation: blend towards another prompt by `weight` (0 = `prompt`, 1 = this one). */
-  promptBlend?: { prompt: string; weight: number };
+  /**
+   * Deforum prompt interpolation: blend towards another prompt by `weight` (0 = `prompt`, 1 = this one), and towards
+   * another negative prompt when `negativePrompt` is given.
+   */
+  promptBlend?: { prompt: string; negativePrompt?: string; weight: number };
   control?: ControlHook;
   onStep?: (step: number, total: number) => void;
   signal?: AbortSignal;
@@ -222,11 +225,13 @@ export class StableDiffusion {
 
     // A1111 schedules prompt edits over the requested steps, counted per denoiser call: doubled for second-order samplers
     const editSteps = SAMPLERS[resolved.sampler].secondOrder ? 2 * options.steps : options.steps;
+    const blend = options.promptBlend;
+    const negative = options.negativePrompt ?? '';
     const [cond, uncond] = await Promise.all([
-      options.promptBlend
-        ? this.prompts.blend(options.prompt, options.promptBlend.prompt, options.promptBlend.weight, editSteps)
-        : this.prompts.conditioning(options.prompt, editSteps),
-      this.prompts.scheduled(options.negativePrompt ?? '', editSteps),
+      blend ? this.prompts.blend(options.prompt, blend.prompt, blend.weight, editSteps) : this.prompts.conditioning(options.prompt, editSteps),
+      blend?.negativePrompt !== undefined
+        ? this.prompts.blendNegative(negative, blend.negativePrompt, blend.weight, editSteps)
+        : this.prompts.scheduled(negative, editSteps),
     ]);
 
     const plan = planSigmas({

@@ -57,6 +57,8 @@ describe('txt2img', () => {
 
   it('prompt blend weight 0 is the prompt itself; 0.5 is between', async () => {
     const a = await sd.generate(base);
+    expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: 'a blue square', negativePrompt: 'green', weight: 0 } })).equals(bytes(a))).toBe(true);
+    expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: base.prompt, negativePrompt: 'green', weight: 0.5 } })).equals(bytes(a))).toBe(false);
     expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: 'a blue square', weight: 0 } })).equals(bytes(a))).toBe(true);
     expect(bytes(await sd.generate({ ...base, promptBlend: { prompt: 'a blue square', weight: 0.5 } })).equals(bytes(a))).toBe(false);
   });

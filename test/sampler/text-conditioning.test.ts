@@ -49,6 +49,19 @@ describe('PromptEncoder', () => {
     expect(Array.from(at0.data.subarray(77 * 8))).toEqual(Array.from(empty.data));
   });
 
+  it('blends the weights of plain prompts too', async () => {
+    const blended = await prompts.blend('a cat :0.5', 'a dog :1.5', 0.5, 20);
+    expect(blended.parts.map((p) => p.weight)).toEqual([1]);
+  });
+
+  it('blends negative prompts; one with prompt editing is taken whole from the nearer side', async () => {
+    const [a, b] = [await prompts.encode('blurry'), await prompts.encode('dark')];
+    const half = (await prompts.blendNegative('blurry', 'dark', 0.5, 20))[0].states;
+    expect(maxAbsDiff(half.data, a.data.map((v, i) => (v + b.data[i]) / 2))).toBeLessThan(1e-6);
+    const edited = await prompts.blendNegative('blurry', '[dark:light:0.5]', 0.25, 20);
+    expect(edited.map((e) => e.states)).toEqual([a]);
+  });
+
   it('blends composable prompts through their guidance weights', async () => {
     const blended = await prompts.blend('a AND b :2', 'c', 0.25, 20);
     expect(blended.parts.map((p) => p.weight)).toEqual([0.75, 1.5, 0.25]);
