@@ -9,6 +9,7 @@ import { addFrameNoise, defaultFrameNoise } from '../src/motion/frame-noise.js';
 import { applyUnsharpMask } from '../src/motion/unsharp-mask.js';
 import { warp2D } from '../src/motion/warp.js';
 import type { RawImage } from '../src/raw-image.js';
+import { TorchGenerator } from '../src/sampler/noise.js';
 
 const size = 512;
 
@@ -34,14 +35,6 @@ function time(run: () => void, runs = 15): number {
   return samples.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
-// Timing only: uniform floats stand in for torch's draws.
-function uniform(n: number, scale: number, offset: number): Float32Array {
-  const values = new Float32Array(n);
-  for (let i = 0; i < n; i++) values[i] = Math.random() * scale + offset;
-  return values;
-}
-const anyRandom = { randn: (n: number) => uniform(n, 2, -1), rand: (n: number) => uniform(n, 1, 0) };
-
 const frame = scene(30);
 const reference = scene(0);
 const rows: [string, number][] = [
@@ -50,7 +43,8 @@ const rows: [string, number][] = [
   ...(['rgb', 'hsv', 'lab'] as ColorCoherence[]).map((mode): [string, number] => [`maintainColors ${mode}`, time(() => maintainColors(frame, reference, mode))]),
   ['applyContrast 1.1', time(() => applyContrast(frame, 1.1))],
   ['applyUnsharpMask (Deforum defaults)', time(() => applyUnsharpMask(frame))],
-  ['addFrameNoise perlin (draws from Math.random)', time(() => addFrameNoise(frame, 0.02, anyRandom, defaultFrameNoise))],
+  ['addFrameNoise perlin (torch randn + rand)', time(() => addFrameNoise(frame, 0.02, new TorchGenerator(1234), defaultFrameNoise))],
+  ['addFrameNoise uniform (torch randn)', time(() => addFrameNoise(frame, 0.02, new TorchGenerator(1234), { ...defaultFrameNoise, type: 'uniform' }))],
   ['blend t=0.5', time(() => blend(frame, reference, 0.5))],
 ];
 for (const [name, ms] of rows) console.log(`${name.padEnd(40)} ${ms.toFixed(2)} ms CPU per ${size}×${size} frame`);

@@ -22,7 +22,7 @@ export const defaultFrameNoise: FrameNoiseSettings = { type: 'perlin', perlinW: 
 
 /**
  * The draws `add_noise` makes from its torch CPU generator, seeded with the frame's seed: `torch.randn` and
- * `torch.rand` of float32, continuing one stream (src/sampler/noise.ts's `TorchGenerator`).
+ * `torch.rand` of float32, continuing one stream. Pass `new TorchGenerator(seed)` (src/sampler/noise.ts).
  */
 export interface TorchRandom {
   randn(numel: number): Float32Array;
