@@ -38,6 +38,8 @@ export interface TorchRandom {
  * Deforum works.
  */
 export function addFrameNoise(img: RawImage, amount: number, random: TorchRandom, settings: FrameNoiseSettings = defaultFrameNoise): RawImage {
+  // addWeighted(img, 1, noise, 0, 0) is img exactly: skip the draws.
+  if (amount === 0) return img;
   const { width, height, channels } = img;
   const h64 = height - (height % 64);
   const w64 = width - (width % 64);
