@@ -1,4 +1,5 @@
-import { all, create, type MathNode } from 'mathjs';
+import { createRequire } from 'node:module';
+import type { MathNode } from 'mathjs';
 import { KeyframeError } from '../errors.js';
 
 /**
@@ -39,8 +40,6 @@ export class ExpressionError extends KeyframeError {
   }
 }
 
-const math = create(all, { number: 'number' });
-const parseExpression = math.parse;
 const refuse = (name: string) => () => {
   throw new ExpressionError(`'${name}' is not allowed in a schedule expression`);
 };
@@ -48,7 +47,22 @@ const refusedCapabilities = [
   'import', 'createUnit', 'evaluate', 'parse', 'compile', 'simplify', 'derivative', 'resolve', 'reviver', 'replacer',
   'rationalize', 'symbolicEqual', 'leafCount', 'parser', 'chain', 'help',
 ] as const;
-math.import(Object.fromEntries(refusedCapabilities.map((name) => [name, refuse(name)])), { override: true });
+
+let parseExpression: ((text: string) => MathNode) | undefined;
+
+/**
+ * The private instance, made on first use. mathjs's single-file bundle (the same code) loads several times faster
+ * than its ESM module tree, and commands that never see an expression do not load it at all: CLI start-up time.
+ */
+function mathParse(): (text: string) => MathNode {
+  if (!parseExpression) {
+    const { create, all } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof import('mathjs');
+    const math = create(all, { number: 'number' });
+    parseExpression = math.parse;
+    math.import(Object.fromEntries(refusedCapabilities.map((name) => [name, refuse(name)])), { override: true });
+  }
+  return parseExpression;
+}
 
 type Eval = (scope: ExpressionScope) => number;
 interface Compiled {
@@ -331,7 +345,7 @@ export function compileExpression(source: string, options: { literal?: boolean }
   const text = source.replaceAll('**', '^ ');
   let tree: MathNode;
   try {
-    tree = parseExpression(text);
+    tree = mathParse()(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const char = (error as { char?: number }).char;
