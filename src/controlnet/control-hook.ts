@@ -12,7 +12,7 @@ import { ModelError } from '../errors.js';
 import type { RawImage } from '../raw-image.js';
 import type { ControlHook, ControlInput, RowKind } from '../sampler/cfg-denoiser.js';
 import type { ControlResiduals } from '../sampler/unet.js';
-import { conditionPlanes, repeatRows, type ControlNetModel } from './controlnet-model.js';
+import { conditionPlanes, type ControlNetModel } from './controlnet-model.js';
 import type { ControlMode } from './unit-schema.js';
 
 /** One unit on one frame: the values the plan computed and the frame's pose map at render size. */
@@ -65,14 +65,8 @@ function checkMatch(model: ControlNetModel, shapes: ControlInput['residualShapes
 export function controlHook(units: readonly ControlUnitFrame[]): ControlHook | undefined {
   const active = units.filter((unit) => unit.weight !== 0 && unit.guidanceStart <= unit.guidanceEnd);
   if (active.length === 0) return undefined;
-  // the pose map as controlnet_cond, per unit and row count, built once per frame
-  const planes = active.map((unit) => conditionPlanes(unit.image));
-  const conditions = active.map(() => new Map<number, Float32Array>());
-  const condition = (u: number, rows: number) => {
-    let tensor = conditions[u].get(rows);
-    if (!tensor) conditions[u].set(rows, (tensor = repeatRows(planes[u], rows)));
-    return tensor;
-  };
+  // the pose map as controlnet_cond, built once per frame
+  const conditions = active.map((unit) => conditionPlanes(unit.image));
   const checked = new Set<ControlNetModel>();
 
   return async (input) => {
@@ -103,7 +97,7 @@ export function controlHook(units: readonly ControlUnitFrame[]): ControlHook | u
         latentWidth: input.latentWidth,
         timestep: input.timestep,
         tokens: input.tokens,
-        condition: condition(u, runRows.length),
+        condition: conditions[u],
       });
       const scales = blockScales(unit.weight, unit.controlMode, model.residualNames.length - 1);
       total ??= Object.fromEntries(Object.entries(input.residualShapes).map(([name, shape]) => [name, new Float32Array(shape.reduce((a, b) => a * b, 1))]));

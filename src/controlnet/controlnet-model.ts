@@ -15,7 +15,7 @@ import { OnnxModel, floatTensor, intTensor, isDynamic, tensorFloats, type Tensor
 const MID_RESIDUAL = 'mid_block_additional_residual';
 const DOWN_RESIDUAL = /^down_block_(\d+)$/;
 
-/** One ControlNet call: the UNet's own inputs for some rows, plus the pose map as [rows, 3, H, W] in [0, 1]. */
+/** One ControlNet call: the UNet's own inputs for some rows, plus the pose map as one row [3, H, W] in [0, 1]. */
 export interface ControlNetCall {
   sample: Float32Array;
   rows: number;
@@ -39,7 +39,11 @@ export function conditionPlanes(image: RawImage): Float32Array {
 }
 
 /** The same row `rows` times (the pose map is the same for the prompt and the negative-prompt rows). */
-export function repeatRows(row: Float32Array, rows: number): Float32Array {
+function sameValues(a: Float32Array | undefined, b: Float32Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+}
+
+function repeatRows(row: Float32Array, rows: number): Float32Array {
   if (rows === 1) return row;
   const out = new Float32Array(row.length * rows);
   for (let r = 0; r < rows; r++) out.set(row, r * row.length);
@@ -57,8 +61,11 @@ function modelFile(dir: string): string {
 export class ControlNetModel {
   /** Output names in UNet order: down_block_0 … down_block_{N−1}, then mid_block_additional_residual. */
   readonly residualNames: readonly string[];
-  /** How many times the graph has run (for tests and benchmarks: a stopped unit must not run). */
+  /** How many times residuals were asked for (for tests and benchmarks: a stopped unit must not run). */
   runs = 0;
+  /** Whether one `controlnet_cond` row serves all rows (undefined until a multi-row call has checked). */
+  private broadcastsCondition: boolean | undefined;
+  private readonly repeats = new WeakMap<Float32Array, Map<number, Float32Array>>();
 
   private constructor(
     readonly dir: string,
@@ -98,8 +105,32 @@ export class ControlNetModel {
     return isDynamic(this.inputs.sample.shape[0]);
   }
 
-  /** Residuals for `call.rows` rows, by output name, unscaled, float32. */
+  /**
+   * Residuals for `call.rows` rows, by output name, unscaled, float32. `call.condition` is one row: the pose map is
+   * the same for every row. A graph whose `controlnet_cond` batch is dynamic usually broadcasts one row inside
+   * (torch's `conv_in(sample) + cond_embedding(cond)`), which embeds the hint once instead of once per row; the first
+   * multi-row call checks that this gives bit-identical residuals, and otherwise every call repeats the row.
+   */
   async run(call: ControlNetCall): Promise<Record<string, Float32Array>> {
+    this.runs += 1;
+    if (call.rows === 1 || this.broadcastsCondition === false) return this.evaluate(call, this.repeated(call.condition, call.rows));
+    if (this.broadcastsCondition) return this.evaluate(call, call.condition);
+    const repeated = await this.evaluate(call, this.repeated(call.condition, call.rows));
+    const broadcast = isDynamic(this.inputs.condition.shape[0]) ? await this.evaluate(call, call.condition).catch(() => undefined) : undefined;
+    this.broadcastsCondition = broadcast !== undefined && this.residualNames.every((name) => sameValues(broadcast[name], repeated[name]));
+    return repeated;
+  }
+
+  private repeated(row: Float32Array, rows: number): Float32Array {
+    if (rows === 1) return row;
+    let byRows = this.repeats.get(row);
+    if (!byRows) this.repeats.set(row, (byRows = new Map()));
+    let tensor = byRows.get(rows);
+    if (!tensor) byRows.set(rows, (tensor = repeatRows(row, rows)));
+    return tensor;
+  }
+
+  private async evaluate(call: ControlNetCall, conditionRows: Float32Array): Promise<Record<string, Float32Array>> {
     const { sample, timestep, context, condition } = this.inputs;
     const { rows, latentHeight, latentWidth, tokens } = call;
     const height = latentHeight * 8;
@@ -112,9 +143,8 @@ export class ControlNetModel {
       [sample.name]: floatTensor(sample, call.sample, [rows, 4, latentHeight, latentWidth]),
       [timestep.name]: integer ? intTensor(timestep, tValues, tDims) : floatTensor(timestep, Float32Array.from(tValues), tDims),
       [context.name]: floatTensor(context, call.context, [rows, tokens, call.context.length / rows / tokens]),
-      [condition.name]: floatTensor(condition, call.condition, [rows, 3, height, width]),
+      [condition.name]: floatTensor(condition, conditionRows, [conditionRows.length / (3 * height * width), 3, height, width]),
     };
-    this.runs += 1;
     const result = await this.model.run(feeds, this.residualNames);
     return Object.fromEntries(this.residualNames.map((name) => [name, tensorFloats(result[name])]));
   }

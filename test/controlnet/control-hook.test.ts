@@ -134,6 +134,18 @@ describe('controlHook residuals', () => {
     }
   });
 
+  it('gives identical residuals when the pose map row is broadcast inside the graph (after the first call checks it)', async () => {
+    const fresh = await ControlNetModel.open(path.join(fixtures, 'openpose', 'controlnet-random'), new DeviceSessions('cpu'));
+    try {
+      const first = await call([unit({ model: fresh })]);
+      const second = await call([unit({ model: fresh })]);
+      for (const name of Object.keys(first)) expect(Buffer.from(second[name].buffer).equals(Buffer.from(first[name].buffer))).toBe(true);
+      expect(fresh.runs).toBe(2);
+    } finally {
+      await fresh.release();
+    }
+  });
+
   it('sums units', async () => {
     const one = await call([unit()]);
     const two = await call([unit({ weight: 0.5 }), unit({ weight: 0.5 })]);
