@@ -1,7 +1,7 @@
 /**
  * ControlNet units → the pipeline's per-UNet-call residuals, as sd-webui-controlnet applies them (sd-pipeline.md §6.2):
- * - guidance window: at sampler step s of n, percent = s / n; a unit is stopped when percent < start or percent > end,
- *   and a stopped unit is not run and adds nothing;
+ * - guidance window: percent = A1111's `state.sampling_step` / steps run; a unit is stopped when percent < start or
+ *   percent > end, and a stopped unit is not run and adds nothing;
  * - scales: `balanced` gives every residual the unit's weight; `prompt` ("My prompt is more important") and
  *   `controlnet` ("ControlNet is more important") give down block i of N weight·0.825^(N−i) and the middle block the
  *   weight (soft injection); `controlnet` also zeroes the negative-prompt rows (cond-only injection), so those rows
@@ -27,9 +27,14 @@ export interface ControlUnitFrame {
 
 const SOFT_INJECTION_BASE = 0.825; // hook.py soft weights, sd-pipeline.md §6.2
 
-/** A1111's guidance window test for the 0-based sampler step `step` of `totalSteps`. */
+/**
+ * A1111's guidance window test while the 0-based sampler step `step` of `totalSteps` is computed. A1111's
+ * `state.sampling_step`, which ControlNet divides by the steps run, is 0 at launch and set to i by the sampler
+ * callback after step i (sd_samplers_common.py `launch_sampling`, `callback_state`): during step k it is k − 1
+ * (0 for k = 0), for both calls of a second-order step.
+ */
 export function isGuided(step: number, totalSteps: number, guidanceStart: number, guidanceEnd: number): boolean {
-  const percent = step / totalSteps;
+  const percent = Math.max(0, step - 1) / totalSteps;
   return !(percent < guidanceStart || percent > guidanceEnd);
 }
 

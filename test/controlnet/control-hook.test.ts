@@ -12,15 +12,17 @@ import { DeviceSessions } from '../../src/sampler/devices.js';
 import { StableDiffusion, type GenerateOptions } from '../../src/sampler/pipeline.js';
 import { repoRoot } from '../helpers.js';
 
-describe('isGuided (A1111: stopped when step/total < start or > end)', () => {
+describe('isGuided (A1111: sampling_step/total, stopped when < start or > end; sampling_step lags one step)', () => {
   it.each([
     [0, 10, 0, 1, true],
     [9, 10, 0, 1, true],
-    [1, 10, 0.2, 1, false],
-    [2, 10, 0.2, 1, true],
-    [5, 10, 0, 0.5, true],
-    [6, 10, 0, 0.5, false],
-    [0, 4, 0.3, 0.3, false],
+    [1, 10, 0, 0, true], // sampling_step is still 0 during the second step
+    [2, 10, 0, 0, false],
+    [2, 10, 0.2, 1, false],
+    [3, 10, 0.2, 1, true],
+    [6, 10, 0, 0.5, true],
+    [7, 10, 0, 0.5, false],
+    [1, 4, 0.3, 0.3, false],
   ])('step %i of %i in [%f, %f] → %s', (step, total, start, end, guided) => {
     expect(isGuided(step, total, start, end)).toBe(guided);
   });
@@ -86,8 +88,8 @@ describe('controlHook with the ONNX pipeline', () => {
   });
 
   it('runs only inside the guidance window, and a window no step reaches changes nothing', async () => {
-    expect((await render([unit({ guidanceStart: 0.3, guidanceEnd: 0.6 })])).runs).toBe(4); // steps 3, 4, 5, 6 of 10
-    expect((await render([unit({ guidanceStart: 0, guidanceEnd: 0.05 })])).runs).toBe(1);
+    expect((await render([unit({ guidanceStart: 0.3, guidanceEnd: 0.6 })])).runs).toBe(4); // steps 4-7 of 10 (sampling_step 3-6)
+    expect((await render([unit({ guidanceStart: 0, guidanceEnd: 0.05 })])).runs).toBe(2); // steps 0 and 1 (sampling_step 0)
     const plain = await sd.generate(base);
     const never = await render([unit({ guidanceStart: 0.95, guidanceEnd: 1 })]);
     expect(never.runs).toBe(0);
@@ -96,8 +98,8 @@ describe('controlHook with the ONNX pipeline', () => {
 
   it('runs a second-order sampler twice per guided step', async () => {
     const before = controlnet.runs;
-    await sd.generate({ ...base, sampler: 'heun', steps: 4, control: controlHook([unit({ guidanceStart: 0.5 })]) });
-    expect(controlnet.runs - before).toBe(2 * 2 - 1); // steps 2 and 3 of 4; heun's last step has one call
+    await sd.generate({ ...base, sampler: 'heun', steps: 4, control: controlHook([unit({ guidanceStart: 0.25 })]) });
+    expect(controlnet.runs - before).toBe(2 + 1); // steps 2 and 3 of 4 (sampling_step 1, 2); heun's last step has one call
   });
 });
 
