@@ -12,7 +12,8 @@ export interface LoadedAnimation {
 /** Reads the file named by a user; a missing or unreadable file is bad input (exit 2). */
 export async function readInputFile(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    // Editors on Windows may save a byte-order mark; JSON has no place for it.
+    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new KeyframeError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a JSON file' : `cannot read (${code ?? String(error)})`}`);

@@ -37,6 +37,14 @@ describe('deforum validate', () => {
     ]);
   });
 
+  it('accepts a file saved with a byte-order mark', () => {
+    const file = path.join(tmp, 'bom.json');
+    writeFileSync(file, '\uFEFF{"prompts": {"0": "a"}, "frames": 2}');
+    const r = runCli(['validate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${file}: ok (2 frames, 512x512, 1 prompt)\n`);
+  });
+
   it('invalid JSON is located', () => {
     const file = path.join(tmp, 'broken.json');
     writeFileSync(file, '{\n  "frames": 10\n  "fps": 12\n}');
