@@ -60,7 +60,8 @@ function shown(file: string): string {
 
 async function readImage(file: string): Promise<RawImage> {
   try {
-    const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // transparent parts of a pose map are background: black
+    const { data, info } = await sharp(file).flatten({ background: { r: 0, g: 0, b: 0 } }).raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (error) {
     throw new PoseError(`${shown(file)}: cannot read pose image: ${error instanceof Error ? error.message : String(error)}`);

@@ -86,6 +86,14 @@ describe('openPoseSource: images and video', () => {
     expect(warnings[0]).toMatch(/3 pose images for 10 frames; the last one holds from frame 3$/);
   });
 
+  it('treats transparent pixels of a pose image as black background', async () => {
+    const dir = workspace();
+    mkdirSync(path.join(dir, 'maps'));
+    await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0 } } }).png().toFile(path.join(dir, 'maps', 'a.png'));
+    const source = await openPoseSource({ images: 'maps' }, options, { ...context(dir), frames: 1 });
+    expect((await source.imageAt(0)).data.every((v) => v === 0)).toBe(true);
+  });
+
   it('rejects a missing or empty folder', async () => {
     const dir = workspace();
     await expect(openPoseSource({ images: 'nowhere' }, options, context(dir))).rejects.toThrow(/^controlnet\[0\]\.pose\.images: .*nowhere: folder not found$/);
