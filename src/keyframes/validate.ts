@@ -103,6 +103,8 @@ export function didYouMean(key: string, allowed: string[]): string | undefined {
   const norm = (s: string) => camel(s).toLowerCase();
   const exact = allowed.find((a) => norm(a) === norm(key));
   if (exact) return exact;
+  const prefix = allowed.find((a) => Math.min(a.length, key.length) >= 3 && (norm(a).startsWith(norm(key)) || norm(key).startsWith(norm(a))));
+  if (prefix) return prefix;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of allowed) {
@@ -153,6 +155,11 @@ function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, prefix: readon
       // Report the branch that got furthest (an object with one bad entry), not "none of the types matched".
       const deep = issue.errors.find((branch) => branch.some((i) => i.path.length > 0));
       if (deep) return zodProblems(deep, locate, path);
+    }
+    if (issue.code === 'invalid_value') {
+      const written = locate.node(path)?.value;
+      const suggestion = typeof written === 'string' ? didYouMean(written, issue.values.map(String)) : undefined;
+      if (suggestion) return [locate.problem(path, `${issue.message} (did you mean "${suggestion}"?)`)];
     }
     return [locate.problem(path, issue.message.replace(/^Invalid input: /, ''))];
   });

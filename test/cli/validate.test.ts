@@ -21,7 +21,7 @@ describe('deforum validate', () => {
     expect(r.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^${file}:3:3: fsp: unknown field 'fsp' \\(did you mean 'fps'\\?\\)`)),
       expect.stringMatching(new RegExp(`^${file}:6:5: schedules\\.strenght: unknown field 'strenght' \\(did you mean 'strength'\\?\\)`)),
-      `${file}:8:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule"`,
+      `${file}:8:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule" (did you mean "iter"?)`,
     ]);
     expect(r.stderr).toBe(`deforum: ${file}: 3 problems (listed above)\n`);
   });

@@ -9,9 +9,13 @@ describe('validateAnimationText', () => {
     expect(problems(text)).toEqual([
       'f.json:2:13: frames: expected number, received string',
       expect.stringMatching(/^f\.json:3:3: fsp: unknown field 'fsp' \(did you mean 'fps'\?\); expected one of: \$schema, name, model/),
-      'f.json:4:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule"',
+      'f.json:4:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule" (did you mean "iter"?)',
       expect.stringMatching(/^f\.json:6:17: schedules\.nois: unknown field 'nois' \(did you mean 'noise'\?\)/),
     ]);
+  });
+
+  it('suggests the right spelling of an option: LAB → lab', () => {
+    expect(problems('{"prompts": {"0": "a"}, "colorCoherence": "LAB"}')).toEqual(['f.json:1:43: colorCoherence: Invalid option: expected one of "none"|"lab"|"hsv"|"rgb"|"image" (did you mean "lab"?)']);
   });
 
   it('suggests the camelCase field for a Deforum snake_case name, one level down if it lives there', () => {
