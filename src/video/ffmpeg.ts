@@ -133,6 +133,8 @@ export interface FfmpegProgress {
   done: boolean;
 }
 
+const ABORT_GRACE_MS = 2000;
+
 // ffmpeg's closing summaries, which name no cause.
 const GENERIC_ERROR_LINES = [/^Conversion failed!?$/, /^Exiting normally/];
 
@@ -174,7 +176,11 @@ export function runFfmpeg(
         if (key === 'progress') options.onProgress?.({ frame, done: value === 'end' });
       }
     });
-    const abort = () => child.kill('SIGTERM');
+    // SIGTERM lets ffmpeg close its output; one blocked on an input may ignore it, so SIGKILL follows.
+    const abort = () => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), ABORT_GRACE_MS).unref();
+    };
     options.signal?.addEventListener('abort', abort, { once: true });
     child.on('error', (error) => {
       options.signal?.removeEventListener('abort', abort);

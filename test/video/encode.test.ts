@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,21 @@ describe('encodeVideo', () => {
     await encodeVideo({ framesDir, frameCount: 12, fps: 15, format: 'mp4', audio: tone, output, tools, preset: 'ultrafast' });
     const info = await probeVideo(output, tools);
     expect([info.frames, info.hasAudio]).toEqual([12, true]);
+  });
+
+  it('stops ffmpeg when aborted, rejecting with the abort reason and leaving no file', async () => {
+    const dir = tempDir();
+    // ffmpeg blocks opening a FIFO nobody writes to, so it is surely still running when the abort comes.
+    const fifo = path.join(tempDir(), 'never.wav');
+    execFileSync('mkfifo', [fifo]);
+    const controller = new AbortController();
+    const reason = new Error('render stopped');
+    const encoding = encodeVideo({
+      framesDir, frameCount: 12, format: 'mp4', audio: fifo, output: path.join(dir, 'stopped.mp4'), tools, signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(reason), 300);
+    await expect(encoding).rejects.toBe(reason);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('refuses a missing audio file with an exit-code-2 error naming it', async () => {
