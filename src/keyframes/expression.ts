@@ -49,6 +49,7 @@ const refusedCapabilities = [
 ] as const;
 
 let parseExpression: ((text: string) => MathNode) | undefined;
+let isUnitName: (name: string) => boolean = () => false;
 
 /**
  * The private instance, made on first use. mathjs's single-file bundle (the same code) loads several times faster
@@ -59,6 +60,7 @@ function mathParse(): (text: string) => MathNode {
     const { create, all } = createRequire(import.meta.url)('mathjs/lib/browser/math.js') as typeof import('mathjs');
     const math = create(all, { number: 'number' });
     parseExpression = math.parse;
+    isUnitName = (name) => math.Unit.isValuelessUnit(name);
     math.import(Object.fromEntries(refusedCapabilities.map((name) => [name, refuse(name)])), { override: true });
   }
   return parseExpression;
@@ -251,7 +253,11 @@ function compileNode(node: MathNode, vars: Variables): Compiled {
 }
 
 function compileOperator(fnName: string, op: string, args: MathNode[], implicit: boolean, vars: Variables): Compiled {
-  if (implicit) fail(`missing operator between '${args[0].toString()}' and '${args[1].toString()}'`);
+  if (implicit) {
+    const unit = args[1].type === 'SymbolNode' ? (args[1] as MathNode & { name: string }).name : '';
+    if (unit && !(unit in vars) && isUnitName(unit)) fail(`units are not allowed ('${args[0].toString()} ${unit}')`);
+    fail(`missing operator between '${args[0].toString()}' and '${args[1].toString()}'`);
+  }
   const compiled = args.map((a) => compileNode(a, vars));
   const usesT = compiled.some((c) => c.usesT);
   const constant = compiled.every((c) => c.constant);
