@@ -8,6 +8,8 @@ export interface PreviewOptions {
   /** e.g. renders/<name>/preview.mp4 */
   output: string;
   tools: FfmpegTools;
+  /** Stops a running encode (its temporary file is removed) and fails the requests still waiting. */
+  signal?: AbortSignal;
 }
 
 interface PreviewJob {
@@ -60,8 +62,8 @@ export class PreviewEncoder {
 
   private start(job: PreviewJob): void {
     this.running = job;
-    const { framesDir, pattern, fps, output, tools } = this.options;
-    encodeVideo({ framesDir, pattern, fps, output, tools, frameCount: job.frameCount, ...previewEncoding }).then(
+    const { framesDir, pattern, fps, output, tools, signal } = this.options;
+    encodeVideo({ framesDir, pattern, fps, output, tools, signal, frameCount: job.frameCount, ...previewEncoding }).then(
       () => this.finish(job, (w) => w.resolve(job.frameCount)),
       (error: unknown) => this.finish(job, (w) => w.reject(error)),
     );

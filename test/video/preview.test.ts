@@ -46,6 +46,17 @@ describe('PreviewEncoder', () => {
     expect((await probeVideo(output, tools)).frames).toBe(12);
   });
 
+  it('stops with the render: an aborted signal fails the request and leaves no partial file', async () => {
+    const { dir, framesDir, output } = await renderFolder(12);
+    const controller = new AbortController();
+    const preview = new PreviewEncoder({ framesDir, output, tools, signal: controller.signal });
+    const request = preview.request(12);
+    controller.abort(new Error('stopped'));
+    await expect(request).rejects.toThrow('stopped');
+    await preview.settled();
+    expect(readdirSync(dir)).toEqual(['frames']);
+  });
+
   it('reports a failed encode to whoever waits, and an ignored failure does not crash the process', async () => {
     const { framesDir, output } = await renderFolder(4);
     writeFileSync(path.join(framesDir, '000000002.png'), 'garbage');
