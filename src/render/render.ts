@@ -75,6 +75,16 @@ function modelIdOf(sd: StableDiffusion): string {
   return `${d.name}@${d.fingerprint}${d.vae ? `+vae:${d.vae}` : ''}${d.clipSkip > 1 ? `+clipskip:${d.clipSkip}` : ''}`;
 }
 
+const WRITE_ERRORS: Record<string, string> = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is used up', EIO: 'an I/O error', EROFS: 'the file system is read-only', EACCES: 'permission denied' };
+
+/** A failed write becomes one clear message that says what is safe; anything else passes through. */
+function writeFailure(error: unknown, dir: string, lastDurable?: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined || !(code in WRITE_ERRORS)) return error;
+  const safe = lastDurable === undefined ? 'frames already rendered are untouched' : lastDurable < 0 ? 'no frame is finished yet' : `frames 0-${lastDurable} are safe`;
+  return new RenderError(`cannot write to ${dir}: ${WRITE_ERRORS[code]} (${code}); ${safe}; fix it, then run: deforum resume ${JSON.stringify(dir)}`, 1, { cause: error });
+}
+
 /** "keeping frames 0-9", "keeping frame 0", "keeping no frames". */
 function frameList(verb: string, count: number): string {
   return count === 0 ? `${verb} no frames` : count === 1 ? `${verb} frame 0` : `${verb} frames 0-${count - 1}`;
@@ -183,14 +193,20 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
       createdAt: new Date().toISOString(),
     };
     const groups = cadenceGroups(jobs);
-    const { journal, firstGroup, kept, message } = await planReuse(inputs, fs, header, context, groups);
+    const { journal, firstGroup, kept, message } = await planReuse(inputs, fs, header, context, groups).catch((error: unknown) => {
+      throw writeFailure(error, folder.dir);
+    });
     const resumeAt = groups[firstGroup]?.start ?? jobs.length;
     const first = inputs.first ?? 0;
     if (first > resumeAt) {
       throw new RenderError(`--frames ${first}-${last}: frames before ${first} are not all rendered yet (done: ${resumeAt === 0 ? 'none' : `0-${resumeAt - 1}`}); start at frame ${resumeAt} or earlier`);
     }
-    await writeFileDurable(fs, folder.settingsFile, `${JSON.stringify(inputs.settings, null, 2)}\n`);
-    if (inputs.savePlan) await writeFileDurable(fs, folder.planFile, `${JSON.stringify(jobs, null, 2)}\n`);
+    try {
+      await writeFileDurable(fs, folder.settingsFile, `${JSON.stringify(inputs.settings, null, 2)}\n`);
+      if (inputs.savePlan) await writeFileDurable(fs, folder.planFile, `${JSON.stringify(jobs, null, 2)}\n`);
+    } catch (error) {
+      throw writeFailure(error, folder.dir, kept.length - 1);
+    }
     emit({ type: 'start', name: animation.name ?? path.basename(folder.dir), outDir: folder.dir, frames: jobs.length, first: Math.max(first, kept.length), last, device: sd.device, reused: kept.length, message });
 
     const decodeFrame = async (frame: number) => decodeImage(await fs.readFile(folder.frameFile(frame)));
@@ -253,14 +269,8 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
           const png = await encodePng(image);
           const pngHash = sha256(png);
           const jobHash = frameJobHash(jobs[frame], context, previousPng);
-          try {
-            await writeFileDurable(fs, folder.frameFile(frame), png);
-            await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });
-          } catch (error) {
-            const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-            const safe = lastDurable < 0 ? 'no frame was done yet' : `frames 0-${lastDurable} are safe`;
-            throw new RenderError(`writing frame ${frame} in ${folder.dir} failed (${reason}${reason === 'ENOSPC' ? ': the disk is full' : ''}); ${safe}; fix it and resume`, 1, { cause: error });
-          }
+          await writeFileDurable(fs, folder.frameFile(frame), png);
+          await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });
           previousPng = pngHash;
           lastDurable = frame;
           rendered += 1;
@@ -272,7 +282,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
       });
     } catch (error) {
       if (inputs.signal?.aborted) throw new RenderInterrupted(lastDurable);
-      throw error;
+      throw writeFailure(error, folder.dir, lastDurable);
     }
     if (inputs.signal?.aborted && lastDurable < last) throw new RenderInterrupted(lastDurable);
     return { lastFrame: Math.max(lastDurable, last), rendered, reused: kept.length, seconds: (performance.now() - started) / 1000 };

@@ -11,7 +11,8 @@ import { StableDiffusion } from '../sampler/pipeline.js';
 import { checkFfmpeg, encodeVideo, framePattern } from '../video/encode.js';
 import type { FfmpegTools } from '../video/ffmpeg.js';
 import { PreviewEncoder } from '../video/preview.js';
-import type { RenderFs } from './durable-fs.js';
+import { crashInjectingFs } from './crash-injection.js';
+import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { renderFolder } from './render-folder.js';
 import { renderFrames } from './render.js';
@@ -162,7 +163,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       savePlan: request.savePlan,
       signal: request.signal,
       onEvent: request.onEvent,
-      fs: request.fs,
+      fs: request.fs ?? (process.env.DEFORUM_CRASH_AT ? crashInjectingFs(nodeFs, process.env.DEFORUM_CRASH_AT) : undefined),
       afterFrame: (frame) => {
         if (preview && (frame + 1) % request.previewEvery! === 0) {
           preview.request(frame + 1).then(
