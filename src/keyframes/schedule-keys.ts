@@ -57,7 +57,11 @@ export function keyframesOfText(source: string, name: string): WrittenKeyframe<s
     const at = (p: ScheduleTextPart, detail: string, offset = 0): never => {
       throw new ScheduleSyntaxError(name, source, p.offset + Math.min(offset, Math.max(0, p.text.length - 1)), detail);
     };
-    return { key: key.text, value: value.text, fail: (which, detail, offset) => at(which === 'key' ? key : value, detail, offset) };
+    return {
+      key: key.text,
+      value: value.text,
+      fail: (which, detail, offset) => (which === 'key' ? at(key, detail, offset) : at(value, `value of key ${key.text}: ${detail}`, offset)),
+    };
   });
 }
 

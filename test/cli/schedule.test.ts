@@ -35,7 +35,7 @@ describe('deforum schedule', () => {
   it('refuses sandbox escapes with exit 2', () => {
     const r = runCli(['schedule', '0:(import(t))', '--frames', '2']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^deforum: schedule: position 3: function 'import' is not allowed: only arithmetic is allowed in "0:\(import\(t\)\)"\n$/);
+    expect(r.stderr).toMatch(/^deforum: schedule: position 3: value of key 0: function 'import' is not allowed: only arithmetic is allowed in "0:\(import\(t\)\)"\n$/);
   });
 
   it('warns on stderr about keys outside the animation', () => {

@@ -106,10 +106,10 @@ describe('quirk table: obviously intended value instead of a parse accident', ()
   });
 
   it('a lone sign, a quoted expression, an empty string and 0:() are errors naming the field and position', () => {
-    expect(error('0:(-)')).toMatch(/^schedules\.zoom: position \d+: a value is expected in "0:\(-\)"$/);
-    expect(error('0:("sin(t)")')).toMatch(/^schedules\.zoom: position \d+: strings are not allowed/);
+    expect(error('0:(-)')).toMatch(/^schedules\.zoom: position \d+: value of key 0: a value is expected in "0:\(-\)"$/);
+    expect(error('0:("sin(t)")')).toMatch(/^schedules\.zoom: position \d+: value of key 0: strings are not allowed/);
     expect(error('')).toBe('schedules.zoom: position 1: empty schedule: expected keyframes like 0:(1) in ""');
-    expect(error('0:()')).toMatch(/^schedules\.zoom: position 4: a value is expected/);
+    expect(error('0:()')).toMatch(/^schedules\.zoom: position 4: value of key 0: a value is expected/);
   });
 
   it('other malformed strings say what was expected where', () => {
@@ -118,7 +118,7 @@ describe('quirk table: obviously intended value instead of a parse accident', ()
     expect(error('0:(1')).toMatch(/position 3: unclosed '\('/);
     expect(error('5.5:(1)')).toMatch(/frame key '5.5' is not a whole number/);
     expect(error('0:(1), t:(2)')).toMatch(/frame key 't' cannot use t/);
-    expect(error('0:(foo)')).toMatch(/position 3: unknown name 'foo'/);
+    expect(error('0:(foo)')).toMatch(/position 3: value of key 0: unknown name 'foo'/);
     expect(error('0:(2t)')).toMatch(/missing operator between '2' and 't'/);
     expect(error('100:(1)')).toBe('schedules.zoom: no keyframe inside frames 0-9');
   });

@@ -30,7 +30,7 @@ describe('validateAnimationText', () => {
     expect(problems(text)).toEqual([
       // Column 25 is the opening quote of "0:(1)5:(2)": 31 is the '5'.
       "f.json:3:31: schedules.zoom: position 6: expected ',' between keyframes, found '5'",
-      "f.json:3:51: schedules.angle: position 3: unknown name 'foo' (an expression can use t, max_f, s, pi and e)",
+      "f.json:3:51: schedules.angle: position 3: value of key 0: unknown name 'foo' (an expression can use t, max_f, s, pi and e)",
     ]);
   });
 
