@@ -19,9 +19,9 @@ export interface PlanOptions {
 export interface AnimationSchedules {
   numeric: Record<NumericScheduleName, Schedule>;
   steps: Schedule;
-  seed: Schedule;
+  /** Only with seedBehavior "schedule": the seed schedule is not read otherwise (so not checked either). */
+  seed?: Schedule;
   sampler: (frame: number) => ResolvedSampler;
-  samplerKeyframes: number[];
 }
 
 const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
@@ -43,18 +43,18 @@ function parseAnimation(input: Animation | AnimationInput): Animation {
 
 export function buildAnimationSchedules(input: Animation | AnimationInput, options: PlanOptions = {}): AnimationSchedules {
   const animation = parseAnimation(input);
-  const seed = planSeed(animation, options);
-  const context = (name: string): ScheduleContext => ({ frames: animation.frames, seed, name: `schedules.${name}`, onWarning: options.onWarning });
+  const runSeed = planSeed(animation, options);
+  const context = (name: string): ScheduleContext => ({ frames: animation.frames, seed: runSeed, name: `schedules.${name}`, onWarning: options.onWarning });
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
-  const seedSchedule = buildSchedule(animation.schedules.seed, context('seed'), { integer: true });
+  const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
-  if (!animation.schedules.sampler) return { numeric, steps, seed: seedSchedule, sampler: () => fixedSampler, samplerKeyframes: [] };
+  if (!animation.schedules.sampler) return { numeric, steps, seed, sampler: () => fixedSampler };
   const names = buildStringSchedule(animation.schedules.sampler, context('sampler'), (value, fail) => {
     if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
   });
-  return { numeric, steps, seed: seedSchedule, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler, samplerKeyframes: names.keyframes };
+  return { numeric, steps, seed, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
 }
 
 /**
@@ -73,7 +73,7 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
   for (let frame = 0; frame < animation.frames; frame++) {
     const diffused = frame % cadence === 0;
     if (diffused) {
-      seed = animation.seedBehavior === 'schedule'
+      seed = schedules.seed
         ? seedFromSchedule(schedules.seed(frame), start, frame)
         : seedOfDiffusedFrame(animation, start, frame / cadence);
     }

@@ -103,3 +103,10 @@ describe('planAnimation input', () => {
     expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 0, seed: 3 })).toThrow('frames: Too small: expected number to be >=1');
   });
 });
+
+describe('seed schedule', () => {
+  it('is only read (and checked) with seedBehavior "schedule"', () => {
+    expect(plan({ frames: 2, seedBehavior: 'fixed', schedules: { seed: '0:(foo)' } }).map((j) => j.seed)).toEqual([10, 10]);
+    expect(() => plan({ frames: 2, seedBehavior: 'schedule', schedules: { seed: '0:(foo)' } })).toThrow(/schedules\.seed: position 3: value of key 0: unknown name 'foo'/);
+  });
+});
