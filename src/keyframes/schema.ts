@@ -69,12 +69,15 @@ const samplerDescription = `sampler name, canonical or AUTOMATIC1111's, case-ins
 
 export const OutputSchema = z
   .strictObject({
+    fps: z.number().positive().max(240).optional().describe('frames per second of the video; the same setting as the top-level fps (give either)'),
     codec: z.enum(videoCodecs).default('mp4').describe('video container/codec'),
     crf: z.int().min(0).max(51).default(17).describe('x264/VP9 quality, lower is better (Deforum 17)'),
     preset: z.enum(x264Presets).default('slow').describe('x264 preset (Deforum slow)'),
     audio: z.string().min(1).optional().describe('audio file to mux into the video (path relative to this file)'),
   })
   .describe('video output');
+
+const defaultFps = 15;
 
 export const AnimationSchema = z
   .strictObject({
@@ -84,7 +87,7 @@ export const AnimationSchema = z
     width: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
     height: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
     frames: z.int().min(1).max(1_000_000).default(120).describe('number of frames (Deforum max_frames); frames run 0 … frames-1'),
-    fps: z.number().positive().max(240).default(15).describe('frames per second of the video'),
+    fps: z.number().positive().max(240).optional().describe('frames per second of the video (default 15, Deforum\'s); output.fps is the same setting'),
     sampler: z.string().min(1).default('euler_a').describe(samplerDescription),
     steps: z.int().min(1).max(1000).default(25).describe('sampling steps (img2img runs about steps x (1 - strength))'),
     seed: z.int().min(-1).max(4294967295).default(-1).describe('starting seed; -1 picks one at render time and records it'),
@@ -105,6 +108,16 @@ export const AnimationSchema = z
     colorCoherenceImage: z.string().min(1).optional().describe('the colour sample for colorCoherence "image" (path relative to this file)'),
     borderMode: z.enum(borderModes).default('replicate').describe('how motion fills pixels from outside the frame'),
     output: OutputSchema.prefault({}),
+  })
+  .superRefine((a, ctx) => {
+    if (a.fps !== undefined && a.output.fps !== undefined && a.fps !== a.output.fps) {
+      ctx.addIssue({ code: 'custom', path: ['output', 'fps'], message: `${a.output.fps} differs from the top-level fps ${a.fps}; give the frame rate once` });
+    }
+  })
+  // The issue's `output.fps` and Deforum's top-level `fps` are one setting: both hold it after parsing.
+  .transform((a) => {
+    const fps = a.fps ?? a.output.fps ?? defaultFps;
+    return { ...a, fps, output: { ...a.output, fps } };
   })
   .describe('a deforum-ts keyframe file');
 

@@ -123,13 +123,13 @@ function nestedSuggestion(key: string): string | undefined {
   return undefined;
 }
 
-type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchema; shape?: Record<string, AnySchema> } } };
+type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchema; in?: AnySchema; shape?: Record<string, AnySchema> } } };
 
 /** The keys an object at `path` of the animation schema accepts. */
 function allowedKeys(path: readonly Segment[]): string[] {
   let schema = AnimationSchema as unknown as AnySchema;
   const unwrap = () => {
-    while (schema._zod.def.innerType) schema = schema._zod.def.innerType;
+    for (let next = schema._zod.def.innerType ?? schema._zod.def.in; next; next = schema._zod.def.innerType ?? schema._zod.def.in) schema = next;
   };
   unwrap();
   for (const segment of path) {

@@ -110,3 +110,13 @@ describe('seed schedule', () => {
     expect(() => plan({ frames: 2, seedBehavior: 'schedule', schedules: { seed: '0:(foo)' } })).toThrow(/schedules\.seed: position 3: value of key 0: unknown name 'foo'/);
   });
 });
+
+describe('frame rate', () => {
+  it('fps and output.fps are one setting: either fills both, default 15, a conflict is an error', () => {
+    expect(AnimationSchema.parse({ prompts: { 0: 'a' } })).toMatchObject({ fps: 15, output: { fps: 15 } });
+    expect(AnimationSchema.parse({ prompts: { 0: 'a' }, output: { fps: 24 } })).toMatchObject({ fps: 24, output: { fps: 24 } });
+    expect(AnimationSchema.parse({ prompts: { 0: 'a' }, fps: 12 })).toMatchObject({ fps: 12, output: { fps: 12 } });
+    const { problems } = validateAnimationText('{"prompts": {"0": "a"}, "fps": 12, "output": {"fps": 24}}');
+    expect(problems.map((p) => `${p.line}:${p.column}: ${p.path}: ${p.message}`)).toEqual(['1:54: output.fps: 24 differs from the top-level fps 12; give the frame rate once']);
+  });
+});
