@@ -11,3 +11,4 @@ export { derivedSeed, resolveRunSeed, seedOfDiffusedFrame, wrapSeed, type RunSee
 export * from './sampler-names.js';
 export { validateAnimationText, formatProblem, type Problem, type Validation } from './validate.js';
 export { loadAnimation, readInputFile, type LoadedAnimation } from './load.js';
+export { importDeforumSettings, unmergePrompt, type DeforumImport } from './deforum-import.js';
