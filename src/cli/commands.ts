@@ -13,6 +13,7 @@ import { register as encode } from './encode.js';
 import { register as verify } from './verify.js';
 import { register as prompt } from './prompt.js';
 import { register as pose } from './pose.js';
+import { register as gpu } from './gpu.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose, gpu];
