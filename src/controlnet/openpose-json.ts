@@ -69,6 +69,8 @@ function writtenPeople(document: unknown, file: string): { width: number; height
     width,
     height,
     people: people.map(({ pose_keypoints_2d: flat }, p) => {
+      // a person without body keypoints (face or hands only) has no skeleton, as in ControlNet's decode
+      if (flat.length === 0) return Array.from({ length: KEYPOINT_COUNT }, () => ({ x: 0, y: 0, present: false }));
       if (flat.length !== KEYPOINT_COUNT * 3) {
         const body25 = flat.length === 75 ? ' (this looks like BODY_25; export COCO-18 / the ControlNet editor format)' : '';
         throw fail(`people[${p}].pose_keypoints_2d has ${flat.length} numbers; expected ${KEYPOINT_COUNT * 3} (18 keypoints × x, y, confidence in COCO-18 order)${body25}`);

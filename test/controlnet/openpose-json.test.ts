@@ -74,6 +74,13 @@ describe('parseOpenPoseJson', () => {
     expect(parseOpenPoseJson(JSON.stringify([document]), 'a.json').people[0][0]).toEqual({ x: 10, y: 12 });
   });
 
+  it('keeps a person without body keypoints as one with every joint missing', () => {
+    const people = [{ pose_keypoints_2d: [] }, { pose_keypoints_2d: flat(eighteen(() => [10, 12, 1])) }];
+    const pose = parseOpenPoseJson(JSON.stringify({ people, canvas_width: 64, canvas_height: 64 }), 'a.json');
+    expect(pose.people[0].every((k) => k === null)).toBe(true);
+    expect(pose.people[1][0]).toEqual({ x: 10, y: 12 });
+  });
+
   it('ignores the position of a missing keypoint', () => {
     const points = eighteen((i) => (i === 2 ? [999, -5, 0] : [10, 10, 1]));
     const pose = parseOpenPoseJson(JSON.stringify({ people: [{ pose_keypoints_2d: flat(points) }], canvas_width: 64, canvas_height: 64 }), 'a.json');
