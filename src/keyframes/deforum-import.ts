@@ -29,6 +29,10 @@ const scheduleFields: Record<string, keyof NonNullable<AnimationInput['schedules
   transform_center_y: 'transformCenterY',
   noise_schedule: 'noise',
   contrast_schedule: 'contrast',
+  amount_schedule: 'antiBlurAmount',
+  kernel_schedule: 'antiBlurKernel',
+  sigma_schedule: 'antiBlurSigma',
+  threshold_schedule: 'antiBlurThreshold',
 };
 
 const colorModes: Record<string, (typeof colorCoherenceModes)[number]> = { None: 'none', LAB: 'lab', HSV: 'hsv', RGB: 'rgb', Image: 'image' };
@@ -198,6 +202,15 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   const border = text(take('border'));
   if (border === 'replicate' || border === 'wrap') animation.borderMode = border;
   else if (border !== undefined) notCarried.push(`border ${JSON.stringify(border)}`);
+  const noiseType = text(take('noise_type'));
+  if (noiseType === 'perlin' || noiseType === 'uniform') animation.noiseType = noiseType;
+  else if (noiseType !== undefined) notCarried.push(`noise_type ${JSON.stringify(noiseType)}`);
+  for (const [field, ours] of [['perlin_w', 'perlinW'], ['perlin_h', 'perlinH'], ['perlin_octaves', 'perlinOctaves']] as const) {
+    const value = int(take(field));
+    if (value !== undefined) animation[ours] = value;
+  }
+  const persistence = Number(take('perlin_persistence'));
+  if (Number.isFinite(persistence)) animation.perlinPersistence = persistence;
   if (settings.add_soundtrack === 'File' && text(settings.soundtrack_path)) animation.output = { audio: text(settings.soundtrack_path) };
   else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') notCarried.push(`add_soundtrack ${JSON.stringify(settings.add_soundtrack)}`);
   if (settings.animation_mode !== undefined && settings.animation_mode !== '2D') notCarried.push(`animation_mode ${JSON.stringify(settings.animation_mode)} (rendered as 2D)`);

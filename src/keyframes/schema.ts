@@ -53,6 +53,10 @@ export const SchedulesSchema = z
     transformCenterY: numeric('0: (0.5)', 'rotation/zoom centre as a fraction of the height'),
     noise: numeric('0: (0.065)', 'noise added to the previous frame, 0-1'),
     contrast: numeric('0: (1.0)', 'contrast multiplier of the previous frame'),
+    antiBlurAmount: numeric('0: (0.1)', 'unsharp-mask amount applied to the previous frame, 0 = off (Deforum amount_schedule)'),
+    antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd (truncated; Deforum kernel_schedule)'),
+    antiBlurSigma: numeric('0: (1.0)', 'unsharp-mask Gaussian sigma (Deforum sigma_schedule)'),
+    antiBlurThreshold: numeric('0: (0.0)', 'unsharp-mask threshold (Deforum threshold_schedule)'),
     steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
@@ -61,7 +65,8 @@ export const SchedulesSchema = z
 
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
 export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb', 'image'] as const;
-export const borderModes = ['replicate', 'wrap'] as const;
+export const borderModes = ['replicate', 'wrap', 'reflect'] as const;
+export const noiseTypes = ['perlin', 'uniform'] as const;
 export const videoCodecs = ['mp4', 'webm', 'gif'] as const;
 export const x264Presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
 
@@ -107,6 +112,11 @@ export const AnimationSchema = z
     colorCoherence: z.enum(colorCoherenceModes).default('lab').describe('match each frame\'s colours to a sample (Deforum color_coherence)'),
     colorCoherenceImage: z.string().min(1).optional().describe('the colour sample for colorCoherence "image" (path relative to this file)'),
     borderMode: z.enum(borderModes).default('replicate').describe('how motion fills pixels from outside the frame'),
+    noiseType: z.enum(noiseTypes).default('perlin').describe('noise added to the previous frame: Gaussian times Perlin, or plain Gaussian (Deforum noise_type)'),
+    perlinW: z.int().min(1).max(64).default(8).describe('Perlin cells across the first octave (Deforum perlin_w)'),
+    perlinH: z.int().min(1).max(64).default(8).describe('Perlin cells down the first octave (Deforum perlin_h)'),
+    perlinOctaves: z.int().min(1).max(7).default(4).describe('Perlin octaves (Deforum perlin_octaves)'),
+    perlinPersistence: z.number().min(0).max(1).default(0.5).describe('amplitude ratio between Perlin octaves (Deforum perlin_persistence)'),
     output: OutputSchema.prefault({}),
   })
   .superRefine((a, ctx) => {
@@ -126,7 +136,7 @@ export type Animation = z.infer<typeof AnimationSchema>;
 export type AnimationInput = z.input<typeof AnimationSchema>;
 export type Schedules = Animation['schedules'];
 export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed'>;
-export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast'] as const satisfies readonly NumericScheduleName[];
+export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast', 'antiBlurAmount', 'antiBlurKernel', 'antiBlurSigma', 'antiBlurThreshold'] as const satisfies readonly NumericScheduleName[];
 
 /** The JSON Schema editors use; `schedules/keyframes.schema.json` is this, pretty-printed. */
 export function animationJsonSchema(): Record<string, unknown> {

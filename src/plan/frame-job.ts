@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { borderModes, colorCoherenceModes } from '../keyframes/schema.js';
+import { borderModes, colorCoherenceModes, noiseTypes } from '../keyframes/schema.js';
 import { samplerNames, schedulerNames } from '../keyframes/sampler-names.js';
 
 const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
@@ -29,7 +29,17 @@ export const FrameJobSchema = z.strictObject({
   transformCenterY: z.number(),
   noise: z.number(),
   contrast: z.number(),
+  /** Deforum's anti-blur (unsharp mask) on the previous frame; amount 0 = off. */
+  antiBlurAmount: z.number(),
+  antiBlurKernel: z.int(),
+  antiBlurSigma: z.number(),
+  antiBlurThreshold: z.number(),
   colorCoherence: z.enum(colorCoherenceModes),
   borderMode: z.enum(borderModes),
+  noiseType: z.enum(noiseTypes),
+  perlinW: z.int(),
+  perlinH: z.int(),
+  perlinOctaves: z.int(),
+  perlinPersistence: z.number(),
 });
 export type FrameJob = z.infer<typeof FrameJobSchema>;

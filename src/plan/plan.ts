@@ -83,6 +83,11 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
     // Frame 0 never uses the strength schedule: txt2img (strength_0_no_init) or the init image's strength (§d).
     const strength = source === 'previous-frame' ? clamp01(n.strength(frame)) : source === 'init-image' ? clamp01(animation.initStrength) : 0;
     const { prompt, blend } = prompts(frame);
+    // Deforum passes int(kernel) to cv2.GaussianBlur, which takes odd sizes only.
+    const antiBlurKernel = Math.trunc(n.antiBlurKernel(frame));
+    if (antiBlurKernel < 1 || antiBlurKernel % 2 === 0) {
+      throw new KeyframeError(`schedules.antiBlurKernel: frame ${frame}: ${antiBlurKernel}; expected an odd kernel size (1, 3, 5, …)`);
+    }
     const sampler = schedules.sampler(frame);
     jobs[frame] = {
       frame,
@@ -104,8 +109,17 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       transformCenterY: n.transformCenterY(frame),
       noise: n.noise(frame),
       contrast: n.contrast(frame),
+      antiBlurAmount: n.antiBlurAmount(frame),
+      antiBlurKernel,
+      antiBlurSigma: n.antiBlurSigma(frame),
+      antiBlurThreshold: n.antiBlurThreshold(frame),
       colorCoherence: animation.colorCoherence,
       borderMode: animation.borderMode,
+      noiseType: animation.noiseType,
+      perlinW: animation.perlinW,
+      perlinH: animation.perlinH,
+      perlinOctaves: animation.perlinOctaves,
+      perlinPersistence: animation.perlinPersistence,
     };
   }
   return jobs;

@@ -11,7 +11,7 @@ export interface LoopJob {
 export interface FrameWork<J extends LoopJob> {
   /** The frame's 2D motion applied to an image. */
   warp(image: RawImage, job: J): RawImage;
-  /** Colour coherence, contrast and noise on the warped previous image before it is diffused. */
+  /** Colour coherence, contrast, anti-blur and noise on the warped previous image before it is diffused. */
   prepareInit(warped: RawImage, job: J, colorReference: RawImage | undefined): RawImage;
   /** img2img over `init` (txt2img, or img2img from the file's init image, when it is undefined). */
   diffuse(job: J, init: RawImage | undefined): Promise<RawImage>;

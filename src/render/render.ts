@@ -7,6 +7,7 @@ import { applyContrast } from '../motion/contrast.js';
 import { blend } from '../motion/blend.js';
 import { maintainColors } from '../motion/color-coherence.js';
 import { addFrameNoise } from '../motion/frame-noise.js';
+import { applyUnsharpMask } from '../motion/unsharp-mask.js';
 import { warp2D } from '../motion/warp.js';
 import type { FrameJob } from '../plan/frame-job.js';
 import type { RawImage } from '../raw-image.js';
@@ -221,7 +222,12 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
         warp2D(image, { zoom: job.zoom, angle: job.angle, translationX: job.translationX, translationY: job.translationY, centerX: job.transformCenterX, centerY: job.transformCenterY }, job.borderMode),
       prepareInit: (warped, job, reference) => {
         const matched = reference && job.colorCoherence !== 'none' ? maintainColors(warped, reference, job.colorCoherence === 'image' ? 'lab' : job.colorCoherence) : warped;
-        return addFrameNoise(applyContrast(matched, job.contrast), job.noise, new TorchGenerator(job.seed));
+        const contrasted = applyContrast(matched, job.contrast);
+        const sharpened = job.antiBlurAmount > 0
+          ? applyUnsharpMask(contrasted, { amount: job.antiBlurAmount, kernel: job.antiBlurKernel, sigma: job.antiBlurSigma, threshold: job.antiBlurThreshold })
+          : contrasted;
+        const noise = { type: job.noiseType, perlinW: job.perlinW, perlinH: job.perlinH, perlinOctaves: job.perlinOctaves, perlinPersistence: job.perlinPersistence };
+        return addFrameNoise(sharpened, job.noise, new TorchGenerator(job.seed), noise);
       },
       diffuse: (job, init) => {
         const image = init ?? (job.source === 'init-image' ? initImage : undefined);

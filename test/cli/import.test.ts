@@ -12,7 +12,7 @@ describe('deforum import', () => {
     const r = runCli(['import', settings]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(path.join(repoRoot, 'schedules/imported/deforum_20240312180455.json'), 'utf8'));
-    expect(r.stderr.split('\n')[0]).toBe('deforum: import: 9 Deforum fields not carried over:');
+    expect(r.stderr.split('\n')[0]).toBe('deforum: import: 2 Deforum fields not carried over:');
     expect(r.stderr).toContain('  noise_multiplier_schedule "0: (1.05)"\n');
   });
 

@@ -59,7 +59,8 @@ describe('importDeforumSettings', () => {
   });
 
   it('lists what it cannot carry, and leaves out switched-off features', () => {
-    expect(notCarried).toEqual(expect.arrayContaining([expect.stringMatching(/^sd_model_name /), 'noise_multiplier_schedule "0: (1.05)"', 'noise_type "perlin"']));
+    expect(notCarried).toEqual(expect.arrayContaining([expect.stringMatching(/^sd_model_name /), 'noise_multiplier_schedule "0: (1.05)"']));
+    expect(notCarried.some((f) => /^(noise_type|perlin_|amount_schedule|kernel_schedule)/.test(f))).toBe(false);
     expect(notCarried.some((f) => /^(cn_|hybrid_|perspective_flip_|translation_z|video_init_path)/.test(f))).toBe(false);
   });
 
