@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
 
-/** JSON with object keys sorted at every level, so equal values always hash equally. */
+function collectKeys(value: unknown, keys: Set<string>): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const item of value) collectKeys(item, keys);
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    keys.add(key);
+    collectKeys(item, keys);
+  }
+}
+
+/**
+ * JSON with object keys sorted at every level, so equal values always hash equally. An array replacer makes
+ * JSON.stringify emit exactly the listed keys in the listed order, natively.
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  });
+  const keys = new Set<string>();
+  collectKeys(value, keys);
+  return JSON.stringify(value, [...keys].sort());
 }
 
 export function sha256(data: Uint8Array | string): string {
@@ -25,5 +39,5 @@ export interface RenderContext {
  * frame makes a journal entry valid only while every frame before it is, so an edit at frame 200 keeps 0–199.
  */
 export function frameJobHash(job: unknown, context: RenderContext, previousPng: string | undefined): string {
-  return sha256(canonicalJson({ job, context, previous: previousPng ?? null }));
+  return sha256(`${canonicalJson(context)}\n${canonicalJson(job)}\n${previousPng ?? ''}`);
 }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { promises as fsp } from 'node:fs';
 import { frameFile, framePattern } from '../video/encode.js';
 import { isTempFile, type RenderFs } from './durable-fs.js';
 
@@ -45,13 +44,4 @@ export async function removeStrayTempFiles(fs: RenderFs, folder: RenderFolder): 
     }
   }
   return removed;
-}
-
-/** Size of a file, or undefined when it does not exist. */
-export async function fileSize(file: string): Promise<number | undefined> {
-  try {
-    return (await fsp.stat(file)).size;
-  } catch {
-    return undefined;
-  }
 }

@@ -19,7 +19,7 @@ import { cadenceGroups, runGroups, type CadenceGroup, type FrameWork, type LoopS
 import { frameJobHash, sha256, type RenderContext } from './job-hash.js';
 import { RenderJournal, type JournalFrame, type JournalHeader } from './journal.js';
 import { acquireRenderLock } from './lock.js';
-import { fileSize, removeStrayTempFiles, renderFolder, type RenderFolder } from './render-folder.js';
+import { removeStrayTempFiles, type RenderFolder } from './render-folder.js';
 
 /** Thrown when a render stops on request (Ctrl-C); what is on disk is consistent and resumable. */
 export class RenderInterrupted extends RenderError {
@@ -95,6 +95,25 @@ async function fileHash(file: string | undefined): Promise<string | null> {
   return file === undefined ? null : sha256(await fsp.readFile(file));
 }
 
+/** Everything outside the frames' jobs that decides their pixels; part of every frame's job hash. */
+export async function renderContext(
+  animation: Animation,
+  sd: StableDiffusion,
+  files: { initImageFile?: string; colorImageFile?: string },
+): Promise<RenderContext> {
+  return {
+    modelId: modelIdOf(sd),
+    device: sd.device,
+    shared: {
+      width: animation.width,
+      height: animation.height,
+      cadence: animation.diffusionCadence,
+      initImage: await fileHash(files.initImageFile),
+      colorCoherenceImage: await fileHash(files.colorImageFile),
+    },
+  };
+}
+
 /**
  * Decides which journalled frames stay: the longest prefix whose job hashes match the new plan and whose files are
  * whole (same size; the last one also re-hashed, since it is decoded as the next frame's input). The render then
@@ -119,14 +138,19 @@ async function planReuse(
     throw new RenderError(`${folder.dir}: ${changes.join('; ')}; add --force to re-render it from frame 0, or choose another --out folder`);
   }
   let kept = changes.length > 0 ? [] : [...existing.frames];
+  // One directory listing instead of a stat per frame keeps resuming cheap however many frames are done; frames are
+  // renamed into place whole, so only the last one can be damaged by a crash, and it is re-hashed below.
+  const present = new Set(await fs.readdir(folder.framesDir).catch(() => [] as string[]));
   let previous: string | undefined;
   let firstChanged = kept.length;
   for (let i = 0; i < kept.length; i++) {
     const entry = kept[i];
     const job = inputs.jobs[i];
+    const file = folder.frameFile(i);
     const whole =
       job !== undefined &&
-      (inputs.verifyFrames ? sha256(await fs.readFile(folder.frameFile(i)).catch(() => Buffer.alloc(0))) === entry.png : (await fileSize(folder.frameFile(i))) === entry.size);
+      present.has(path.basename(file)) &&
+      (!inputs.verifyFrames || sha256(await fs.readFile(file)) === entry.png);
     if (!whole || entry.job !== frameJobHash(job, context, previous)) {
       firstChanged = i;
       break;
@@ -136,7 +160,8 @@ async function planReuse(
   kept = kept.slice(0, firstChanged);
   while (kept.length > 0) {
     const last = kept[kept.length - 1];
-    if (sha256(await fs.readFile(folder.frameFile(last.frame))) === last.png) break;
+    const bytes = await fs.readFile(folder.frameFile(last.frame));
+    if (bytes.length === last.size && sha256(bytes) === last.png) break;
     kept.pop();
   }
   // The group holding the first frame not kept (none when every frame is).
@@ -173,16 +198,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
   try {
     await removeStrayTempFiles(fs, folder);
     const size = { width: animation.width, height: animation.height };
-    const context: RenderContext = {
-      modelId: modelIdOf(sd),
-      device: sd.device,
-      shared: {
-        ...size,
-        cadence: animation.diffusionCadence,
-        initImage: await fileHash(initImageFile),
-        colorCoherenceImage: await fileHash(colorImageFile),
-      },
-    };
+    const context = await renderContext(animation, sd, { initImageFile, colorImageFile });
     const header: JournalHeader = {
       type: 'render',
       version: 1,
