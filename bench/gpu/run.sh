@@ -4,7 +4,7 @@
 #   ONNX model folder export, Deforum-default frame loop  →  onnxruntime-node through the project's UNet/CFG code on
 #   each EP (CUDA, WebGPU), output compared with PyTorch's  →  `deforum render` of a Deforum-default 512×512 animation
 #   →  onnxruntime's transformer optimizer (when its Python package is there) and the same UNet timings on its graph
-#   →  OUT/results.md (the table for bench/RESULTS.md) and the raw files beside it.
+#   →  OUT/results.md (the table for bench/RESULTS.md), OUT/run.log, OUT/raw.tar.gz (every raw result and log).
 # Steps run most important first and each is skipped when the time budget (BUDGET_S) is too short for it.
 # usage (project root, Node and python3 with torch + onnx on PATH):  bench/gpu/run.sh [OUT]
 # env: CONFIG=sd15|tiny  SIZE=512  CALLS=20  FRAMES=6  DEVICES="cuda webgpu"  BUDGET_S=540  WORK=/tmp/deforum-gpu-bench
@@ -17,28 +17,38 @@ CONFIG=${CONFIG:-sd15} SIZE=${SIZE:-512} CALLS=${CALLS:-20} FRAMES=${FRAMES:-6} 
 BUDGET_S=${BUDGET_S:-540} PY=${PYTHON:-python3}
 TORCH_DEVICE=${TORCH_DEVICE:-$($PY -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')}
 TSX=(node --import tsx)
-mkdir -p "$OUT" "$WORK"
-: > "$OUT/unet.jsonl"
-log() { echo "[$(date -u +%T) +${SECONDS}s] $*" | tee -a "$OUT/run.log"; }
+# the device tool brings back at most 8 files from $OUT: raw outputs go to $RAW, packed into one archive at the end
+RAW=$WORK/raw
+rm -rf "$RAW" && mkdir -p "$OUT" "$RAW"
+: > "$RAW/unet.jsonl"
+finish() {
+  trap - EXIT TERM INT
+  "${TSX[@]}" bench/gpu/report.ts "$RAW" > "$OUT/results.md" 2>> "$RAW/run.log"
+  cp "$RAW/run.log" "$OUT/run.log"
+  tar -czf "$OUT/raw.tar.gz" -C "$WORK" raw
+  cat "$OUT/results.md"
+}
+trap finish EXIT TERM INT
+log() { echo "[$(date -u +%T) +${SECONDS}s] $*" | tee -a "$RAW/run.log"; }
 # true when at least $1 seconds of the budget are left
 left() { [ $((BUDGET_S - SECONDS)) -ge "$1" ] || { log "skipped (budget): $2"; false; }; }
 unet_rows() { # $1 = UNet folder, $2 = label suffix
   for device in $DEVICES; do
     left 60 "$device $2" || continue
     timeout $((BUDGET_S - SECONDS)) "${TSX[@]}" bench/gpu/unet_bench.ts "$1" "$WORK/reference" --device "$device" \
-      --calls "$CALLS" --label "$device $2" --json "$OUT/unet.jsonl" >> "$OUT/node.log" 2>&1 \
-      || log "$device $2 failed: $(tail -n 1 "$OUT/node.log")"
+      --calls "$CALLS" --label "$device $2" --json "$RAW/unet.jsonl" >> "$RAW/node.log" 2>&1 \
+      || log "$device $2 failed: $(tail -n 1 "$RAW/node.log")"
   done
 }
 
 log "start: CONFIG=$CONFIG SIZE=$SIZE CALLS=$CALLS FRAMES=$FRAMES DEVICES=$DEVICES TORCH_DEVICE=$TORCH_DEVICE"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$OUT/gpu.txt" 2>&1
-node dist/cli/main.js gpu check > "$OUT/gpu-check.txt" 2>&1; cat "$OUT/gpu-check.txt" >> "$OUT/run.log"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$RAW/gpu.txt" 2>&1
+node dist/cli/main.js gpu check > "$RAW/gpu-check.txt" 2>&1; cat "$RAW/gpu-check.txt" >> "$RAW/run.log"
 
 log "PyTorch: build, eager UNet timing, reference output, ONNX export, frame loop"
 timeout $((BUDGET_S - SECONDS)) "$PY" bench/gpu/torch_sd.py "$WORK" --config "$CONFIG" --size "$SIZE" --calls "$CALLS" \
-  --frames "$FRAMES" --device "$TORCH_DEVICE" > "$OUT/torch.log" 2>&1 || log "torch_sd.py failed: $(tail -n 1 "$OUT/torch.log")"
-cp "$WORK/torch.json" "$OUT/" 2>/dev/null
+  --frames "$FRAMES" --device "$TORCH_DEVICE" > "$RAW/torch.log" 2>&1 || log "torch_sd.py failed: $(tail -n 1 "$RAW/torch.log")"
+cp "$WORK/torch.json" "$RAW/" 2>/dev/null
 [ -f "$WORK/model/unet/model.onnx" ] || { log "no ONNX export; stopping"; exit 1; }
 
 log "onnxruntime-node UNet step, plain export"
@@ -55,22 +65,20 @@ for device in $DEVICES; do
   log "deforum render, $device"
   rm -rf "$WORK/render-$device"
   timeout $((BUDGET_S - SECONDS)) node dist/cli/main.js render "$WORK/deforum-default.json" --out "$WORK/render-$device" \
-    --device "$device" --json 2> "$OUT/render-$device.log" | grep -v '"type":"step"' > "$OUT/render-$device.jsonl" \
-    || log "render on $device failed: $(tail -n 1 "$OUT/render-$device.log")"
+    --device "$device" --json 2> "$RAW/render-$device.log" | grep -v '"type":"step"' > "$RAW/render-$device.jsonl" \
+    || log "render on $device failed: $(tail -n 1 "$RAW/render-$device.log")"
 done
 
 if $PY -c 'import onnxruntime.transformers.optimizer' 2>/dev/null; then
   if left 200 "transformer optimizer"; then
     log "onnxruntime transformer optimizer (fp32 export → fused fp16)"
     timeout $((BUDGET_S - SECONDS)) "$PY" bench/gpu/torch_sd.py "$WORK" --config "$CONFIG" --size "$SIZE" --device "$TORCH_DEVICE" \
-      --phase optimize > "$OUT/optimize.log" 2>&1 || log "optimizer failed: $(tail -n 1 "$OUT/optimize.log")"
-    cp "$WORK/optimize.json" "$OUT/" 2>/dev/null
+      --phase optimize > "$RAW/optimize.log" 2>&1 || log "optimizer failed: $(tail -n 1 "$RAW/optimize.log")"
+    cp "$WORK/optimize.json" "$RAW/" 2>/dev/null
     [ -f "$WORK/unet_opt/model.onnx" ] && unet_rows "$WORK/unet_opt" "transformer optimizer"
   fi
 else
   log "onnxruntime's Python package is not installed: transformer optimizer skipped"
 fi
 
-"${TSX[@]}" bench/gpu/report.ts "$OUT" > "$OUT/results.md"
-cat "$OUT/results.md"
 log "done"
