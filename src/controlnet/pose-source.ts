@@ -5,7 +5,8 @@
  * - a folder of pose images, sorted by name with numbers compared as numbers (`pose2.png` before `pose10.png`):
  *   image i is frame i;
  * - a video of pose images: extracted once with ffmpeg into a temporary folder (removed by `close`); video frame i
- *   is frame i.
+ *   is frame i;
+ * - one pose image for every frame (Deforum's single-image ControlNet input, deforum.md §e).
  * Images are fitted with the unit's resize mode. When a folder or video has fewer images than the animation has
  * frames, the last image holds for the remaining frames, with a warning (Deforum's one-image input likewise serves
  * every frame, deforum.md §e); a render never stops half-way for a missing pose.
@@ -146,5 +147,10 @@ export async function openPoseSource(spec: PoseSourceSpec, options: PoseOptions,
     return imageSequenceSource(files, (index) => ({ image: shown(files[index]) }), options, context, what, async () => undefined);
   }
   if ('video' in spec && typeof spec.video === 'string') return videoSource(path.resolve(context.baseDir, spec.video), options, context);
+  if ('image' in spec && typeof spec.image === 'string') {
+    const file = path.resolve(context.baseDir, spec.image);
+    const fitted = await fitImage(await readImage(file), context.width, context.height, options.resizeMode);
+    return { identityAt: () => ({ image: shown(file) }), imageAt: async () => fitted, close: async () => undefined };
+  }
   return keyframedSource(spec as Record<string, string | { file: string; interpolation?: string }>, options, context);
 }

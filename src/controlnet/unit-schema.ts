@@ -1,6 +1,7 @@
 /**
  * One `controlnet` unit of the keyframe file: Deforum's per-unit settings (deforum.md §e: weight, guidance start/end
- * schedules, control mode, resize mode) with the pose as keyframed OpenPose JSON, a folder of pose images or a video.
+ * schedules, control mode, resize mode) with the pose as keyframed OpenPose JSON, a folder of pose images, a video or
+ * one image.
  * A1111's display strings are accepted for the two modes and normalised to the short names.
  */
 import { z } from 'zod';
@@ -50,13 +51,14 @@ export const PoseSourceSchema = z
     [
       z.strictObject({ images: z.string().min(1).describe('folder of pose images, relative to the keyframe file; sorted by name, image i is frame i') }),
       z.strictObject({ video: z.string().min(1).describe('video of pose images, relative to the keyframe file; video frame i is frame i') }),
+      z.strictObject({ image: z.string().min(1).describe('one pose image for every frame, relative to the keyframe file') }),
       PoseFileSchema.describe('one OpenPose JSON file, used for every frame'),
       z
         .record(z.string(), PoseKeyframeSchema)
         .refine((keys) => Object.keys(keys).length > 0, 'expected at least one pose keyframe, e.g. {"0": "poses/stand.json"}')
         .describe('pose keyframes: frame key → OpenPose JSON file, e.g. {"0": "poses/stand.json", "48": "poses/wave.json"}'),
     ],
-    { error: 'expected pose keyframes {"0": "poses/stand.json", …}, a JSON file, {"images": "folder/"} or {"video": "file.mp4"}' },
+    { error: 'expected pose keyframes {"0": "poses/stand.json", …}, a JSON file, {"images": "folder/"}, {"video": "file.mp4"} or {"image": "pose.png"}' },
   )
   .describe('where the per-frame pose comes from');
 export type PoseSourceSpec = z.infer<typeof PoseSourceSchema>;

@@ -94,6 +94,17 @@ describe('openPoseSource: images and video', () => {
     expect((await source.imageAt(0)).data.every((v) => v === 0)).toBe(true);
   });
 
+  it('uses one image for every frame, read when the source opens', async () => {
+    const dir = workspace();
+    await png(path.join(dir, 'one.png'), [0, 0, 255]);
+    const warnings: string[] = [];
+    const source = await openPoseSource({ image: 'one.png' }, options, context(dir, warnings));
+    expect(Array.from((await source.imageAt(9)).data.subarray(0, 3))).toEqual([0, 0, 255]);
+    expect(source.identityAt(9)).toEqual(source.identityAt(0));
+    expect(warnings).toEqual([]);
+    await expect(openPoseSource({ image: 'none.png' }, options, context(dir))).rejects.toThrow(/none\.png: cannot read pose image/);
+  });
+
   it('rejects a missing or empty folder', async () => {
     const dir = workspace();
     await expect(openPoseSource({ images: 'nowhere' }, options, context(dir))).rejects.toThrow(/^controlnet\[0\]\.pose\.images: .*nowhere: folder not found$/);
