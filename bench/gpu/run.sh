@@ -69,6 +69,11 @@ for device in $DEVICES; do
     || log "render on $device failed: $(tail -n 1 "$RAW/render-$device.log")"
 done
 
+if [ -f "$WORK/unet_residuals/model.onnx" ]; then
+  log "onnxruntime-node UNet step, with the ControlNet residual inputs (zeros)"
+  DEVICES=${DEVICES%% *} unet_rows "$WORK/unet_residuals" "+ zero ControlNet residual inputs"
+fi
+
 if $PY -c 'import onnxruntime.transformers.optimizer' 2>/dev/null; then
   if left 200 "transformer optimizer"; then
     log "onnxruntime transformer optimizer (fp32 export → fused fp16)"

@@ -2,16 +2,17 @@
 the project's model code (tools/tiny-sd: text encoder, UNet, VAE; random weights, seed 0) is
   1. timed in eager mode for one UNet call with CFG (batch 2), median of --calls after warm-up;
   2. asked for a reference output on fixed inputs, written for the onnxruntime-node comparison (reference/);
-  3. exported as a diffusers/Optimum ONNX model folder (model/) in --dtype, the UNet as the project exports it
-     (ControlNet residual inputs included, fed zeros by src/sampler/unet.ts);
+  3. exported as a diffusers/Optimum ONNX model folder (model/) in --dtype, the UNet in Optimum's layout as users'
+     SD 1.5 exports have it; after the frame loop again with the ControlNet residual inputs of the project's own export
+     (unet_residuals/, fed zeros by src/sampler/unet.ts when no ControlNet runs);
   4. with --phase optimize (a second run, so the measurements above come first), exported again in fp32 and run through onnxruntime's transformer optimizer for UNets, which fuses
      attention, GroupNorm, BiasSplitGelu and converts to fp16 itself (it fails on an fp16 export, gpu.md) → unet_opt/;
-  5. timed as a Deforum-default frame loop (warp, VAE encode, img2img Euler a with CFG at strength 0.65, VAE decode,
+  5. timed (before the second UNet export) as a Deforum-default frame loop (warp, VAE encode, img2img Euler a with CFG at strength 0.65, VAE decode,
      colour match, PNG write) built from the same modules.
 Results go to OUT_DIR/torch.json (optimize.json for --phase optimize).
 
 usage: torch_sd.py OUT_DIR [--config sd15|tiny] [--device cuda|cpu] [--dtype fp16|fp32] [--size 512] [--calls 20]
-                   [--frames 6] [--steps 25] [--strength 0.65] [--phase measure|optimize] [--attention sdpa|matmul]
+                   [--frames 6] [--steps 25] [--strength 0.65] [--phase measure|optimize] [--op-order diffusers|project]
 """
 import argparse
 import inspect
@@ -43,13 +44,23 @@ SCALING_FACTOR = 0.18215  # sd-pipeline.md: SD 1.x latent scale
 REFERENCE_TIMESTEP = 500.5
 
 
-def use_sdpa():
-    """PyTorch eager as users run it (diffusers' AttnProcessor2_0): the same attention through
-    F.scaled_dot_product_attention, numerically the project's softmax(q·kᵀ·scale)·v. Older PyTorch keeps the matmuls."""
+def diffusers_op_order():
+    """The same computation as tools/tiny-sd's blocks, in the op order of diffusers (AttnProcessor2_0, Transformer2DModel),
+    which is what PyTorch eager users run and what onnxruntime's UNet fusions match: attention through
+    F.scaled_dot_product_attention (PyTorch ≥ 2.0), and tokens made with permute+reshape — with reshape+transpose the
+    self-attention's LayerNorm has a Transpose parent and FusionAttentionUnet skips it. Returns the attention used."""
+    def transformer_forward(self, x, context):
+        b, c, h, w = x.shape
+        y = self.proj_in(self.norm(x)).permute(0, 2, 3, 1).reshape(b, h * w, c)
+        for block in self.transformer_blocks:
+            y = block(y, context)
+        return self.proj_out(y.reshape(b, h, w, c).permute(0, 3, 1, 2)) + x
+
+    blocks.Transformer2DModel.forward = transformer_forward
     if not hasattr(F, "scaled_dot_product_attention"):
         return "matmul"
 
-    def forward(self, x, context=None):
+    def attention_forward(self, x, context=None):
         context = x if context is None else context
         b = x.shape[0]
         split = lambda t: t.reshape(b, -1, self.heads, t.shape[-1] // self.heads).transpose(1, 2)  # noqa: E731
@@ -57,7 +68,7 @@ def use_sdpa():
         out = F.scaled_dot_product_attention(q, k, v)
         return self.to_out[0](out.transpose(1, 2).reshape(b, -1, q.shape[1] * q.shape[3]))
 
-    blocks.Attention.forward = forward
+    blocks.Attention.forward = attention_forward
     return "sdpa"
 
 
@@ -115,10 +126,15 @@ def unet_config_json(uc):
             "down_block_residual_downscale": [s for _, s in feats]}
 
 
-def export_unet(unet, uc, latent, dtype, device, path):
+def export_unet(unet, uc, latent, dtype, device, path, residuals=False):
+    """Optimum's layout (sample, timestep, encoder_hidden_states → out_sample), or with residuals=True the project's own
+    export layout, which adds the ControlNet residual inputs that src/sampler/unet.ts feeds zeros when no ControlNet runs."""
     args, names, dynamic = unet_graph_io(uc, batch=2, size=latent)
     args = tuple(a.to(device) if i == 1 else a.to(device, dtype) for i, a in enumerate(args))
-    onnx_export(UNetGraph(unet), args, path, names, ["out_sample"], dynamic)
+    if residuals:
+        onnx_export(UNetGraph(unet), args, path, names, ["out_sample"], dynamic)
+    else:
+        onnx_export(unet, args[:3], path, names[:3], ["out_sample"], {k: dynamic[k] for k in names[:3] + ["out_sample"]})
     write_json(os.path.join(os.path.dirname(path), "config.json"), unet_config_json(uc))
 
 
@@ -268,10 +284,11 @@ def main():
     p.add_argument("--steps", type=int, default=25)
     p.add_argument("--strength", type=float, default=0.65)
     p.add_argument("--phase", default="measure", choices=["measure", "optimize"])
-    p.add_argument("--attention", default="sdpa", choices=["sdpa", "matmul"])
+    p.add_argument("--op-order", default="diffusers", choices=["diffusers", "project"],
+                   help="diffusers: diffusers_op_order(); project: tools/tiny-sd's blocks as they are")
     a = p.parse_args()
     dtype = {"fp16": torch.float16, "fp32": torch.float32}[a.dtype or ("fp16" if a.device == "cuda" else "fp32")]
-    attention = use_sdpa() if a.attention == "sdpa" else "matmul"
+    attention = diffusers_op_order() if a.op_order == "diffusers" else "matmul (project op order)"
     result = {"torch": torch.__version__, "device": a.device, "config": a.config, "dtype": str(dtype).replace("torch.", ""),
               "size": a.size, "attention": attention,
               "gpu": torch.cuda.get_device_name(0) if a.device == "cuda" else None}
@@ -330,6 +347,11 @@ def main():
                                                               a.strength, os.path.join(a.out, "torch-frames"))
         result["frames_per_s"] = round(1 / result["frame_s"], 3)
         save()
+
+    t0 = time.perf_counter()
+    export_unet(unet, uc, latent, dtype, a.device, os.path.join(a.out, "unet_residuals", "model.onnx"), residuals=True)
+    result["export_residuals_s"] = round(time.perf_counter() - t0, 1)
+    save()
 
 if __name__ == "__main__":
     main()
