@@ -54,6 +54,12 @@ for (const row of rows) {
   if (row.error) print(`| ${row.label} | failed: ${row.error.replace(/\|/g, '/')} | | | | |`);
   else print(`| ${row.label} | ${row.sessionMs} | ${ms(row.unetMs)} | ${ms(row.denoiserMs)} | ${ratio(row.denoiserMs)} | ${row.relativeError} |`);
 }
+const optimize = path.join(out, 'optimize.json');
+if (existsSync(optimize)) {
+  const o = JSON.parse(readFileSync(optimize, 'utf8')) as { optimizer_fusions?: Record<string, number>; optimize_s?: number };
+  print();
+  print(`transformer optimizer (${o.optimize_s ?? '?'} s), fused: ${Object.entries(o.optimizer_fusions ?? {}).map(([op, n]) => `${op} ${n}`).join(', ') || 'nothing'}`);
+}
 const cuda = rows.filter((r) => r.device === 'cuda' && r.denoiserMs !== undefined).sort((a, b) => a.denoiserMs! - b.denoiserMs!)[0];
 print();
 print(cuda ? `ratio to PyTorch eager: ${ratio(cuda.denoiserMs)} (CUDA EP UNet step through the sampler, ${cuda.label}: ${ms(cuda.denoiserMs)} ms vs ${ms(torch.unet_ms)} ms)` : 'ratio to PyTorch eager: not measured (no CUDA EP row)');

@@ -3,16 +3,17 @@ the project's model code (tools/tiny-sd: text encoder, UNet, VAE; random weights
   1. timed in eager mode for one UNet call with CFG (batch 2), median of --calls after warm-up;
   2. asked for a reference output on fixed inputs, written for the onnxruntime-node comparison (reference/);
   3. exported as a diffusers/Optimum ONNX model folder (model/) in --dtype, the UNet in Optimum's layout as users'
-     SD 1.5 exports have it; after the frame loop again with the ControlNet residual inputs of the project's own export
-     (unet_residuals/, fed zeros by src/sampler/unet.ts when no ControlNet runs);
-  4. with --phase optimize (a second run, so the measurements above come first), exported again in fp32 and run through onnxruntime's transformer optimizer for UNets, which fuses
-     attention, GroupNorm, BiasSplitGelu and converts to fp16 itself (it fails on an fp16 export, gpu.md) → unet_opt/;
-  5. timed (before the second UNet export) as a Deforum-default frame loop (warp, VAE encode, img2img Euler a with CFG at strength 0.65, VAE decode,
+     SD 1.5 exports have it (with --phase residuals: the UNet alone with the ControlNet residual inputs of the project's
+     own export, fed zeros by src/sampler/unet.ts when no ControlNet runs → unet_residuals/);
+  4. with --phase optimize (a later run, so the measurements come first), exported again in fp32 and run through
+     onnxruntime's transformer optimizer for UNets, which fuses attention, GroupNorm, BiasSplitGelu and converts to
+     fp16 itself (it fails on an fp16 export, gpu.md) → unet_opt/;
+  5. timed as a Deforum-default frame loop (warp, VAE encode, img2img Euler a with CFG at strength 0.65, VAE decode,
      colour match, PNG write) built from the same modules.
-Results go to OUT_DIR/torch.json (optimize.json for --phase optimize).
+Results go to OUT_DIR/torch.json (optimize.json, residuals.json for those phases).
 
 usage: torch_sd.py OUT_DIR [--config sd15|tiny] [--device cuda|cpu] [--dtype fp16|fp32] [--size 512] [--calls 20]
-                   [--frames 6] [--steps 25] [--strength 0.65] [--phase measure|optimize] [--op-order diffusers|project]
+                   [--frames 6] [--steps 25] [--strength 0.65] [--phase measure|optimize|residuals] [--op-order diffusers|project]
 """
 import argparse
 import inspect
@@ -283,7 +284,7 @@ def main():
     p.add_argument("--frames", type=int, default=6)
     p.add_argument("--steps", type=int, default=25)
     p.add_argument("--strength", type=float, default=0.65)
-    p.add_argument("--phase", default="measure", choices=["measure", "optimize"])
+    p.add_argument("--phase", default="measure", choices=["measure", "optimize", "residuals"])
     p.add_argument("--op-order", default="diffusers", choices=["diffusers", "project"],
                    help="diffusers: diffusers_op_order(); project: tools/tiny-sd's blocks as they are")
     a = p.parse_args()
@@ -294,8 +295,8 @@ def main():
               "gpu": torch.cuda.get_device_name(0) if a.device == "cuda" else None}
     os.makedirs(a.out, exist_ok=True)
 
-    def save():
-        write_json(os.path.join(a.out, "torch.json"), result)
+    def save(name="torch.json"):
+        write_json(os.path.join(a.out, name), result)
         print(json.dumps(result), flush=True)
 
     t0 = time.perf_counter()
@@ -315,8 +316,14 @@ def main():
         result["optimizer_fusions"] = optimize_unet(os.path.join(a.out, "unet_fp32", "model.onnx"),
                                                     os.path.join(a.out, "unet_opt", "model.onnx"), uc)
         result["optimize_s"] = round(time.perf_counter() - t0, 1)
-        write_json(os.path.join(a.out, "optimize.json"), result)
-        print(json.dumps(result), flush=True)
+        save("optimize.json")
+        return
+    if a.phase == "residuals":
+        t0 = time.perf_counter()
+        export_unet(unet.to(a.device, dtype), uc, latent, dtype, a.device, os.path.join(a.out, "unet_residuals", "model.onnx"),
+                    residuals=True)
+        result["export_residuals_s"] = round(time.perf_counter() - t0, 1)
+        save("residuals.json")
         return
     text, unet, vae = text.to(a.device), unet.to(a.device, dtype), vae.to(a.device, dtype)
 
@@ -347,11 +354,6 @@ def main():
                                                               a.strength, os.path.join(a.out, "torch-frames"))
         result["frames_per_s"] = round(1 / result["frame_s"], 3)
         save()
-
-    t0 = time.perf_counter()
-    export_unet(unet, uc, latent, dtype, a.device, os.path.join(a.out, "unet_residuals", "model.onnx"), residuals=True)
-    result["export_residuals_s"] = round(time.perf_counter() - t0, 1)
-    save()
 
 if __name__ == "__main__":
     main()
