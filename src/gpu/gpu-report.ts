@@ -82,8 +82,10 @@ export type EpProber = (device: Device) => Promise<EpProbeResult>;
 /** Probes in a child process each (see ep-probe-main.ts); a crash or a hang is that device's failure. */
 export const childProcessProber: EpProber = (device) =>
   new Promise((resolve) => {
-    const entry = fileURLToPath(new URL('./ep-probe-main.js', import.meta.url));
-    execFile(process.execPath, [entry, device], { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+    // the sibling of this module, .js when built or .ts under a loader such as tsx (kept through execArgv)
+    const here = fileURLToPath(import.meta.url);
+    const entry = path.join(path.dirname(here), `ep-probe-main${path.extname(here)}`);
+    execFile(process.execPath, [...process.execArgv, entry, device], { timeout: 60_000, encoding: 'utf8' }, (error, stdout, stderr) => {
       const line = stdout.trim().split('\n').pop() ?? '';
       if (line.startsWith('{')) {
         const result = JSON.parse(line) as EpProbeResult;
