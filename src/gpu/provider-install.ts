@@ -87,8 +87,10 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
     child.on('close', (code) => {
       if (code === 0) resolve(stdout);
       else {
-        const last = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^npm (warn|notice)/i.test(l)).pop();
-        reject(new DeforumError(`${command} ${args.join(' ')} failed (exit ${code})${last ? `: ${last}` : ''}`, 1));
+        // npm's first error line that says what happened (not its code/syscall/errno/path lines or the log pointer)
+        const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^npm (warn|notice)/i.test(l));
+        const reason = lines.find((l) => !/^npm error (code|syscall|errno|path)\b|complete log/i.test(l)) ?? lines[0];
+        reject(new DeforumError(`${command} ${args.join(' ')} failed (exit ${code})${reason ? `: ${reason}` : ''}`, 1));
       }
     });
   });
@@ -115,7 +117,7 @@ export async function installCudaProvider(options: InstallOptions = {}): Promise
   const work = mkdtempSync(path.join(os.tmpdir(), 'deforum-gpu-install-'));
   try {
     options.log?.(`fetching ${spec} with npm pack (about 180 MB)…`);
-    const packed = (await run('npm', ['pack', '--silent', '--pack-destination', work, spec], { cwd: options.cwd ?? process.cwd() })).trim().split('\n').pop() ?? '';
+    const packed = (await run('npm', ['pack', '--loglevel=error', '--pack-destination', work, spec], { cwd: options.cwd ?? process.cwd() })).trim().split('\n').pop() ?? '';
     await run('tar', ['-xzf', path.join(work, packed), '-C', work], { cwd: work });
     const sources = CUDA13_PROVIDER.libraries.map((name) => path.join(work, CUDA13_PROVIDER.folder, name));
     const absent = sources.filter((file) => !existsSync(file));

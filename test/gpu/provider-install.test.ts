@@ -70,3 +70,12 @@ describe('installCudaProvider', () => {
     expect(existsSync(path.join(providerDir(packageDir, 'linux', 'x64'), 'libonnxruntime_providers_shared.so'))).toBe(false);
   }, 60_000);
 });
+
+describe('installCudaProvider when npm cannot fetch the package', () => {
+  it("fails with npm's own reason, exit code 1", async () => {
+    const spec = path.join(os.tmpdir(), 'deforum-no-such-provider-folder');
+    const error = await refusal(installCudaProvider({ packageDir: fakeOnnxruntime('1.29.0'), platform: 'linux', arch: 'x64', spec }));
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toMatch(/^npm pack --loglevel=error --pack-destination \S+ \S+ failed \(exit \d+\): npm error enoent Could not read package\.json/);
+  }, 60_000);
+});
