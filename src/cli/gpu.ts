@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { checkGpu, type GpuReport, type LibraryStatus } from '../gpu/gpu-report.js';
 import { CUDA12_COMMAND, installCuda12Provider, installCudaProvider } from '../gpu/provider-install.js';
+import type { Device } from '../sampler/devices.js';
+
+const DEVICE_NAMES: Record<Device, string> = { cuda: 'CUDA', webgpu: 'WebGPU', cpu: 'CPU' };
 
 function libraryLine(library: LibraryStatus): string {
   const { file, loadable } = library.location;
@@ -13,7 +16,7 @@ export function reportLines(report: GpuReport): string[] {
   const lines = [`onnxruntime-node ${report.onnxruntime.version} on ${report.platform} (${report.onnxruntime.binaryDir})`];
   for (const check of report.providers) {
     const detail = check.detail && check.detail !== check.status ? ` (${check.detail})` : '';
-    lines.push(`${check.device}: ${check.status}${check.works ? '' : detail}${check.fix ? `; fix: ${check.fix}` : ''}`);
+    lines.push(`${DEVICE_NAMES[check.device]}: ${check.status}${check.works ? '' : detail}${check.fix ? `; fix: ${check.fix}` : ''}`);
   }
   if (report.nvidiaGpus === undefined || report.nvidiaGpus.length === 0) {
     lines.push(`GPU: no NVIDIA GPU${report.nvidiaSmiNote ? ` (${report.nvidiaSmiNote})` : ''}`);

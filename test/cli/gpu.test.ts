@@ -15,11 +15,11 @@ describe('deforum gpu check', () => {
     expect(code).toBe(0);
     expect(lines[0]).toMatch(/^onnxruntime-node 1\.29\.0 on linux-x64 \(.*node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\)$/);
     expect(lines[1]).toBe(
-      "cuda: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)",
+      "CUDA: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)",
     );
     // the fix depends on whether this machine has the Vulkan loader; the verdict does not
-    expect(lines[2]).toMatch(/^webgpu: no adapter \(Failed to get a WebGPU adapter[^)]*\); fix: \S.*$/);
-    expect(lines.slice(3, 5)).toEqual(['cpu: works', 'GPU: no NVIDIA GPU (nvidia-smi not found)']);
+    expect(lines[2]).toMatch(/^WebGPU: no adapter \(Failed to get a WebGPU adapter[^)]*\); fix: \S.*$/);
+    expect(lines.slice(3, 5)).toEqual(['CPU: works', 'GPU: no NVIDIA GPU (nvidia-smi not found)']);
     expect(lines[5]).toBe('CUDA provider libraries:');
     expect(lines.slice(6, 12).map((line) => line.split(':')[0])).toEqual([
       '  libcuda.so.1 (NVIDIA driver)',
