@@ -54,6 +54,10 @@ for (const row of rows) {
   if (row.error) print(`| ${row.label} | failed: ${row.error.replace(/\|/g, '/')} | | | | |`);
   else print(`| ${row.label} | ${row.sessionMs} | ${ms(row.unetMs)} | ${ms(row.denoiserMs)} | ${ratio(row.denoiserMs)} | ${row.relativeError} |`);
 }
+for (const host of lines(path.join(out, 'host.jsonl')) as Array<{ values: number; toHalfMs: number; fromHalfMs: number }>) {
+  print();
+  print(`host work per fp16 UNet call (${host.values} values): float32 → float16 ${host.toHalfMs} ms, float16 → float32 ${host.fromHalfMs} ms`);
+}
 const optimize = path.join(out, 'optimize.json');
 if (existsSync(optimize)) {
   const o = JSON.parse(readFileSync(optimize, 'utf8')) as { optimizer_fusions?: Record<string, number>; optimize_s?: number };

@@ -2,7 +2,8 @@
 # The GPU benchmark of issue 8 on the GPU machine (bench/gpu/README.md says how to get there), in phases:
 #   measure   PyTorch (tools/tiny-sd model code, SD 1.5 shapes, random weights): eager UNet call with CFG, reference
 #             output, ONNX model folder export, Deforum-default frame loop
-#   unet      onnxruntime-node through the project's UNet/CFG code on each EP, output compared with PyTorch's
+#   unet      onnxruntime-node through the project's UNet/CFG code on each EP, output compared with PyTorch's; the
+#             host-side fp16 conversions of one call (host_overhead.ts)
 #   optimize  onnxruntime's transformer optimizer (fp32 export → fused fp16; needs its Python package), then `unet` on it
 #   renders   `deforum render` of a Deforum-default 512×512 animation on each EP
 #   residuals the UNet again with the project's ControlNet residual inputs (fed zeros), through `unet` on the first EP
@@ -63,8 +64,9 @@ fi
 [ -f "$WORK/model/unet/model.onnx" ] || { log "no ONNX export in $WORK; run the measure phase first"; exit 1; }
 
 if want unet; then
-  log "unet: onnxruntime-node UNet step, plain export"
+  log "unet: onnxruntime-node UNet step, plain export; host-side fp16 conversions"
   unet_rows "$WORK/model/unet" "plain export"
+  "${TSX[@]}" bench/gpu/host_overhead.ts --json "$RAW/host.jsonl" >> "$RAW/node.log" 2>&1
 fi
 
 if want optimize; then
