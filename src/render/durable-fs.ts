@@ -30,8 +30,9 @@ export const nodeFs: RenderFs = {
 /** Temporary files carry this marker so a resume can find and remove the ones a crash left behind. */
 export const TEMP_MARKER = '.tmp-';
 
+/** Our temporary files, and the video module's (`.<video>.<random>.partial`) left by a kill during an encode. */
 export function isTempFile(name: string): boolean {
-  return name.includes(TEMP_MARKER);
+  return name.includes(TEMP_MARKER) || (name.startsWith('.') && name.endsWith('.partial'));
 }
 
 /** fsync a directory so that a rename or a new file in it survives a power cut. */

@@ -12,7 +12,7 @@ describe('deforum plot', () => {
     const out = path.join(tmp, 'schedules.png');
     const r = runCli(['plot', 'schedules/eased.json', '-o', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${out}: 11 schedules over 48 frames\n`);
+    expect(r.stdout).toBe(`${out}: 15 schedules over 48 frames\n`);
     const { width, height } = await sharp(out).metadata();
     expect(width).toBe(960);
     expect(height).toBe(56 + 11 * (96 + 30) + 40);
