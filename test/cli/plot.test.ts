@@ -15,7 +15,7 @@ describe('deforum plot', () => {
     expect(r.stdout).toBe(`${out}: 15 schedules over 48 frames\n`);
     const { width, height } = await sharp(out).metadata();
     expect(width).toBe(960);
-    expect(height).toBe(56 + 11 * (96 + 30) + 40);
+    expect(height).toBe(56 + 15 * (96 + 30) + 40);
     // Curve pixels (blue) and prompt-change markers (orange) are drawn.
     const { data, info } = await sharp(out).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     let blue = 0;
