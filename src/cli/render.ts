@@ -15,6 +15,7 @@ interface RenderFlags {
   seed?: number;
   force?: boolean;
   savePlan?: boolean;
+  saveDetectmaps?: boolean;
   json?: boolean;
 }
 
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'starting seed (overrides the file)', integerOption(0, 4294967295))
     .option('--force', 're-render even if the model, device or file of the folder changed')
     .option('--save-plan', 'write plan.json (every frame job) next to the frames')
+    .option('--save-detectmaps', 'write the ControlNet pose maps to detectmaps/ (never into the frames)')
     .option('--json', 'one JSON event per line on stdout')
     .action(async (file: string, flags: RenderFlags) => {
       const source = path.resolve(file);
@@ -49,6 +51,7 @@ export function register(program: Command): void {
           previewEvery: flags.previewEvery,
           force: flags.force,
           savePlan: flags.savePlan,
+          saveDetectMaps: flags.saveDetectmaps,
         },
         { json: flags.json === true },
       );

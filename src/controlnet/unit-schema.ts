@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { interpolationNames } from '../keyframes/interpolation.js';
-import { NumericScheduleSourceSchema } from '../keyframes/schema.js';
+import { NumericScheduleSourceSchema } from '../keyframes/schedule-source.js';
 import { RESIZE_MODES, type ResizeMode } from './pose-fit.js';
 
 export const CONTROL_MODES = ['balanced', 'prompt', 'controlnet'] as const;

@@ -41,5 +41,7 @@ export const FrameJobSchema = z.strictObject({
   perlinH: z.int(),
   perlinOctaves: z.int(),
   perlinPersistence: z.number(),
+  /** Per enabled ControlNet unit, in file order: its weight and guidance window on this frame (absent without units). */
+  controlnet: z.array(z.strictObject({ weight: z.number(), guidanceStart: z.number(), guidanceEnd: z.number() })).optional(),
 });
 export type FrameJob = z.infer<typeof FrameJobSchema>;

@@ -6,6 +6,7 @@ import type { ScheduleContext } from '../keyframes/schedule-keys.js';
 import { AnimationSchema, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName } from '../keyframes/schema.js';
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
+import { unitFrameValues, unitSchedules } from '../controlnet/unit-schedules.js';
 import type { FrameJob } from './frame-job.js';
 
 export interface PlanOptions {
@@ -67,6 +68,9 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
   const schedules = buildAnimationSchedules(animation, options);
   const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed: start, onWarning: options.onWarning });
   const cadence = animation.diffusionCadence;
+  const units = animation.controlnet.flatMap((unit, index) =>
+    unit.enabled ? [unitSchedules(unit, index, { frames: animation.frames, seed: start, onWarning: options.onWarning })] : [],
+  );
   const jobs: FrameJob[] = new Array(animation.frames);
   const n = schedules.numeric;
   let seed = start;
@@ -120,6 +124,7 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       perlinH: animation.perlinH,
       perlinOctaves: animation.perlinOctaves,
       perlinPersistence: animation.perlinPersistence,
+      ...(units.length > 0 ? { controlnet: units.map((unit) => unitFrameValues(unit, frame)) } : {}),
     };
   }
   return jobs;

@@ -13,6 +13,7 @@ import type { FrameJob } from '../plan/frame-job.js';
 import type { RawImage } from '../raw-image.js';
 import { TorchGenerator } from '../sampler/noise.js';
 import type { StableDiffusion } from '../sampler/pipeline.js';
+import type { ControlNetRuntime } from '../controlnet/runtime.js';
 import { nodeFs, writeFileDurable, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { cadenceGroups, runGroups, type CadenceGroup, type FrameWork, type LoopState } from './frame-loop.js';
@@ -38,6 +39,10 @@ export interface RenderInputs {
   baseDir: string;
   folder: RenderFolder;
   sd: StableDiffusion;
+  /** The file's ControlNet units, opened; absent without units. */
+  controlnet?: ControlNetRuntime;
+  /** Write each frame's pose maps to `detectmaps/` (never into the frames). */
+  saveDetectMaps?: boolean;
   /** Frames to render now (inclusive); frames before `first` must already be done. */
   first?: number;
   last?: number;
@@ -95,6 +100,12 @@ async function fileHash(file: string | undefined): Promise<string | null> {
   return file === undefined ? null : sha256(await fsp.readFile(file));
 }
 
+/** What identifies frame i for the journal: its job and, with ControlNet, the pose each unit draws on it. */
+function jobIdentity(inputs: Pick<RenderInputs, 'jobs' | 'controlnet'>, frame: number): unknown {
+  const job = inputs.jobs[frame];
+  return inputs.controlnet ? { ...job, poses: inputs.controlnet.identitiesAt(frame) } : job;
+}
+
 /** Everything outside the frames' jobs that decides their pixels; part of every frame's job hash. */
 export async function renderContext(
   animation: Animation,
@@ -110,6 +121,7 @@ export async function renderContext(
       cadence: animation.diffusionCadence,
       initImage: await fileHash(files.initImageFile),
       colorCoherenceImage: await fileHash(files.colorImageFile),
+      controlnet: animation.controlnet.filter((unit) => unit.enabled),
     },
   };
 }
@@ -151,7 +163,7 @@ async function planReuse(
       job !== undefined &&
       present.has(path.basename(file)) &&
       (!inputs.verifyFrames || sha256(await fs.readFile(file)) === entry.png);
-    if (!whole || entry.job !== frameJobHash(job, context, previous)) {
+    if (!whole || entry.job !== frameJobHash(jobIdentity(inputs, i), context, previous)) {
       firstChanged = i;
       break;
     }
@@ -245,9 +257,17 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
         const noise = { type: job.noiseType, perlinW: job.perlinW, perlinH: job.perlinH, perlinOctaves: job.perlinOctaves, perlinPersistence: job.perlinPersistence };
         return addFrameNoise(sharpened, job.noise, new TorchGenerator(job.seed), noise);
       },
-      diffuse: (job, init) => {
+      diffuse: async (job, init) => {
         const image = init ?? (job.source === 'init-image' ? initImage : undefined);
+        const control = inputs.controlnet ? await inputs.controlnet.frame(job.frame, job.controlnet ?? []) : undefined;
+        if (control && inputs.saveDetectMaps) {
+          await fs.mkdir(folder.detectMapsDir);
+          for (const [unit, map] of control.poseMaps.entries()) {
+            await writeFileDurable(fs, path.join(folder.detectMapsDir, `${path.basename(folder.frameFile(job.frame), '.png')}-${unit}.png`), await encodePng(map));
+          }
+        }
         return sd.generate({
+          control: control?.hook,
           prompt: job.prompt.positive,
           negativePrompt: job.prompt.negative,
           promptBlend: job.promptBlend && { prompt: job.promptBlend.next.positive, weight: job.promptBlend.weight },
@@ -290,7 +310,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
           }
           const png = await encodePng(image);
           const pngHash = sha256(png);
-          const jobHash = frameJobHash(jobs[frame], context, previousPng);
+          const jobHash = frameJobHash(jobIdentity(inputs, frame), context, previousPng);
           await writeFileDurable(fs, folder.frameFile(frame), png);
           await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });
           previousPng = pngHash;

@@ -5,6 +5,7 @@ import { RenderError, UsageError } from '../errors.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath } from '../models/bundled.js';
+import { ControlNetRuntime } from '../controlnet/runtime.js';
 import { planAnimation } from '../plan/plan.js';
 import type { DeviceRequest } from '../sampler/devices.js';
 import { StableDiffusion } from '../sampler/pipeline.js';
@@ -34,6 +35,8 @@ export interface RenderRequest {
   /** Re-hash every finished frame before continuing (`deforum resume --verify`). */
   verifyFrames?: boolean;
   savePlan?: boolean;
+  /** Write each frame's ControlNet pose maps to `detectmaps/`. */
+  saveDetectMaps?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: RenderEvent) => void;
   /** Notes for the user (device choice, warnings). */
@@ -129,7 +132,20 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const ffmpeg = await preflight(request, animation, outDir, baseDir);
   const modelDir = resolveModelDir(animation.model, baseDir);
   const sd = await StableDiffusion.load(modelDir, { device: request.device, log: request.log });
+  let controlnet: ControlNetRuntime | undefined;
   try {
+    if (animation.controlnet.some((unit) => unit.enabled)) {
+      controlnet = await ControlNetRuntime.open(animation.controlnet, {
+        device: sd.device,
+        modelDir: (name) => resolveModelDir(name, baseDir),
+        baseDir,
+        width: animation.width,
+        height: animation.height,
+        frames: animation.frames,
+        seed,
+        onWarning: (message) => emit({ type: 'warning', message }),
+      });
+    }
     const description = sd.describe();
     const settings = {
       generator: `deforum-ts ${packageVersion('deforum-ts')}`,
@@ -155,6 +171,8 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       baseDir,
       folder,
       sd,
+      controlnet,
+      saveDetectMaps: request.saveDetectMaps,
       first,
       last,
       force: request.force,
@@ -191,6 +209,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
     emit({ type: 'done', frames, rendered: result.rendered, seconds: result.seconds, framesPerMinute: result.rendered / Math.max(result.seconds / 60, 1e-9), video });
     return { outDir, frames: jobs.length, lastFrame: result.lastFrame, rendered: result.rendered, seconds: result.seconds, video };
   } finally {
+    await controlnet?.close();
     await sd.release();
   }
 }
