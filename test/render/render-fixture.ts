@@ -5,14 +5,14 @@ import path from 'node:path';
 import { cliPath, repoRoot } from '../helpers.js';
 
 /** The model e2e renders run on: the bundled tiny model, the same code path as a user's SD 1.5 folder. */
-export const TEST_MODEL = path.join(repoRoot, 'test/fixtures/models/sd-diffusers');
+export const TEST_MODEL = path.join(repoRoot, 'models', 'tiny-sd');
 
 /** A small animation that renders in seconds on the CPU: 128×128, few steps, cadence 2, motion in every schedule. */
 export function animationFile(dir: string, overrides: Record<string, unknown> = {}, name = 'anim.json'): string {
   const animation = {
     model: TEST_MODEL,
-    width: 64,
-    height: 64,
+    width: 128,
+    height: 128,
     frames: 8,
     fps: 8,
     steps: 8,

@@ -33,7 +33,7 @@ describe('deforum render', () => {
     const names = readdirSync(path.join(outDir, 'frames')).sort();
     expect(names).toEqual(Array.from({ length: 8 }, (_, i) => `${String(i).padStart(9, '0')}.png`));
     const first = await pixels(path.join(outDir, 'frames', names[0]));
-    expect([first.width, first.height]).toEqual([64, 64]);
+    expect([first.width, first.height]).toEqual([128, 128]);
     const settings = JSON.parse(readFileSync(path.join(outDir, 'settings.json'), 'utf8'));
     expect(settings.animation).toMatchObject({ seed: 42, frames: 8, diffusionCadence: 2, colorCoherence: 'lab', fps: 8 });
     expect(settings.device).toEqual({ requested: 'cpu', used: 'cpu' });
@@ -46,7 +46,7 @@ describe('deforum render', () => {
   it('encodes an H.264 yuv420p MP4 with every frame, the fps, the size and the audio trimmed to the video', async () => {
     const tools = await findFfmpeg();
     const info = await probeVideo(path.join(outDir, 'anim.mp4'), tools);
-    expect(info).toMatchObject({ frames: 8, fps: 8, width: 64, height: 64, codec: 'h264', pixFmt: 'yuv420p', hasAudio: true });
+    expect(info).toMatchObject({ frames: 8, fps: 8, width: 128, height: 128, codec: 'h264', pixFmt: 'yuv420p', hasAudio: true });
     expect(info.duration).toBeLessThan(1.2);
   });
 
