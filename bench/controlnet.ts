@@ -3,9 +3,13 @@
  * cond and uncond batched) without ControlNet and with one pose unit in each control mode, and their ratio. The issue's
  * budget is ≤ 1.6× the step time without ControlNet.
  * Run: npx tsx bench/controlnet.ts [--model dir] [--controlnet dir] [--device auto|cuda|webgpu|cpu] [--steps N] [--size px]
+ *      [--no-spin]
  * (defaults: the bundled tiny-sd and tiny-sd-controlnet-openpose, CPU, 20 steps, the model's native size).
+ * --no-spin opens every session with `session.intra_op.allow_spinning = 0`: the UNet's and the ControlNet's CPU
+ * thread pools otherwise busy-wait after each run and take the cores from the other session's run.
  */
 import path from 'node:path';
+import ort from 'onnxruntime-node';
 import { controlHook, type ControlUnitFrame } from '../src/controlnet/control-hook.js';
 import { ControlNetModel } from '../src/controlnet/controlnet-model.js';
 import { loadOpenPoseJson } from '../src/controlnet/openpose-json.js';
@@ -27,6 +31,13 @@ const steps = Number(flag('--steps', '20'));
 const modelDir = flag('--model', bundledModelPath('tiny-sd'));
 const controlnetDir = flag('--controlnet', bundledModelPath('tiny-sd-controlnet-openpose'));
 const sizeFlag = flag('--size', '');
+if (args.includes('--no-spin')) {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
+  Object.assign(ort.InferenceSession, {
+    create: (file: string, options: ort.InferenceSession.SessionOptions = {}) =>
+      create(file, { ...options, extra: { ...options.extra, session: { intra_op: { allow_spinning: '0' } } } }),
+  });
+}
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -63,7 +74,7 @@ for (let round = 0; round < 3; round++) {
   for (const [name, hook] of variants) results.get(name)!.push(...(await stepTimes(hook)));
 }
 const baseline = median(results.get('no ControlNet')!);
-console.log(`model ${modelDir}, ControlNet ${controlnetDir}, device ${sd.device}, ${size}×${size}, ${steps} steps euler, cfg 7`);
+console.log(`model ${modelDir}, ControlNet ${controlnetDir}, device ${sd.device}, ${size}×${size}, ${steps} steps euler, cfg 7${args.includes('--no-spin') ? ', thread spinning off' : ''}`);
 for (const [name] of variants) {
   const ms = median(results.get(name)!);
   console.log(`${name.padEnd(28)} step ${ms.toFixed(2)} ms  ×${(ms / baseline).toFixed(2)}`);
