@@ -45,8 +45,16 @@ export function toHalf(values: Float32Array): Uint16Array {
   return out;
 }
 
+/** Every float16 value as float32, built on first use: a table lookup per element keeps fp16 UNet outputs cheap. */
+let halfTable: Float32Array | undefined;
+
 export function fromHalf(bits: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let b = 0; b < 65536; b++) halfTable[b] = halfBitsToFloat(b);
+  }
+  const table = halfTable;
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfBitsToFloat(bits[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
   return out;
 }
