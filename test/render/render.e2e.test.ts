@@ -107,3 +107,75 @@ describe('deforum render', () => {
     expect(existsSync(path.join(d, 'out2', 'frames'))).toBe(false);
   }, 120_000);
 });
+
+describe('deforum render motion', () => {
+  /** Centroid and spread of the bright pixels of a frame. */
+  async function bright(file: string) {
+    const { width, data } = await pixels(file);
+    let n = 0;
+    let sx = 0;
+    let sy = 0;
+    const points: Array<[number, number]> = [];
+    for (let i = 0; i < data.length; i += 3) {
+      if (data[i] + data[i + 1] + data[i + 2] > 3 * 160) {
+        const x = (i / 3) % width;
+        const y = Math.floor(i / 3 / width);
+        points.push([x, y]);
+        sx += x;
+        sy += y;
+        n += 1;
+      }
+    }
+    const cx = sx / n;
+    const cy = sy / n;
+    const spread = Math.sqrt(points.reduce((s, [x, y]) => s + (x - cx) ** 2 + (y - cy) ** 2, 0) / n);
+    // Orientation of the blob's long axis (degrees, image y down), from its second moments.
+    const [mxx, myy, mxy] = points.reduce(([a, b, c], [x, y]) => [a + (x - cx) ** 2, b + (y - cy) ** 2, c + (x - cx) * (y - cy)], [0, 0, 0]);
+    const orientation = (0.5 * Math.atan2(2 * mxy, mxx - myy) * 180) / Math.PI;
+    return { n, cx, cy, spread, orientation };
+  }
+
+  /** Renders 2 frames from a synthetic init image at strength 1 (no redraw), with one motion schedule. */
+  async function motionFrames(schedules: Record<string, string>) {
+    const d = tempDir();
+    // A white horizontal bar on black, left of centre.
+    const bar = await sharp({ create: { width: 128, height: 128, channels: 3, background: '#000000' } })
+      .composite([{ input: { create: { width: 40, height: 10, channels: 3, background: '#ffffff' } }, left: 34, top: 59 }])
+      .png()
+      .toFile(path.join(d, 'bar.png'));
+    expect(bar.width).toBe(128);
+    const file = animationFile(d, {
+      frames: 2, diffusionCadence: 1, initImage: 'bar.png', initStrength: 1, colorCoherence: 'none', noiseType: 'uniform',
+      prompts: { '0': 'a white square on a black background' },
+      schedules: { strength: '0:(1)', noise: '0:(0)', antiBlurAmount: '0:(0)', zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)', ...schedules },
+    });
+    const out = path.join(d, 'out');
+    const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    return [await bright(path.join(out, 'frames', '000000000.png')), await bright(path.join(out, 'frames', '000000001.png'))];
+  }
+
+  it('moves content right for translationX > 0 and down for translationY > 0', async () => {
+    const [a, b] = await motionFrames({ translationX: '0:(12)', translationY: '0:(6)' });
+    expect(a.n).toBeGreaterThan(200);
+    expect(b.cx - a.cx).toBeGreaterThan(9);
+    expect(b.cx - a.cx).toBeLessThan(15);
+    expect(b.cy - a.cy).toBeGreaterThan(3);
+    expect(b.cy - a.cy).toBeLessThan(9);
+  }, 120_000);
+
+  it('zooms in about the centre for zoom > 1', async () => {
+    const [a, b] = await motionFrames({ zoom: '0:(1.3)' });
+    // Content moves away from the centre (64, 64) and grows.
+    expect(64 - b.cx).toBeGreaterThan((64 - a.cx) * 1.15);
+    expect(b.spread).toBeGreaterThan(a.spread * 1.15);
+  }, 120_000);
+
+  it('rotates content counter-clockwise for angle > 0, as OpenCV and Deforum do', async () => {
+    const [a, b] = await motionFrames({ angle: '0:(30)' });
+    // On screen (y down) a counter-clockwise turn of a horizontal bar gives it a negative slope in image coordinates.
+    expect(Math.abs(a.orientation)).toBeLessThan(8);
+    expect(b.orientation).toBeLessThan(-20);
+    expect(b.orientation).toBeGreaterThan(-40);
+  }, 120_000);
+});
