@@ -179,3 +179,34 @@ describe('deforum render motion', () => {
     expect(b.orientation).toBeGreaterThan(-40);
   }, 120_000);
 });
+
+describe('deforum render colour coherence', () => {
+  async function meanColour(file: string): Promise<[number, number, number]> {
+    const { data } = await pixels(file);
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i++) sum[i % 3] += data[i];
+    return sum.map((v) => v / (data.length / 3)) as [number, number, number];
+  }
+
+  async function drift(colorCoherence: string): Promise<number> {
+    const d = tempDir();
+    const file = animationFile(d, {
+      frames: 8, diffusionCadence: 1, colorCoherence,
+      prompts: { '0': 'a red circle on a blue background', '1': 'a yellow square on a green background' },
+      schedules: { strength: '0:(0.5)', zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)' },
+    });
+    const out = path.join(d, 'out');
+    const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const first = await meanColour(path.join(out, 'frames', '000000000.png'));
+    const last = await meanColour(path.join(out, 'frames', '000000007.png'));
+    return Math.hypot(first[0] - last[0], first[1] - last[1], first[2] - last[2]);
+  }
+
+  it('keeps the mean colour near frame 0 with LAB coherence, much nearer than without', async () => {
+    const none = await drift('none');
+    const lab = await drift('lab');
+    console.log(`mean-colour drift over 8 frames: none ${none.toFixed(1)}, lab ${lab.toFixed(1)}`);
+    expect(lab).toBeLessThan(none / 2);
+  }, 300_000);
+});
