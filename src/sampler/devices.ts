@@ -31,6 +31,9 @@ const SESSION_OPTIONS: Record<Device, () => ort.InferenceSession.SessionOptions>
     graphOptimizationLevel: 'all',
     intraOpNumThreads: availableParallelism(),
     interOpNumThreads: 1,
+    // Threads that spin between small ops starve each other and the rest of the frame's work (bench/controlnet.ts:
+    // a UNet step 75 → 20-31 ms, a pose unit ×2.2 → ×1.5 of the step, on 2 cores).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   }),
 };
 
