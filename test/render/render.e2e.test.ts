@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findFfmpeg } from '../../src/video/ffmpeg.js';
 import { probeVideo } from '../../src/video/probe.js';
+import { repoRoot } from '../helpers.js';
 import { animationFile, jsonEvents, runCliAsync, tempDir } from './render-fixture.js';
 
 async function pixels(file: string): Promise<{ width: number; height: number; data: Buffer }> {
@@ -208,5 +209,33 @@ describe('deforum render colour coherence', () => {
     const lab = await drift('lab');
     console.log(`mean-colour drift over 8 frames: none ${none.toFixed(1)}, lab ${lab.toFixed(1)}`);
     expect(lab).toBeLessThan(none / 2);
+  }, 300_000);
+});
+
+describe('deforum render with a ControlNet pose unit', () => {
+  it('renders schedules/pose-demo.json, writes the pose maps with --save-detectmaps, the figure on the skeleton, and keeps every frame on a second run', async () => {
+    const d = tempDir();
+    const out = path.join(d, 'out');
+    const demo = path.join(repoRoot, 'schedules', 'pose-demo.json');
+    const r = await runCliAsync(['render', demo, '--device', 'cpu', '--out', out, '--frames', '0-3', '--save-detectmaps', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(path.join(out, 'frames'))).toHaveLength(4);
+    expect(readdirSync(path.join(out, 'detectmaps')).sort()).toEqual(['000000000-0.png', '000000001-0.png', '000000002-0.png', '000000003-0.png']);
+    // The figure stands where the skeleton is: its dark pixels cover the skeleton's limbs far more than chance.
+    const frame = await pixels(path.join(out, 'frames', '000000003.png'));
+    const map = await pixels(path.join(out, 'detectmaps', '000000003-0.png'));
+    let limb = 0;
+    let covered = 0;
+    for (let i = 0; i < map.data.length; i += 3) {
+      if (map.data[i] + map.data[i + 1] + map.data[i + 2] > 0) {
+        limb += 1;
+        if (frame.data[i] + frame.data[i + 1] + frame.data[i + 2] < 3 * 200) covered += 1;
+      }
+    }
+    expect(covered / limb).toBeGreaterThan(0.5);
+    // The same folder again: nothing changed, nothing re-rendered.
+    const again = await runCliAsync(['render', demo, '--device', 'cpu', '--out', out, '--frames', '0-3', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(jsonEvents(again.stdout).filter((e) => e.type === 'frame')).toHaveLength(0);
   }, 300_000);
 });
