@@ -190,7 +190,8 @@ async function planReuse(
             ? undefined
             : `resuming: frames 0-${kept.length - 1} are done, continuing at frame ${kept.length}`
           : `${frameList('keeping', kept.length)}; frame ${kept.length} changed or is damaged: re-rendering frames ${kept.length}-${inputs.jobs.length - 1}`;
-  const journal = kept.length === journalled && changes.length === 0 ? existing : await RenderJournal.write(fs, folder.dir, header, kept);
+  const unchanged = kept.length === journalled && changes.length === 0 && old.frames === header.frames;
+  const journal = unchanged ? existing : await RenderJournal.write(fs, folder.dir, header, kept);
   return { journal, firstGroup, kept, message };
 }
 
