@@ -33,21 +33,28 @@ describe('resume after crashes', () => {
 
   it('gives byte-identical frames after SIGKILLs at random moments and inside frame writes and journal commits', async () => {
     const outDir = path.join(dir, 'crashed');
-    // Deterministic crash points (the n-th write step of a run: temp file written, file renamed, half a journal
-    // line), then kills at random moments; each run continues where the previous one died.
-    const plans: Array<{ env?: string; delayMs?: number }> = [
-      { env: 'write:1' }, { env: 'rename:1' }, { env: 'append:1' }, { env: 'write:2' }, { env: 'rename:2' },
-      { env: 'append:2' }, { env: 'write:3' }, { env: 'rename:3' }, { env: 'append:3' }, { env: 'append:2' },
-      { env: 'write:4' }, { env: 'rename:4' },
-    ];
+    // Deterministic crash points, each the n-th write step of a run (a temporary file written, a file renamed into
+    // place, half a journal line): settings.json is written first, then each frame (write, rename, journal append), so
+    // these hit every run while frames remain and make at most one frame of progress each. Then kills at random
+    // moments after a run has finished a frame. Each run continues where the previous one died.
+    const plans: Array<{ env?: string; random?: boolean }> = [];
+    for (let round = 0; round < 4; round++) {
+      for (const env of ['write:1', 'rename:1', 'write:2', 'rename:2', 'append:1', 'append:2']) plans.push({ env });
+    }
+    for (let i = 0; i < 6; i++) plans.push({ random: true });
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let i = 0; i < 10; i++) plans.push({ delayMs: 600 + Math.floor(random() * 2400) });
     let kills = 0;
     for (const plan of plans) {
+      let armed = false;
       const run = await runCliAsync(['render', file, '--out', outDir, '--device', 'cpu', '--json'], {
         env: plan.env ? { DEFORUM_CRASH_AT: plan.env } : {},
-        killAfterMs: plan.delayMs,
+        onOutput: (text, child) => {
+          if (plan.random && !armed && text.includes('"type":"frame"')) {
+            armed = true;
+            setTimeout(() => child.kill('SIGKILL'), Math.floor(random() * 400));
+          }
+        },
       });
       if (run.signal === 'SIGKILL') kills += 1;
       else expect(run.code, run.stderr).toBe(0);
