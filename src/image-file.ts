@@ -1,3 +1,5 @@
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import sharp from 'sharp';
 import type { RawImage } from './raw-image.js';
 
@@ -26,4 +28,11 @@ export async function encodePng(image: RawImage): Promise<Buffer> {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
     .toBuffer();
+}
+
+/** Writes an image as a PNG file whole or not at all (temporary file in the same folder, then rename). */
+export async function writePngFile(image: RawImage, file: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeFile(temp, await encodePng(image));
+  await rename(temp, file);
 }

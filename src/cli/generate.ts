@@ -1,8 +1,8 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { encodePng, readImageFile } from '../image-file.js';
+import { readImageFile, writePngFile } from '../image-file.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../keyframes/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import type { RawImage } from '../raw-image.js';
@@ -53,12 +53,6 @@ async function readInit(file: string): Promise<RawImage> {
   }
 }
 
-async function writePng(image: RawImage, file: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  writeFileSync(temp, await encodePng(image));
-  renameSync(temp, file);
-}
-
 async function generate(flags: GenerateFlags): Promise<void> {
   if (flags.prompt.trim() === '') throw new UsageError('--prompt: expected a non-empty prompt');
   if (!resolveSamplerName(flags.sampler)) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
@@ -103,7 +97,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
       // a live step counter on a terminal only, so that logs and tests see clean lines
       onStep: process.stderr.isTTY ? (step, total) => process.stderr.write(`\rstep ${step}/${total}${step === total ? '\n' : ''}`) : undefined,
     });
-    await writePng(image, output);
+    await writePngFile(image, output);
     const seconds = (performance.now() - started) / 1000;
     process.stdout.write(`${flags.output}: ${width}×${height}, seed ${seed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
   } finally {

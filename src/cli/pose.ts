@@ -2,15 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import sharp from 'sharp';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
 import { RESIZE_MODES, fitPose, type ResizeMode } from '../controlnet/pose-fit.js';
 import { poseAt } from '../controlnet/pose-interpolate.js';
 import type { Pose } from '../controlnet/pose.js';
 import { drawPose } from '../controlnet/skeleton.js';
 import { UsageError } from '../errors.js';
+import { writePngFile } from '../image-file.js';
 import { interpolationNames } from '../keyframes/interpolation.js';
-import type { RawImage } from '../raw-image.js';
 
 const MAX_SIDE = 8192;
 /** In-between skeletons are numbered from 0, four digits (ffmpeg -i dir/%04d.png). */
@@ -40,17 +39,13 @@ function fitted(pose: Pose, flags: SizeFlags): Pose {
   return fitPose(pose, width, height, resizeModeFlag(flags.resizeMode));
 }
 
-async function writePng(image: RawImage, file: string): Promise<void> {
-  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png().toFile(file);
-}
-
 const people = (pose: Pose) => `${pose.people.length} ${pose.people.length === 1 ? 'person' : 'people'}`;
 
 async function render(file: string, flags: SizeFlags & { output: string }): Promise<void> {
   const output = path.resolve(flags.output);
   if (!existsSync(path.dirname(output))) throw new UsageError(`-o: folder ${path.dirname(flags.output)} does not exist`);
   const pose = fitted(await loadOpenPoseJson(file), flags);
-  await writePng(drawPose(pose), output);
+  await writePngFile(drawPose(pose), output);
   process.stdout.write(`${flags.output}: ${pose.width}×${pose.height}, ${people(pose)}\n`);
 }
 
@@ -64,7 +59,7 @@ async function interpolate(first: string, second: string, flags: SizeFlags & { o
   const keys = [{ frame: 0, pose: a }, { frame: frames - 1, pose: b }];
   await mkdir(flags.output, { recursive: true });
   for (let frame = 0; frame < frames; frame++) {
-    await writePng(drawPose(poseAt(keys, frame, flags.interpolation)), path.join(flags.output, FRAME_NAME(frame)));
+    await writePngFile(drawPose(poseAt(keys, frame, flags.interpolation)), path.join(flags.output, FRAME_NAME(frame)));
   }
   process.stdout.write(`${flags.output}: ${frames} skeletons ${FRAME_NAME(0)} … ${FRAME_NAME(frames - 1)}, ${a.width}×${a.height}\n`);
 }
