@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ControlNetUnitSchema } from '../controlnet/unit-schema.js';
+import { borderModes } from '../motion/warp.js';
 import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
 import { acceptedSamplerNames } from './sampler-names.js';
 
+/** The warp defines which border modes exist. */
+export { borderModes };
 export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericScheduleSource, type StringScheduleSource } from './schedule-source.js';
 
 /**
@@ -39,7 +42,6 @@ export const SchedulesSchema = z
 
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
 export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb', 'image'] as const;
-export const borderModes = ['replicate', 'wrap', 'reflect'] as const;
 export const noiseTypes = ['perlin', 'uniform'] as const;
 export const videoCodecs = ['mp4', 'webm', 'gif'] as const;
 export const x264Presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
