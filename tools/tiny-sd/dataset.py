@@ -6,6 +6,7 @@ Caption grammar (the model's whole vocabulary; models/tiny-sd/README.md repeats 
 A single shape without a position word sits in the centre; without a size word it is medium-sized.
 """
 import math
+import os
 
 import cv2
 import numpy as np
@@ -242,9 +243,12 @@ def figure_scene(rng, size=SIZE):
     return canvas, caption, kp
 
 
-def build(n, seed, figure_fraction=0.3):
-    """n images (uint8 [n,128,128,3]), captions, and keypoints (NaN for shape scenes)."""
-    rng = np.random.default_rng(seed)
+CHUNK = 4000
+
+
+def _build_chunk(args):
+    n, seed, chunk, figure_fraction = args
+    rng = np.random.default_rng([seed, chunk])
     images = np.empty((n, SIZE, SIZE, 3), np.uint8)
     captions, keypoints = [], np.full((n, 18, 2), np.nan, np.float32)
     for i in range(n):
@@ -254,6 +258,18 @@ def build(n, seed, figure_fraction=0.3):
             images[i], cap = shapes_scene(rng)
         captions.append(cap)
     return images, captions, keypoints
+
+
+def build(n, seed, figure_fraction=0.3):
+    """n images (uint8 [n,128,128,3]), captions, and keypoints (NaN for shape scenes). Drawn in chunks of CHUNK, each
+    from its own seeded generator, on every CPU core: the same n and seed give the same data on any machine."""
+    from multiprocessing import Pool
+
+    jobs = [(min(CHUNK, n - start), seed, k, figure_fraction) for k, start in enumerate(range(0, n, CHUNK))]
+    with Pool(min(len(jobs), os.cpu_count() or 1)) as pool:
+        parts = pool.map(_build_chunk, jobs)
+    return (np.concatenate([p[0] for p in parts]), [c for p in parts for c in p[1]],
+            np.concatenate([p[2] for p in parts]))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ LOG_SIGMAS = SIGMAS.log()
 
 
 def add_noise(latents, noise, t):
-    a = ALPHAS_CUMPROD[t].view(-1, 1, 1, 1)
+    a = ALPHAS_CUMPROD.to(latents.device)[t].view(-1, 1, 1, 1)
     return a.sqrt() * latents + (1 - a).sqrt() * noise
 
 

@@ -6,6 +6,8 @@
              with a different caption: adherence to that caption
   pose       fraction of the OpenPose skeleton's limb pixels covered by the figure's colour, with/without ControlNet
   256×256    adherence at twice the native size
+  VAE        round trip alone: share of shape/figure pixels (and of background pixels) that keep their named colour;
+             the diffusion model cannot draw a colour its VAE does not reproduce
 
 usage: evaluate.py WORK_DIR [OUT_JSON]
 """
@@ -88,6 +90,18 @@ class Pipeline:
         return ((img.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 
+def vae_colour_accuracy(vae, n=48):
+    """(shape pixels, background pixels) whose named colour survives encode → decode (latent mean)."""
+    images, _, _ = dataset.build(n, seed=321)
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1
+    with torch.no_grad():
+        rec = vae.decode(vae.encode(x)[:, :4])
+    rec = ((rec.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+    truth, got = classify(images), classify(rec)
+    shape = truth != truth[:, :1, :1]
+    return float((truth[shape] == got[shape]).mean()), float((truth[~shape] == got[~shape]).mean())
+
+
 def heldout_cases(seeds):
     cases = sorted(dataset.HELDOUT)
     return [(f"{dataset.article(c)} {c} {s} on {dataset.article(b)} {b} background", c, b, seed)
@@ -108,6 +122,7 @@ def main(work, out_json):
     torch.set_num_threads(int(os.environ.get("TINY_SD_THREADS", "1")))
     pipe = Pipeline(work)
     res = {}
+    res["vae_shape_colour_accuracy"], res["vae_background_colour_accuracy"] = vae_colour_accuracy(pipe.vae)
     cases = heldout_cases([0, 1])
     res["adherence_cfg7"], imgs7 = adherence(pipe, cases, 7.0)
     res["adherence_cfg1"], _ = adherence(pipe, cases, 1.0)

@@ -59,5 +59,5 @@ class ClipTextModel(nn.Module):
             hidden.append(x)
         last = self.final_layer_norm(x)
         eos = (ids == self.config["eos_token_id"]).int().argmax(dim=-1)
-        pooled = last[torch.arange(last.shape[0]), eos]
+        pooled = last[torch.arange(last.shape[0], device=last.device), eos]
         return last, pooled, hidden

@@ -102,4 +102,4 @@ class AutoencoderKL(nn.Module):
 def sample_posterior(params, generator=None):
     mean, logvar = params.chunk(2, dim=1)
     logvar = logvar.clamp(-30.0, 20.0)
-    return mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=generator)
+    return mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=generator, device=mean.device)

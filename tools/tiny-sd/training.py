@@ -1,0 +1,73 @@
+"""What the three training scripts share: the device, the step budget, EMA, and checkpoints.
+
+Steps are given as a count (reproducible) or as `auto:SECONDS`: the loop times its first steps and sets the count that
+fits the wall-clock budget (used on a lent GPU machine whose speed is unknown beforehand); the count it chose is
+printed and stored in the checkpoint, so the run can be replayed with that count.
+"""
+import os
+import time
+
+import torch
+
+CALIBRATION_STEPS = 30
+
+
+def device():
+    name = os.environ.get("TINY_SD_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(name)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    else:
+        torch.set_num_threads(int(os.environ.get("TINY_SD_THREADS", "1")))
+    return dev
+
+
+def generator(dev, seed):
+    return torch.Generator(device=dev).manual_seed(seed)
+
+
+class StepBudget:
+    """`total` steps, fixed or (for `auto:SECONDS`) set once CALIBRATION_STEPS have been timed."""
+
+    def __init__(self, arg, planned):
+        self.seconds = float(arg.split(":", 1)[1]) if str(arg).startswith("auto:") else None
+        self.total = planned if self.seconds is not None else int(arg)
+        self.t0 = time.time()
+        self._calibrated_at = None
+
+    def observe(self, step, dev):
+        """Called after each step; on an `auto` budget fixes `total` from the measured step time."""
+        if self.seconds is None or self._calibrated_at is not None:
+            return
+        if step == 4:
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            self._t5 = time.time()
+        if step == CALIBRATION_STEPS - 1:
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            per_step = (time.time() - self._t5) / (CALIBRATION_STEPS - 5)
+            left = self.seconds - (time.time() - self.t0)
+            self.total = max(CALIBRATION_STEPS, min(self.total, CALIBRATION_STEPS + int(left / per_step)))
+            self._calibrated_at = step
+            print(f"calibrated: {per_step * 1000:.1f} ms/step → {self.total} steps", flush=True)
+
+
+def ema_update(ema_params, params, step, target):
+    with torch.no_grad():
+        decay = min(target, (1 + step) / (10 + step))
+        torch._foreach_mul_(ema_params, decay)
+        torch._foreach_add_(ema_params, params, alpha=1 - decay)
+
+
+def save(obj, path):
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def shipped(module):
+    """The weights as shipped: fp16 (export rounds to fp16 anyway), so a checkpoint fits a device run's 16 MiB files."""
+    return {k: v.detach().to("cpu", torch.float16) if v.is_floating_point() else v.cpu()
+            for k, v in module.state_dict().items()}
