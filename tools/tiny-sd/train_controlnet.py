@@ -23,7 +23,6 @@ from text_encoder import CONFIGS as TEXT_CONFIGS, ClipTextModel
 from tokenizer import ClipTokenizer
 from train_unet import TOKENIZER
 from unet import CONFIGS as UNET_CONFIGS, UNet2DConditionModel
-from vae import sample_posterior
 
 LR, EMA, UNCOND_P, PLANNED_STEPS = 5e-4, 0.998, 0.3, 8000
 
@@ -67,21 +66,13 @@ def main(work, steps_arg, batch, resume):
     g = training.generator(dev, 1 if resume else 0)
     t0, step = time.time(), 0
     while step < budget.total:
-        idx = torch.randint(0, len(figures), (batch,), generator=g, device=dev)
-        z = sample_posterior(params[idx].float(), g) * sf
-        tok = ids[idx].clone()
-        tok[torch.rand(batch, generator=g, device=dev) < UNCOND_P] = empty[0]
-        t = torch.randint(0, diffusion.TRAIN_STEPS, (batch,), generator=g, device=dev)
-        noise = torch.randn(z.shape, generator=g, device=dev)
+        idx, z, tok, t, noise = training.noised_batch(params, ids, empty, sf, batch, UNCOND_P, g)
         x = diffusion.add_noise(z, noise, t)
         with torch.no_grad():
             ctx = text(tok)[0]
         down, mid = net(x, t.float(), ctx, conds[idx].float() / 255.0)
         loss = F.mse_loss(unet(x, t.float(), ctx, down, mid), noise)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net_params, 1.0)
-        opt.step()
+        training.optimise(opt, loss, net_params)
         training.ema_update(ema_params, net_params, step, EMA)
         budget.observe(step, dev)
         if step % 250 == 0 or step == budget.total - 1:

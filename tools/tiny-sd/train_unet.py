@@ -89,19 +89,11 @@ def main(work, steps_arg, batch, lr_max, resume, stop_after=None):
         lr = min(1.0, (step + 1) / WARMUP) * lr_max * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)))
         for group in opt.param_groups:
             group["lr"] = lr
-        idx = torch.randint(0, len(ids), (batch,), generator=g, device=dev)
-        z = sample_posterior(params[idx].float(), g) * sf
-        tok = ids[idx].clone()
-        tok[torch.rand(batch, generator=g, device=dev) < UNCOND_P] = empty[0]
-        t = torch.randint(0, diffusion.TRAIN_STEPS, (batch,), generator=g, device=dev)
-        noise = torch.randn(z.shape, generator=g, device=dev)
+        _, z, tok, t, noise = training.noised_batch(params, ids, empty, sf, batch, UNCOND_P, g)
         pred = unet(diffusion.add_noise(z, noise, t), t.float(), text(tok)[0])
         per_sample = ((pred - noise) ** 2).mean(dim=(1, 2, 3)) * (sigmas[t] ** 2).clamp(1.0, MAX_WEIGHT)
         loss = per_sample.mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(nn_params, 1.0)
-        opt.step()
+        training.optimise(opt, loss, nn_params)
         training.ema_update(ema_params, nn_params, step, EMA)
         budget.observe(step, dev)
         if step % 250 == 0 or step == budget.total - 1:

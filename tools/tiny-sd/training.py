@@ -9,6 +9,9 @@ import time
 
 import torch
 
+import diffusion
+from vae import sample_posterior
+
 CALIBRATION_STEPS = 30
 
 
@@ -53,6 +56,25 @@ class StepBudget:
             self.total = max(CALIBRATION_STEPS, min(self.total, CALIBRATION_STEPS + int(left / per_step)))
             self._calibrated_at = step
             print(f"calibrated: {per_step * 1000:.1f} ms/step → {self.total} steps", flush=True)
+
+
+def noised_batch(params, ids, empty, scaling_factor, batch, uncond_p, g):
+    """A UNet/ControlNet training batch: picture indices, latents sampled from their posteriors, captions with a
+    `uncond_p` share emptied (so CFG has an unconditional model), timesteps, and the noise to add."""
+    dev = params.device
+    idx = torch.randint(0, len(ids), (batch,), generator=g, device=dev)
+    z = sample_posterior(params[idx].float(), g) * scaling_factor
+    tok = ids[idx].clone()
+    tok[torch.rand(batch, generator=g, device=dev) < uncond_p] = empty[0]
+    t = torch.randint(0, diffusion.TRAIN_STEPS, (batch,), generator=g, device=dev)
+    return idx, z, tok, t, torch.randn(z.shape, generator=g, device=dev)
+
+
+def optimise(opt, loss, params):
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
 
 
 def ema_update(ema_params, params, step, target):
