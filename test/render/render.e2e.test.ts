@@ -194,9 +194,9 @@ describe('deforum render colour coherence', () => {
     const file = animationFile(d, {
       frames: 8, diffusionCadence: 1, colorCoherence,
       prompts: { '0': 'a red circle on a blue background', '1': 'a yellow square on a green background' },
-      // Strength 0.8 keeps 80% of each frame: the regime where coherence decides the colours. At 0.5 the bundled
-      // model repaints the new prompt's green background within a frame whatever the init's colours (drift ~180 both).
-      schedules: { strength: '0:(0.8)', zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)' },
+      // Deforum's default strength 0.65: without coherence the bundled model repaints the new prompt's colours within
+      // a frame (drift ~180); LAB coherence hands it frame 0's colours each time. (At 0.8 it keeps the picture either way.)
+      schedules: { strength: '0:(0.65)', zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)' },
     });
     const out = path.join(d, 'out');
     const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);

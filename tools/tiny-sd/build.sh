@@ -1,7 +1,8 @@
 #!/bin/sh
 # Reproduce the committed tiny model from scratch: the first CPU recipe (the scripts of commit 67edc6c, replayed
-# unchanged), then this directory's fine-tuning stages, ONNX export and quality numbers. CPU, Debian PyTorch 1.13;
-# about 4 hours on 2 cores (models/tiny-sd/README.md has the times and the faster GPU recipe for the next model).
+# unchanged), this directory's CPU fine-tuning stage, then the GPU stage, ONNX export and quality numbers. Stages 1–2:
+# CPU, Debian PyTorch 1.13, about 4 hours on 2 cores; stage 3: about 12 minutes on one H100 (PyTorch 2.11), days on a
+# CPU. models/tiny-sd/README.md has the details and times.
 # usage: tools/tiny-sd/build.sh [WORK_DIR]     (WORK_DIR defaults to tools/tiny-sd/work, git-ignored)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +39,19 @@ cp "$WORK/unet-stage1.pt" "$WORK/unet.pt"
 # the first VAE decoded wrongly come back (69% → 91% of shape pixels keep their colour).
 TINY_SD_THREADS=2 "$PY" train_vae.py "$WORK" 4500 --crop 64 --batch 16 --lr 2e-4 --resume --decoder-only \
   --foreground-weight 3 --stop-after 3000
+
+# Stage 3 (GPU; the step counts are what the 2026-11-26 H100 run's `auto:SECONDS` budgets chose, and C stopped at the
+# device call's time limit): the decoder alone on whole pictures; the UNet at batch 1024 (B) and its ControlNet; B
+# again with 15% of captions swapped for other pictures' (C), without which the model drew the caption as well with
+# CFG 1 as with CFG 7; shipped: 0.2·B + 0.8·C.
+unset TINY_SD_DEVICE TINY_SD_DATASET
+"$PY" train_vae.py "$WORK" 6000 --crop 128 --batch 32 --lr 1e-4 --resume --decoder-only --foreground-weight 3
+"$PY" train_unet.py "$WORK" 1986 --batch 1024 --lr 4e-4 --resume
+"$PY" train_controlnet.py "$WORK" 1100 --batch 128 --resume
+rm -rf "$WORK/stage3-B" && mkdir "$WORK/stage3-B" && cp "$WORK/unet.pt" "$WORK/controlnet.pt" "$WORK/stage3-B/"
+"$PY" train_unet.py "$WORK" 963 --batch 1024 --lr 2e-4 --resume --caption-noise 0.15 --stop-after 809
+"$PY" train_controlnet.py "$WORK" 294 --batch 128 --resume
+"$PY" average.py "$WORK/stage3-B" "$WORK" 0.8 "$WORK"
 
 "$PY" export.py "$WORK" "$ROOT/models"
 TINY_SD_THREADS=2 "$PY" evaluate.py "$WORK" "$WORK/quality.json"

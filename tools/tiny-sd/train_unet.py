@@ -1,7 +1,8 @@
 """Train the UNet and the text encoder jointly on VAE latents of the procedural dataset (epsilon prediction,
 10% empty captions for classifier-free guidance, EMA weights, cosine learning rate after a warm-up).
 
-usage: train_unet.py WORK_DIR STEPS|auto:SECONDS [--batch N] [--lr LR] [--resume] [--stop-after N]   → WORK_DIR/unet.pt
+usage: train_unet.py WORK_DIR STEPS|auto:SECONDS [--batch N] [--lr LR] [--resume] [--stop-after N] [--caption-noise P]
+                                                                                              → WORK_DIR/unet.pt
 WORK_DIR must hold vae.pt; the encoded dataset is written to WORK_DIR/latents.npz for the ControlNet. --resume starts
 from WORK_DIR/unet.pt's weights (a second stage with a fresh optimiser, e.g. at a larger batch).
 """
@@ -58,7 +59,7 @@ def encode_dataset(work, dev, scaling_factor=None):
     return params, torch.from_numpy(ids).to(dev), scaling_factor
 
 
-def main(work, steps_arg, batch, lr_max, resume, stop_after=None):
+def main(work, steps_arg, batch, lr_max, resume, stop_after=None, caption_noise=0.0):
     dev = training.device()
     torch.manual_seed(0)
     ckpt = os.path.join(work, "unet.pt")
@@ -89,7 +90,7 @@ def main(work, steps_arg, batch, lr_max, resume, stop_after=None):
         lr = min(1.0, (step + 1) / WARMUP) * lr_max * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)))
         for group in opt.param_groups:
             group["lr"] = lr
-        _, z, tok, t, noise = training.noised_batch(params, ids, empty, sf, batch, UNCOND_P, g)
+        _, z, tok, t, noise = training.noised_batch(params, ids, empty, sf, batch, UNCOND_P, g, caption_noise)
         pred = unet(diffusion.add_noise(z, noise, t), t.float(), text(tok)[0])
         per_sample = ((pred - noise) ** 2).mean(dim=(1, 2, 3)) * (sigmas[t] ** 2).clamp(1.0, MAX_WEIGHT)
         loss = per_sample.mean()
@@ -114,5 +115,7 @@ if __name__ == "__main__":
     p.add_argument("--lr", type=float, default=8e-4)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--stop-after", type=int, help="end after this many steps of the STEPS-long schedule")
+    p.add_argument("--caption-noise", type=float, default=0.0,
+                   help="share of pictures trained with another picture's caption (makes CFG matter, as in SD)")
     a = p.parse_args()
-    main(a.work, a.steps, a.batch, a.lr, a.resume, a.stop_after)
+    main(a.work, a.steps, a.batch, a.lr, a.resume, a.stop_after, a.caption_noise)

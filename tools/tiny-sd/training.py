@@ -58,13 +58,17 @@ class StepBudget:
             print(f"calibrated: {per_step * 1000:.1f} ms/step → {self.total} steps", flush=True)
 
 
-def noised_batch(params, ids, empty, scaling_factor, batch, uncond_p, g):
+def noised_batch(params, ids, empty, scaling_factor, batch, uncond_p, g, caption_noise=0.0):
     """A UNet/ControlNet training batch: picture indices, latents sampled from their posteriors, captions with a
+    `caption_noise` share swapped for another picture's (as web alt-text often misdescribes its image) and a
     `uncond_p` share emptied (so CFG has an unconditional model), timesteps, and the noise to add."""
     dev = params.device
     idx = torch.randint(0, len(ids), (batch,), generator=g, device=dev)
     z = sample_posterior(params[idx].float(), g) * scaling_factor
     tok = ids[idx].clone()
+    if caption_noise:  # only then: runs without it keep their random sequence
+        swap = torch.rand(batch, generator=g, device=dev) < caption_noise
+        tok[swap] = ids[torch.randint(0, len(ids), (batch,), generator=g, device=dev)[swap]]
     tok[torch.rand(batch, generator=g, device=dev) < uncond_p] = empty[0]
     t = torch.randint(0, diffusion.TRAIN_STEPS, (batch,), generator=g, device=dev)
     return idx, z, tok, t, torch.randn(z.shape, generator=g, device=dev)
