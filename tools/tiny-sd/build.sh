@@ -3,12 +3,14 @@
 # unchanged), this directory's CPU fine-tuning stage, then the GPU stage, ONNX export and quality numbers. Stages 1–2:
 # CPU, Debian PyTorch 1.13, about 4 hours on 2 cores; stage 3: about 12 minutes on one H100 (PyTorch 2.11), days on a
 # CPU. models/tiny-sd/README.md has the details and times.
-# usage: tools/tiny-sd/build.sh [WORK_DIR]     (WORK_DIR defaults to tools/tiny-sd/work, git-ignored)
+# usage: [PYTHON_GPU=python-with-cuda] tools/tiny-sd/build.sh [WORK_DIR]   (WORK_DIR defaults to tools/tiny-sd/work,
+#        git-ignored)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mkdir -p "${1:-$HERE/work}" && cd "${1:-$HERE/work}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+GPY=${PYTHON_GPU:-$PY}  # stage 3: a PyTorch with CUDA
 export OMP_WAIT_POLICY=PASSIVE TINY_SD_DEVICE=${TINY_SD_DEVICE:-cpu}
 cd "$HERE"
 "$PY" derive_tokenizer.py "$ROOT/../shared/data/clip-bpe/bpe_simple_vocab_16e6.txt.gz" "$ROOT/models/tiny-sd/tokenizer"
@@ -45,13 +47,13 @@ TINY_SD_THREADS=2 "$PY" train_vae.py "$WORK" 4500 --crop 64 --batch 16 --lr 2e-4
 # again with 15% of captions swapped for other pictures' (C), without which the model drew the caption as well with
 # CFG 1 as with CFG 7; shipped: 0.2·B + 0.8·C.
 unset TINY_SD_DEVICE TINY_SD_DATASET
-"$PY" train_vae.py "$WORK" 6000 --crop 128 --batch 32 --lr 1e-4 --resume --decoder-only --foreground-weight 3
-"$PY" train_unet.py "$WORK" 1986 --batch 1024 --lr 4e-4 --resume
-"$PY" train_controlnet.py "$WORK" 1100 --batch 128 --resume
+"$GPY" train_vae.py "$WORK" 6000 --crop 128 --batch 32 --lr 1e-4 --resume --decoder-only --foreground-weight 3
+"$GPY" train_unet.py "$WORK" 1986 --batch 1024 --lr 4e-4 --resume
+"$GPY" train_controlnet.py "$WORK" 1100 --batch 128 --resume
 rm -rf "$WORK/stage3-B" && mkdir "$WORK/stage3-B" && cp "$WORK/unet.pt" "$WORK/controlnet.pt" "$WORK/stage3-B/"
-"$PY" train_unet.py "$WORK" 963 --batch 1024 --lr 2e-4 --resume --caption-noise 0.15 --stop-after 809
-"$PY" train_controlnet.py "$WORK" 294 --batch 128 --resume
-"$PY" average.py "$WORK/stage3-B" "$WORK" 0.8 "$WORK"
+"$GPY" train_unet.py "$WORK" 963 --batch 1024 --lr 2e-4 --resume --caption-noise 0.15 --stop-after 809
+"$GPY" train_controlnet.py "$WORK" 294 --batch 128 --resume
+"$GPY" average.py "$WORK/stage3-B" "$WORK" 0.8 "$WORK"
 
 "$PY" export.py "$WORK" "$ROOT/models"
 TINY_SD_THREADS=2 "$PY" evaluate.py "$WORK" "$WORK/quality.json"
