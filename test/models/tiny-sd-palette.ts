@@ -4,12 +4,12 @@
  */
 import type { RawImage } from '../../src/raw-image.js';
 
-export const PALETTE = {
+const PALETTE = {
   red: [225, 30, 30], green: [30, 165, 50], blue: [35, 70, 225], yellow: [245, 220, 35],
   orange: [245, 135, 20], purple: [135, 45, 180], white: [245, 245, 245], black: [15, 15, 15],
 } as const satisfies Record<string, readonly [number, number, number]>;
 export type Colour = keyof typeof PALETTE;
-export const COLOURS = Object.keys(PALETTE) as Colour[];
+const COLOURS = Object.keys(PALETTE) as Colour[];
 
 export function nearestColour(r: number, g: number, b: number): Colour {
   let best: Colour = 'black';
