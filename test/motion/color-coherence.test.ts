@@ -10,6 +10,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/motion-color.json',
   sample: Encoded;
   cases: { mode: ColorCoherence; data: string }[];
   conversions: Record<string, { width: number; input: string; output: string }>;
+  paletteChange: { reference: Encoded; frame: Encoded; lab: string };
 };
 const decode = (e: Encoded): RawImage => ({ width: e.width, height: e.height, channels: 3, data: new Uint8Array(Buffer.from(e.data, 'base64')) });
 const frame = decode(fixture.frame);
@@ -49,6 +50,29 @@ describe('maintainColors', () => {
       expect(Buffer.from(out.data).equals(Buffer.from(c.data, 'base64'))).toBe(true);
     },
   );
+});
+
+// issue 13: after a prompt change from a black background to a white one, LAB coherence turned frames into blobs.
+describe('maintainColors across a prompt change from a black background to a white one', () => {
+  const reference = decode(fixture.paletteChange.reference);
+  const white = decode(fixture.paletteChange.frame);
+  const pixels = (img: RawImage) => Array.from({ length: img.width * img.height }, (_, p) => [...img.data.subarray(3 * p, 3 * p + 3)]);
+  const background = pixels(white).map((rgb) => rgb[0] + rgb[1] + rgb[2] > 600);
+
+  it('lab equals Deforum byte for byte: the white background goes dark and the blue square black, as frame 0', () => {
+    const out = maintainColors(white, reference, 'lab');
+    expect(Buffer.from(out.data).equals(Buffer.from(fixture.paletteChange.lab, 'base64'))).toBe(true);
+    // Deforum's behaviour, not ours: the README says to use colorCoherence "none" around such a change
+    const lightness = pixels({ ...out, data: rgbToLab(out.data, 0) }).map((lab) => lab[0]);
+    const backgroundLightness = lightness.filter((_, p) => background[p]);
+    expect(backgroundLightness.length / lightness.length).toBeGreaterThan(0.75);
+    expect(backgroundLightness.reduce((a, b) => a + b) / backgroundLightness.length).toBeLessThan(100); // 245 before
+    expect(pixels(out).filter((_, p) => !background[p]).every((rgb) => Math.max(...rgb) < 64)).toBe(true);
+  });
+
+  it('none keeps the new prompt\'s frame', () => {
+    expect(maintainColors(white, reference, 'none').data).toEqual(white.data);
+  });
 });
 
 describe('OpenCV 8-bit colour conversions', () => {
