@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,4 +30,17 @@ export async function writeFrames(dir: string, count: number): Promise<void> {
 export function writeTone(file: string, seconds: number): void {
   const result = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, file]);
   if (result.status !== 0) throw new Error(`ffmpeg could not make a tone: ${result.stderr}`);
+}
+
+/**
+ * The duration in seconds of `file`'s first audio (`a`) or video (`v`) stream as ffprobe reports it: the stream's own
+ * `duration` (mp4), else its Matroska `DURATION` tag (webm, "00:00:04.008000000"); undefined without such a stream.
+ */
+export function streamDuration(file: string, stream: 'a' | 'v'): number | undefined {
+  const json = execFileSync('ffprobe', ['-v', 'error', '-select_streams', `${stream}:0`, '-show_streams', '-of', 'json', file], { encoding: 'utf8' });
+  const [found] = (JSON.parse(json) as { streams: { duration?: string; tags?: { DURATION?: string } }[] }).streams;
+  if (!found) return undefined;
+  if (found.duration !== undefined) return Number(found.duration);
+  const [h, m, s] = (found.tags?.DURATION ?? 'NaN:NaN:NaN').split(':').map(Number);
+  return h * 3600 + m * 60 + s;
 }
