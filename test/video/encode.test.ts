@@ -6,7 +6,7 @@ import { VideoError } from '../../src/errors.js';
 import { checkFfmpeg, encodeVideo } from '../../src/video/encode.js';
 import type { FfmpegTools } from '../../src/video/ffmpeg.js';
 import { probeVideo } from '../../src/video/probe.js';
-import { HEIGHT, WIDTH, streamDuration, tempDir, writeFrames, writeTone } from './frames.js';
+import { HEIGHT, WIDTH, streamDuration, tempDir, writeFrames, writeNoiseFrames, writeTone } from './frames.js';
 
 let tools: FfmpegTools;
 let framesDir: string;
@@ -92,24 +92,36 @@ describe('encodeVideo', () => {
 
   it('stops ffmpeg when aborted, rejecting with the abort reason and leaving no file', async () => {
     const dir = tempDir();
-    // ffmpeg blocks opening a FIFO nobody writes to, so it is surely still running when the abort comes.
-    const fifo = path.join(tempDir(), 'never.wav');
-    execFileSync('mkfifo', [fifo]);
+    const frames = path.join(dir, 'frames');
+    await writeNoiseFrames(frames, 3000);
     const controller = new AbortController();
     const reason = new Error('render stopped');
+    let encoded = 0;
     const encoding = encodeVideo({
-      framesDir, frameCount: 12, format: 'mp4', audio: fifo, output: path.join(dir, 'stopped.mp4'), tools, signal: controller.signal,
+      framesDir: frames, frameCount: 3000, format: 'mp4', preset: 'veryslow', output: path.join(dir, 'stopped.mp4'), tools, signal: controller.signal,
+      // Stopped at ffmpeg's first progress report: surely still running, however fast the machine.
+      onProgress: (p) => {
+        encoded = p.frame;
+        controller.abort(reason);
+      },
     });
-    setTimeout(() => controller.abort(reason), 300);
     await expect(encoding).rejects.toBe(reason);
-    expect(readdirSync(dir)).toEqual([]);
-  });
+    expect(encoded).toBeLessThan(3000);
+    expect(readdirSync(dir)).toEqual(['frames']);
+  }, 60_000);
 
-  it('refuses a missing audio file with an exit-code-2 error naming it', async () => {
-    const error = await encodeVideo({ framesDir, frameCount: 12, format: 'mp4', audio: path.join(out, 'no-such.wav'), output: path.join(out, 'b.mp4'), tools }).catch((e: unknown) => e);
+  it.each([
+    ['a missing file', (dir: string) => path.join(dir, 'no-such.wav'), /audio file .*no-such\.wav does not exist/],
+    ['a folder', (dir: string) => dir, /audio file .* is a folder/],
+    // ffmpeg would block opening a FIFO nobody writes to.
+    ['a FIFO', (dir: string) => (execFileSync('mkfifo', [path.join(dir, 'fifo.wav')]), path.join(dir, 'fifo.wav')), /audio file .*fifo\.wav is not a regular file/],
+  ])('refuses audio naming %s with an exit-code-2 error naming it, writing nothing', async (_, audio, message) => {
+    const dir = tempDir();
+    const error = await encodeVideo({ framesDir, frameCount: 12, format: 'mp4', audio: audio(dir), output: path.join(dir, 'b.mp4'), tools }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VideoError);
     expect((error as VideoError).exitCode).toBe(2);
-    expect((error as VideoError).message).toMatch(/audio file .*no-such\.wav does not exist/);
+    expect((error as VideoError).message).toMatch(message);
+    expect(readdirSync(dir).filter((name) => name !== 'fifo.wav')).toEqual([]);
   });
 
   it('refuses audio for a GIF with an exit-code-2 error', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -24,6 +24,23 @@ export async function writeFrames(dir: string, count: number): Promise<void> {
       }
     await sharp(data, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).png().toFile(path.join(dir, `${String(f).padStart(9, '0')}.png`));
   }
+}
+
+/**
+ * `count` frames of 256×256 noise, eight distinct images linked in turn: an encode slow enough to stop midway (x264
+ * finds nothing to predict) that is quick to set up.
+ */
+export async function writeNoiseFrames(dir: string, count: number): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const distinct = await Promise.all(
+    Array.from({ length: 8 }, async (_, i) => {
+      const file = path.join(dir, `noise-${i}.png`);
+      const data = Buffer.from(Array.from({ length: 256 * 256 * 3 }, () => Math.floor(Math.random() * 256)));
+      await sharp(data, { raw: { width: 256, height: 256, channels: 3 } }).png().toFile(file);
+      return file;
+    }),
+  );
+  for (let f = 0; f < count; f++) linkSync(distinct[f % 8], path.join(dir, `${String(f).padStart(9, '0')}.png`));
 }
 
 /** A sine tone of `seconds` as a wav, made by ffmpeg's lavfi source. */
