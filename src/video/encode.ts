@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError } from '../errors.js';
@@ -136,6 +136,9 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
   const tools = options.tools ?? (await checkFfmpeg(format));
   requireEncoder(tools, encoderFor[format], format);
   const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.partial`);
+  // A process that exits meanwhile (a second Ctrl-C quits at once) leaves no partial file; only sync work runs on exit.
+  const removeTemp = () => rmSync(temp, { force: true });
+  process.once('exit', removeTemp);
   try {
     await runFfmpeg(
       tools,
@@ -154,6 +157,8 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
     await rm(temp, { force: true });
     if (error instanceof VideoError) throw new VideoError(`cannot encode ${output}: ${error.message}`, error.exitCode, { cause: error });
     throw error;
+  } finally {
+    process.off('exit', removeTemp);
   }
   return { output };
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AnimationSchema } from '../../src/keyframes/schema.js';
 import { nodeFs } from '../../src/render/durable-fs.js';
 import { sha256 } from '../../src/render/job-hash.js';
@@ -48,29 +48,55 @@ describe('deforum encode', () => {
     expect(Math.abs(streamDuration(video, 'a')! - streamDuration(video, 'v')!)).toBeLessThan(1 / 15);
   }, 60_000);
 
-  it('stops ffmpeg on Ctrl-C, removes its partial file, exits 130 and says how to encode again', async () => {
+  describe('Ctrl-C during a long encode', () => {
     const frames = 3000;
-    const dir = await renderedFolder(frames, (framesDir) => writeNoiseFrames(framesDir, frames));
-    let sentAt: string | undefined;
-    const run = await runCliAsync(['encode', dir, '--preset', 'veryslow'], {
-      killAfterMs: 90_000,
-      onOutput: (text, child) => {
-        // The first progress line: ffmpeg is encoding now, however fast this machine is.
-        const progress = /encoding .*: frame (\d+)\/3000\n/.exec(text);
-        if (!sentAt && progress) {
-          sentAt = progress[1];
-          child.kill('SIGINT');
-        }
-      },
-    });
-    expect(Number(sentAt)).toBeLessThan(frames);
-    expect(run.code, run.stderr).toBe(130);
-    expect(run.stderr).toMatch(/^deforum: stopping the encode/m);
-    const last = run.stderr.trim().split('\n').at(-1);
-    expect(last).toMatch(/^deforum: stopped; .*anim\.mp4 is not written\. Encode again with: deforum encode .*anim --preset veryslow$/);
-    expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
-    expect(processesMentioning(dir)).toEqual([]);
-  }, 120_000);
+    let dir: string;
+    beforeAll(async () => {
+      dir = await renderedFolder(frames, (framesDir) => writeNoiseFrames(framesDir, frames));
+    }, 60_000);
+
+    /**
+     * `deforum encode` sent SIGINT at ffmpeg's first progress line (surely mid-encode, however fast the machine), and
+     * with `twice` again once it says it is stopping (signals sent together would merge into one).
+     */
+    async function interrupt(twice: boolean): Promise<{ code: number | null; stderr: string; atFrame: number }> {
+      let atFrame = Number.NaN;
+      let again = twice;
+      const run = await runCliAsync(['encode', dir, '--preset', 'veryslow'], {
+        killAfterMs: 90_000,
+        onOutput: (text, child) => {
+          const progress = /encoding .*: frame (\d+)\/3000\n/.exec(text);
+          if (Number.isNaN(atFrame) && progress) {
+            atFrame = Number(progress[1]);
+            child.kill('SIGINT');
+          } else if (again && /stopping the encode/.test(text)) {
+            again = false;
+            child.kill('SIGINT');
+          }
+        },
+      });
+      return { code: run.code, stderr: run.stderr, atFrame };
+    }
+
+    it('stops ffmpeg, removes its partial file, exits 130 and says how to encode again', async () => {
+      const run = await interrupt(false);
+      expect(run.atFrame).toBeLessThan(frames);
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.stderr).toMatch(/^deforum: stopping the encode/m);
+      const last = run.stderr.trim().split('\n').at(-1);
+      expect(last).toMatch(/^deforum: stopped; .*anim\.mp4 is not written\. Encode again with: deforum encode .*anim --preset veryslow$/);
+      expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
+      expect(processesMentioning(dir)).toEqual([]);
+    }, 120_000);
+
+    it('quits at once on a second Ctrl-C, taking ffmpeg and its partial file along', async () => {
+      const run = await interrupt(true);
+      expect(run.code, run.stderr).toBe(130);
+      expect(run.stderr.trim().split('\n').at(-1)).toBe('deforum: stopped at once');
+      expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
+      expect(processesMentioning(dir)).toEqual([]);
+    }, 120_000);
+  });
 
   it('refuses -o naming a folder, with one line and exit 2, writing nothing', async () => {
     const dir = await renderedFolder(4, (framesDir) => writeFrames(framesDir, 4));
