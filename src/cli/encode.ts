@@ -8,6 +8,8 @@ import { RenderJournal } from '../render/journal.js';
 import { renderFolder } from '../render/render-folder.js';
 import { renderName } from '../render/run.js';
 import { checkFfmpeg, encodeVideo, type VideoFormat, type X264Preset } from '../video/encode.js';
+import { INTERRUPTED_EXIT_CODE, onCtrlC } from './interrupt.js';
+import { createProgressReporter } from './progress.js';
 import { integerOption } from './schedule.js';
 
 interface EncodeFlags {
@@ -17,6 +19,11 @@ interface EncodeFlags {
   fps?: string;
   audio?: string | false;
   output?: string;
+}
+
+/** An argument as a POSIX shell reads it back: bare when plain, else single-quoted. */
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -60,7 +67,23 @@ export function register(program: Command): void {
       const audio = flags.audio === false ? undefined : flags.audio !== undefined ? path.resolve(flags.audio) : animation.output.audio && path.resolve(baseDir, animation.output.audio);
       const output = path.resolve(flags.output ?? path.join(outDir, `${renderName(animation, settings.source ?? outDir)}.${format}`));
       const tools = await checkFfmpeg(format);
-      await encodeVideo({ tools, framesDir: folder.framesDir, frameCount, fps, format, crf: flags.crf ?? animation.output.crf, preset, audio, output });
-      process.stderr.write(`encoded ${frameCount} frames at ${fps} fps -> ${output}\n`);
+      const progress = createProgressReporter({ json: false });
+      const ctrlC = onCtrlC({ stopping: 'stopping the encode (Ctrl-C again to quit at once)…', quitting: 'stopped at once' }, progress.finishLine);
+      try {
+        await encodeVideo({
+          tools, framesDir: folder.framesDir, frameCount, fps, format, crf: flags.crf ?? animation.output.crf, preset, audio, output, signal: ctrlC.signal,
+          onProgress: (p) => progress.report({ type: 'encode', file: output, frame: p.frame, frames: p.frameCount }),
+        });
+      } catch (error) {
+        if (!ctrlC.signal.aborted) throw error;
+        progress.finishLine();
+        // ffmpeg is stopped and its partial file removed; the frames are untouched, so the same command starts over.
+        const again = ['deforum', ...process.argv.slice(2)].map(shellWord).join(' ');
+        process.stderr.write(`deforum: stopped; ${output} is not written. Encode again with: ${again}\n`);
+        process.exit(INTERRUPTED_EXIT_CODE);
+      } finally {
+        ctrlC.dispose();
+      }
+      progress.report({ type: 'info', message: `encoded ${frameCount} frames at ${fps} fps -> ${output}` });
     });
 }

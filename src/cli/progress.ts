@@ -84,6 +84,12 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
       case 'preview':
         if (!live) say(`preview: ${event.file}`);
         break;
+      case 'encode': {
+        const line = `encoding ${event.file}: frame ${event.frame}/${event.frames}`;
+        if (live) writeLive(line);
+        else say(line);
+        break;
+      }
       case 'video':
         say(`video: ${event.file}`);
         break;

@@ -1,10 +1,8 @@
 import { DeforumError } from '../errors.js';
 import { RenderInterrupted } from '../render/render.js';
 import { renderAnimation, type RenderRequest } from '../render/run.js';
+import { INTERRUPTED_EXIT_CODE, onCtrlC } from './interrupt.js';
 import { createProgressReporter } from './progress.js';
-
-/** Exit code of a render stopped by Ctrl-C, as shells report SIGINT (128 + 2). */
-export const INTERRUPTED_EXIT_CODE = 130;
 
 /**
  * Runs a render for the CLI: progress on the terminal (or JSON events), Ctrl-C stops cleanly after saying so
@@ -12,23 +10,15 @@ export const INTERRUPTED_EXIT_CODE = 130;
  */
 export async function runRenderSession(request: Omit<RenderRequest, 'signal' | 'onEvent' | 'log'>, options: { json: boolean }): Promise<void> {
   const progress = createProgressReporter({ json: options.json });
-  const controller = new AbortController();
   let outDir = request.outDir;
-  const onSigint = () => {
-    if (controller.signal.aborted) {
-      progress.finishLine();
-      process.stderr.write('deforum: stopped at once; frames written so far are kept\n');
-      process.exit(INTERRUPTED_EXIT_CODE);
-    }
-    progress.finishLine();
-    process.stderr.write('deforum: stopping after the current step (Ctrl-C again to quit at once)…\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const ctrlC = onCtrlC(
+    { stopping: 'stopping after the current step (Ctrl-C again to quit at once)…', quitting: 'stopped at once; frames written so far are kept' },
+    progress.finishLine,
+  );
   try {
     await renderAnimation({
       ...request,
-      signal: controller.signal,
+      signal: ctrlC.signal,
       onEvent: (event) => {
         if (event.type === 'start') outDir = event.outDir;
         progress.report(event);
@@ -49,6 +39,6 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
     }
     throw error;
   } finally {
-    process.off('SIGINT', onSigint);
+    ctrlC.dispose();
   }
 }

@@ -16,7 +16,7 @@ import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { renderFolder } from './render-folder.js';
-import { renderFrames } from './render.js';
+import { RenderInterrupted, renderFrames } from './render.js';
 
 export interface RenderRequest {
   animation: Animation;
@@ -133,6 +133,9 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const modelDir = resolveModelDir(animation.model, baseDir);
   const sd = await StableDiffusion.load(modelDir, { device: request.device, log: request.log });
   let controlnet: ControlNetRuntime | undefined;
+  const preview = request.previewEvery
+    ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile, signal: request.signal })
+    : undefined;
   try {
     if (animation.controlnet.some((unit) => unit.enabled)) {
       controlnet = await ControlNetRuntime.open(animation.controlnet, {
@@ -161,9 +164,6 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       },
       output: { frames: path.join(folder.framesDir, framePattern), video: folder.videoFile(animation.output.codec) },
     };
-    const preview = request.previewEvery
-      ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile })
-      : undefined;
     const result = await renderFrames({
       animation,
       jobs,
@@ -186,13 +186,14 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
         if (preview && (frame + 1) % request.previewEvery! === 0) {
           preview.request(frame + 1).then(
             () => emit({ type: 'preview', file: folder.previewFile }),
-            (error: unknown) => emit({ type: 'warning', message: `preview: ${error instanceof Error ? error.message : String(error)}` }),
+            (error: unknown) => request.signal?.aborted || emit({ type: 'warning', message: `preview: ${error instanceof Error ? error.message : String(error)}` }),
           );
         }
       },
     });
     await preview?.settled();
     const video = folder.videoFile(animation.output.codec);
+    // Ctrl-C during the encode stops ffmpeg (its partial file removed); every frame is kept, so resume only re-encodes.
     await encodeVideo({
       tools: ffmpeg,
       framesDir: folder.framesDir,
@@ -203,12 +204,18 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       preset: animation.output.preset,
       audio: animation.output.audio === undefined ? undefined : path.resolve(baseDir, animation.output.audio),
       output: video,
+      signal: request.signal,
+      onProgress: (progress) => emit({ type: 'encode', file: video, frame: progress.frame, frames: progress.frameCount }),
+    }).catch((error: unknown) => {
+      throw request.signal?.aborted ? new RenderInterrupted(result.lastFrame) : error;
     });
     emit({ type: 'video', file: video });
     const frames = result.lastFrame + 1;
     emit({ type: 'done', frames, rendered: result.rendered, seconds: result.seconds, framesPerMinute: result.rendered / Math.max(result.seconds / 60, 1e-9), video });
     return { outDir, frames: jobs.length, lastFrame: result.lastFrame, rendered: result.rendered, seconds: result.seconds, video };
   } finally {
+    // A preview ffmpeg stopped by Ctrl-C has removed its partial file before the process exits.
+    await preview?.settled();
     await controlnet?.close();
     await sd.release();
   }

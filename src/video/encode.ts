@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { access, rename, rm } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError } from '../errors.js';
 import type { videoCodecs, x264Presets } from '../keyframes/schema.js';
@@ -52,6 +53,39 @@ async function requireFrames(framesDir: string, pattern: string, frameCount: num
   }
 }
 
+/** What is at `file`, without throwing: its stats, or the errno code (ENOENT, ENOTDIR, EACCES, …). */
+async function statOf(file: string): Promise<Awaited<ReturnType<typeof stat>> | string> {
+  return stat(file).catch((error: NodeJS.ErrnoException) => error.code ?? error.message);
+}
+
+/** Only a regular file is given to ffmpeg as audio: a folder, FIFO or device would fail late or block. */
+async function requireAudioFile(audio: string): Promise<void> {
+  const found = await statOf(audio);
+  const hint = 'give the path of a sound file ffmpeg can read (wav, mp3, m4a, …)';
+  if (found === 'ENOENT') throw new VideoError(`audio file ${audio} does not exist: ${hint}`);
+  if (typeof found === 'string') throw new VideoError(`audio file ${audio} cannot be read (${found}): ${hint}`);
+  if (!found.isFile()) throw new VideoError(`audio file ${audio} is ${found.isDirectory() ? 'a folder' : 'not a regular file'}: ${hint}`);
+}
+
+/**
+ * The video is written next to `output` and renamed over it, so its folder must exist and be writable and `output`
+ * must not be a folder or a device: checked before ffmpeg runs, so nothing is left behind. A missing folder is not
+ * created: a mistyped path is refused rather than silently made (as cp and ffmpeg do).
+ */
+async function requireOutputPath(output: string, format: VideoFormat): Promise<void> {
+  const dir = path.dirname(output);
+  const folder = await statOf(dir);
+  if (folder === 'ENOENT') throw new VideoError(`cannot write the video ${output}: the folder ${dir} does not exist (create it first)`);
+  if (folder === 'ENOTDIR' || (typeof folder !== 'string' && !folder.isDirectory())) throw new VideoError(`cannot write the video ${output}: ${dir} is not a folder`);
+  if (typeof folder === 'string') throw new VideoError(`cannot write the video ${output}: ${dir} cannot be read (${folder})`);
+  await access(dir, constants.W_OK).catch(() => {
+    throw new VideoError(`cannot write the video ${output}: no permission to write in ${dir}`);
+  });
+  const existing = await statOf(output);
+  if (typeof existing !== 'string' && existing.isDirectory()) throw new VideoError(`the video ${output} would replace a folder: name a file, e.g. ${path.join(output, `video.${format}`)}`);
+  if (typeof existing !== 'string' && !existing.isFile()) throw new VideoError(`the video ${output} would replace something that is not a regular file: name a file`);
+}
+
 /** The encoder each format needs, checked before any frame is rendered. */
 const encoderFor: Record<VideoFormat, string> = { mp4: 'libx264', webm: 'libvpx-vp9', gif: 'gif' };
 
@@ -65,18 +99,22 @@ export async function checkFfmpeg(format: VideoFormat, env: NodeJS.ProcessEnv = 
   return tools;
 }
 
-/** Output options per format; `fps` resamples as Deforum's `-vf fps=…` does. */
+/**
+ * Output options per format. Frames past frameCount are dropped by the `trim` filter, not by `-frames:v`: that output
+ * limit ends the whole output when the video reaches it, cutting the audio to what the encoder's lookahead had read
+ * (0.05 s of a 4 s video with x264's `slow`). `fps` resamples as Deforum's `-vf fps=…` does.
+ */
 function outputOptions(format: VideoFormat, fps: number, crf: number, preset: X264Preset, frameCount: number, audio: boolean): FfmpegOption[] {
-  const video: FfmpegOption[] = [['-map', '0:v'], ['-frames:v', frameCount]];
-  // Trim the audio to the video; unlike Deforum's -shortest this never cuts frames when the audio is shorter.
-  const sound: FfmpegOption[] = audio ? [['-map', '1:a'], ['-t', frameCount / fps]] : [];
+  const frames = `trim=end_frame=${frameCount},fps=${fps}`;
+  const video: FfmpegOption[] = [['-map', '0:v']];
+  const sound: FfmpegOption[] = audio ? [['-map', '1:a']] : [];
   switch (format) {
     case 'mp4': // deforum.md §g
-      return [...video, ...sound, ['-c:v', 'libx264'], ['-vf', `fps=${fps}`], ['-pix_fmt', 'yuv420p'], ['-crf', crf], ['-preset', preset], ...(audio ? [['-c:a', 'aac'] as const] : []), ['-f', 'mp4']];
+      return [...video, ...sound, ['-c:v', 'libx264'], ['-vf', frames], ['-pix_fmt', 'yuv420p'], ['-crf', crf], ['-preset', preset], ...(audio ? [['-c:a', 'aac'] as const] : []), ['-f', 'mp4']];
     case 'webm': // VP9 in constant-quality mode needs -b:v 0
-      return [...video, ...sound, ['-c:v', 'libvpx-vp9'], ['-vf', `fps=${fps}`], ['-pix_fmt', 'yuv420p'], ['-b:v', 0], ['-crf', crf], ['-row-mt', 1], ...(audio ? [['-c:a', 'libopus'] as const] : []), ['-f', 'webm']];
+      return [...video, ...sound, ['-c:v', 'libvpx-vp9'], ['-vf', frames], ['-pix_fmt', 'yuv420p'], ['-b:v', 0], ['-crf', crf], ['-row-mt', 1], ...(audio ? [['-c:a', 'libopus'] as const] : []), ['-f', 'webm']];
     case 'gif': // one pass: a palette from the frames, then dithered onto it
-      return [...video, ['-vf', `fps=${fps},split[frames][copy];[copy]palettegen[palette];[frames][palette]paletteuse`], ['-loop', 0], ['-f', 'gif']];
+      return [...video, ['-vf', `${frames},split[frames][copy];[copy]palettegen[palette];[frames][palette]paletteuse`], ['-loop', 0], ['-f', 'gif']];
   }
 }
 
@@ -91,24 +129,24 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
   const preset = options.preset ?? videoDefaults.preset;
   if (!Number.isInteger(frameCount) || frameCount < 1) throw new VideoError(`nothing to encode: ${frameCount} frames in ${framesDir}`);
   if (options.audio && format === 'gif') throw new VideoError(`a GIF has no audio track: leave out the audio (${options.audio}) or encode mp4 or webm`);
-  if (options.audio) {
-    const audio = options.audio;
-    await access(audio).catch(() => {
-      throw new VideoError(`audio file ${audio} does not exist: give the path of a sound file ffmpeg can read (wav, mp3, m4a, …)`);
-    });
-  }
+  if (options.audio) await requireAudioFile(options.audio);
+  await requireOutputPath(output, format);
   const pattern = options.pattern ?? framePattern;
   await requireFrames(framesDir, pattern, frameCount);
   const tools = options.tools ?? (await checkFfmpeg(format));
   requireEncoder(tools, encoderFor[format], format);
   const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.partial`);
+  // A process that exits meanwhile (a second Ctrl-C quits at once) leaves no partial file; only sync work runs on exit.
+  const removeTemp = () => rmSync(temp, { force: true });
+  process.once('exit', removeTemp);
   try {
     await runFfmpeg(
       tools,
       {
         inputs: [
           { url: path.join(framesDir, pattern), options: [['-r', fps], ['-start_number', 0], ['-f', 'image2']] },
-          ...(options.audio ? [{ url: options.audio }] : []),
+          // Read only as much audio as the video lasts; unlike Deforum's -shortest this never cuts frames when the audio is shorter.
+          ...(options.audio ? [{ url: options.audio, options: [['-t', frameCount / fps] as const] }] : []),
         ],
         output: { url: temp, options: outputOptions(format, fps, crf, preset, frameCount, options.audio !== undefined) },
       },
@@ -119,6 +157,8 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
     await rm(temp, { force: true });
     if (error instanceof VideoError) throw new VideoError(`cannot encode ${output}: ${error.message}`, error.exitCode, { cause: error });
     throw error;
+  } finally {
+    process.off('exit', removeTemp);
   }
   return { output };
 }

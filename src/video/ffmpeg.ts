@@ -181,13 +181,20 @@ export function runFfmpeg(
       child.kill('SIGTERM');
       setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'), ABORT_GRACE_MS).unref();
     };
-    options.signal?.addEventListener('abort', abort, { once: true });
-    child.on('error', (error) => {
+    // A process that exits meanwhile (a second Ctrl-C quits at once) takes its ffmpeg with it.
+    const killNow = () => child.kill('SIGKILL');
+    const detach = () => {
       options.signal?.removeEventListener('abort', abort);
+      process.off('exit', killNow);
+    };
+    options.signal?.addEventListener('abort', abort, { once: true });
+    process.once('exit', killNow);
+    child.on('error', (error) => {
+      detach();
       reject(new VideoError(`cannot run ffmpeg at ${tools.ffmpeg} (${error.message}): ${INSTALL_HINT}, or set FFMPEG_PATH`));
     });
     child.on('close', (code, signal) => {
-      options.signal?.removeEventListener('abort', abort);
+      detach();
       if (options.signal?.aborted) return reject(options.signal.reason);
       if (code === 0) return resolve();
       const status = code === null ? `was killed by ${signal}` : `exited with code ${code}`;

@@ -63,8 +63,10 @@ describe('deforum render', () => {
     const file = animationFile(d, { frames: 3 });
     const json = await runCliAsync(['render', file, '--device', 'cpu', '--json', '--out', path.join(d, 'out')]);
     expect(json.code, json.stderr).toBe(0);
-    const events = jsonEvents(json.stdout).filter((e) => e.type !== 'info' && e.type !== 'warning');
+    const events = jsonEvents(json.stdout).filter((e) => e.type !== 'info' && e.type !== 'warning' && e.type !== 'encode');
     expect(events.map((e) => e.type)).toEqual(['start', 'frame', 'frame', 'frame', 'video', 'done']);
+    // ffmpeg's progress through the final encode, ending at the last frame.
+    expect(jsonEvents(json.stdout).filter((e) => e.type === 'encode').at(-1)).toMatchObject({ frame: 3, frames: 3 });
     expect(events[1]).toMatchObject({ frame: 0, frames: 3, diffused: true });
     expect(typeof events[1].seconds).toBe('number');
     expect(events.at(-1)).toMatchObject({ frames: 3, rendered: 3 });

@@ -6,7 +6,7 @@ import { VideoError } from '../../src/errors.js';
 import { checkFfmpeg, encodeVideo } from '../../src/video/encode.js';
 import type { FfmpegTools } from '../../src/video/ffmpeg.js';
 import { probeVideo } from '../../src/video/probe.js';
-import { HEIGHT, WIDTH, tempDir, writeFrames, writeTone } from './frames.js';
+import { HEIGHT, WIDTH, streamDuration, tempDir, writeFrames, writeNoiseFrames, writeTone } from './frames.js';
 
 let tools: FfmpegTools;
 let framesDir: string;
@@ -16,7 +16,8 @@ beforeAll(async () => {
   tools = await checkFfmpeg('mp4');
   out = tempDir();
   framesDir = path.join(out, 'frames');
-  await writeFrames(framesDir, 12);
+  // More frames than most tests encode: only frames 0 … frameCount−1 may reach the video.
+  await writeFrames(framesDir, 60);
 });
 
 describe('encodeVideo', () => {
@@ -41,6 +42,12 @@ describe('encodeVideo', () => {
     expect([info.frames, info.fps]).toEqual([10, 15]);
   });
 
+  it('makes a GIF of exactly frames 0 … frameCount−1', async () => {
+    const output = path.join(out, 'first-45.gif');
+    await encodeVideo({ framesDir, frameCount: 45, fps: 15, format: 'gif', output, tools });
+    expect((await probeVideo(output, tools)).frames).toBe(45);
+  });
+
   it('reports progress up to the last frame', async () => {
     const seen: number[] = [];
     let done = false;
@@ -56,47 +63,65 @@ describe('encodeVideo', () => {
     expect(done).toBe(true);
   });
 
-  it.each(['mp4', 'webm'] as const)('muxes an audio file into %s, trimmed to the video', async (format) => {
-    const tone = path.join(out, 'tone.wav');
-    writeTone(tone, 3);
-    const output = path.join(out, `with-audio.${format}`);
-    await encodeVideo({ framesDir, frameCount: 12, fps: 15, format, audio: tone, output, tools, preset: 'ultrafast' });
-    const info = await probeVideo(output, tools);
-    expect(info.hasAudio).toBe(true);
-    expect(info.frames).toBe(12);
-    expect(info.duration).toBeGreaterThan(0.75);
-    expect(info.duration).toBeLessThan(0.9); // 12 frames at 15 fps = 0.8 s, not the tone's 3 s
+  // 45 frames at 15 fps: a 3 s video. x264's default `slow` preset reads ahead, which is when `-frames:v` cut the
+  // soundtrack to a fraction of a second (issue 13).
+  const videoSeconds = 45 / 15;
+
+  it.each(['mp4', 'webm'] as const)('keeps a longer soundtrack in %s for the whole video, and no longer', async (format) => {
+    const tone = path.join(out, 'long.wav');
+    writeTone(tone, 10);
+    const output = path.join(out, `long-audio.${format}`);
+    await encodeVideo({ framesDir, frameCount: 45, fps: 15, format, audio: tone, output, tools });
+    expect((await probeVideo(output, tools)).frames).toBe(45);
+    const video = streamDuration(output, 'v')!;
+    expect(Math.abs(video - videoSeconds)).toBeLessThan(1 / 15);
+    // Within one video frame of the video stream (an audio packet, 20–23 ms, is shorter).
+    expect(Math.abs(streamDuration(output, 'a')! - video)).toBeLessThan(1 / 15);
   });
 
-  it('keeps every frame when the audio is shorter than the video', async () => {
+  it.each(['mp4', 'webm'] as const)('keeps a shorter soundtrack in %s whole, and every frame', async (format) => {
     const tone = path.join(out, 'short.wav');
-    writeTone(tone, 0.3);
-    const output = path.join(out, 'short-audio.mp4');
-    await encodeVideo({ framesDir, frameCount: 12, fps: 15, format: 'mp4', audio: tone, output, tools, preset: 'ultrafast' });
-    const info = await probeVideo(output, tools);
-    expect([info.frames, info.hasAudio]).toEqual([12, true]);
+    writeTone(tone, 1.3);
+    const output = path.join(out, `short-audio.${format}`);
+    await encodeVideo({ framesDir, frameCount: 45, fps: 15, format, audio: tone, output, tools });
+    expect((await probeVideo(output, tools)).frames).toBe(45);
+    expect(Math.abs(streamDuration(output, 'v')! - videoSeconds)).toBeLessThan(1 / 15);
+    // Within one audio packet (AAC 1024 samples at 44.1 kHz: 23 ms; Opus 20 ms).
+    expect(Math.abs(streamDuration(output, 'a')! - 1.3)).toBeLessThan(0.025);
   });
 
   it('stops ffmpeg when aborted, rejecting with the abort reason and leaving no file', async () => {
     const dir = tempDir();
-    // ffmpeg blocks opening a FIFO nobody writes to, so it is surely still running when the abort comes.
-    const fifo = path.join(tempDir(), 'never.wav');
-    execFileSync('mkfifo', [fifo]);
+    const frames = path.join(dir, 'frames');
+    await writeNoiseFrames(frames, 3000);
     const controller = new AbortController();
     const reason = new Error('render stopped');
+    let encoded = 0;
     const encoding = encodeVideo({
-      framesDir, frameCount: 12, format: 'mp4', audio: fifo, output: path.join(dir, 'stopped.mp4'), tools, signal: controller.signal,
+      framesDir: frames, frameCount: 3000, format: 'mp4', preset: 'veryslow', output: path.join(dir, 'stopped.mp4'), tools, signal: controller.signal,
+      // Stopped at ffmpeg's first progress report: surely still running, however fast the machine.
+      onProgress: (p) => {
+        encoded = p.frame;
+        controller.abort(reason);
+      },
     });
-    setTimeout(() => controller.abort(reason), 300);
     await expect(encoding).rejects.toBe(reason);
-    expect(readdirSync(dir)).toEqual([]);
-  });
+    expect(encoded).toBeLessThan(3000);
+    expect(readdirSync(dir)).toEqual(['frames']);
+  }, 60_000);
 
-  it('refuses a missing audio file with an exit-code-2 error naming it', async () => {
-    const error = await encodeVideo({ framesDir, frameCount: 12, format: 'mp4', audio: path.join(out, 'no-such.wav'), output: path.join(out, 'b.mp4'), tools }).catch((e: unknown) => e);
+  it.each([
+    ['a missing file', (dir: string) => path.join(dir, 'no-such.wav'), /audio file .*no-such\.wav does not exist/],
+    ['a folder', (dir: string) => dir, /audio file .* is a folder/],
+    // ffmpeg would block opening a FIFO nobody writes to.
+    ['a FIFO', (dir: string) => (execFileSync('mkfifo', [path.join(dir, 'fifo.wav')]), path.join(dir, 'fifo.wav')), /audio file .*fifo\.wav is not a regular file/],
+  ])('refuses audio naming %s with an exit-code-2 error naming it, writing nothing', async (_, audio, message) => {
+    const dir = tempDir();
+    const error = await encodeVideo({ framesDir, frameCount: 12, format: 'mp4', audio: audio(dir), output: path.join(dir, 'b.mp4'), tools }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VideoError);
     expect((error as VideoError).exitCode).toBe(2);
-    expect((error as VideoError).message).toMatch(/audio file .*no-such\.wav does not exist/);
+    expect((error as VideoError).message).toMatch(message);
+    expect(readdirSync(dir).filter((name) => name !== 'fifo.wav')).toEqual([]);
   });
 
   it('refuses audio for a GIF with an exit-code-2 error', async () => {
