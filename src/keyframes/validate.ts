@@ -28,8 +28,13 @@ export interface Validation {
 
 type Segment = string | number;
 
+/** A key as a path shows it: a long one cut, so an unknown 5 MB key does not become a 5 MB line. */
+const shownKey = (key: string): string => (key.length > 60 ? `${key.slice(0, 60)}…` : key);
+
 export const formatPath = (path: readonly Segment[]): string =>
-  path.length === 0 ? '(top level)' : path.map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`)).join('');
+  path.length === 0
+    ? '(top level)'
+    : path.map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${i ? '.' : ''}${shownKey(s)}` : `[${JSON.stringify(shownKey(s))}]`)).join('');
 
 /** "file:line:col: path: message", the form every tool prints. */
 export const formatProblem = (file: string, p: Problem): string => `${file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;

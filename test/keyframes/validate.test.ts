@@ -80,6 +80,8 @@ describe('validateAnimationText', () => {
       "f.json:1:45: strength_schedule: unknown field 'strength_schedule' (did you mean 'schedules.strength'?)",
       "f.json:1:91: schedules.kernel_schedule: unknown field 'kernel_schedule' (did you mean 'antiBlurKernel'?)",
     ]);
+    const [long] = problems(`{"prompts": {"0": "a"}, "${'x'.repeat(5_000_000)}": 1}`);
+    expect(long).toBe(`f.json:1:25: ${'x'.repeat(60)}…: unknown field '${'x'.repeat(40)}…'`);
     expect(problems('{"prompts": {"0": "a"}, "sampling": 1}')).toEqual(["f.json:1:25: sampling: unknown field 'sampling'; the closest accepted: 'sampler', 'perlinW', 'perlinH'"]);
   });
 
