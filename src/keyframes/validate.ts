@@ -3,12 +3,13 @@ import type { z } from 'zod';
 import { DeforumError, KeyframeError } from '../errors.js';
 import { plainIssueText } from './issue-text.js';
 import { didYouMean, unknownFieldMessage } from './name-suggestions.js';
+import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';
 import { KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 import { ScheduleSyntaxError } from './schedule-text.js';
-import { AnimationSchema, deforumFieldNames, frameValueLimits, numericScheduleNames, type Animation, type FrameValueLimit } from './schema.js';
+import { AnimationSchema, deforumFieldNames, frameValueLimits, numericScheduleNames, type Animation } from './schema.js';
 import { buildStringSchedule } from './string-schedule.js';
 
 /** One problem in a keyframe file, located for a human: JSON path and 1-based line:column. */
@@ -145,53 +146,6 @@ function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, schema: z.ZodT
   });
 }
 
-/** The first frame outside `limit` (values truncated, as the plan uses them), as a message. */
-function limitProblem(values: Float64Array, limit: FrameValueLimit): string | undefined {
-  for (let frame = 0; frame < values.length; frame++) {
-    const value = Math.trunc(values[frame]);
-    const written = value === values[frame] ? `${value}` : `${value} (${values[frame]} truncated)`;
-    if (value > limit.max) return `frame ${frame} is ${written}, expected at most ${limit.max}`;
-    if (value < limit.min) return `frame ${frame} is ${written}, expected at least ${limit.min}`;
-    if (limit.odd && value % 2 === 0) return `frame ${frame} is ${written}, expected an odd number (${limit.min}, ${limit.min + 2}, … ${limit.max})`;
-  }
-  return undefined;
-}
-
-/** The frames from `from` on where `test` holds, as "frames 10–14, 20 are"; after three runs only their count. */
-function framesWhere(values: Float64Array, test: (value: number) => boolean, from: number): string | undefined {
-  const runs: string[] = [];
-  let runCount = 0;
-  let count = 0;
-  for (let frame = from; frame < values.length; frame++) {
-    if (!test(values[frame])) continue;
-    let end = frame;
-    while (end + 1 < values.length && test(values[end + 1])) end++;
-    if (runs.length < 3) runs.push(end === frame ? `${frame}` : `${frame}–${end}`);
-    runCount++;
-    count += end - frame + 1;
-    frame = end;
-  }
-  if (count === 0) return undefined;
-  const more = runCount > runs.length ? ` and ${runCount - runs.length} more run${runCount - runs.length === 1 ? '' : 's'}` : '';
-  return `${count === 1 ? 'frame' : 'frames'} ${runs.join(', ')}${more} ${count === 1 ? 'is' : 'are'}`;
-}
-
-/** Values the renderer accepts but Deforum would change or that work against the prompt: warned, naming the frames. */
-function scheduleWarnings(name: string, values: Float64Array): string[] {
-  const found: (string | undefined)[] = [];
-  if (name === 'strength') {
-    // Frame 0 never uses the strength schedule (deforum.md §d); the plan clamps as Deforum does.
-    const above = framesWhere(values, (v) => v > 1, 1);
-    const below = framesWhere(values, (v) => v < 0, 1);
-    found.push(above && `${above} above 1 (Deforum clamps strength to 0–1)`, below && `${below} below 0 (Deforum clamps strength to 0–1)`);
-  }
-  if (name === 'cfg') {
-    const negative = framesWhere(values, (v) => v < 0, 0);
-    found.push(negative && `${negative} negative (a negative CFG scale steers the image away from the prompt)`);
-  }
-  return found.filter((message): message is string => message !== undefined);
-}
-
 /**
  * Checks what the schema cannot: schedule strings and expressions, keys, prompts, sampler names, by building each on
  * its own so every broken one is reported.
@@ -223,7 +177,7 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
   for (const name of numericScheduleNames) {
     const values = check(['schedules', name], (c) => buildSchedule(animation.schedules[name], c))?.values;
     withinLimit(name, values);
-    for (const message of values ? scheduleWarnings(name, values) : []) warnings.push(locate.problem(['schedules', name], message));
+    for (const message of values ? frameValueWarnings(name, values) : []) warnings.push(locate.problem(['schedules', name], message));
   }
   withinLimit('steps', check(['schedules', 'steps'], (c) => buildSchedule(animation.schedules.steps ?? animation.steps, c, { integer: true }))?.values);
   if (animation.seedBehavior === 'schedule') check(['schedules', 'seed'], (c) => buildSchedule(animation.schedules.seed, c, { integer: true }));

@@ -131,5 +131,7 @@ describe('validateAnimationText', () => {
       'f.json:1:76: schedules.strength: frames 16–17, 19 are below 0 (Deforum clamps strength to 0–1)',
       "f.json:1:38: prompts[\"25\"]: key '25' is frame 25, past the last frame 19; its prompt is never used",
     ]);
+    const alternating = validateAnimationText('{"frames": 9, "prompts": {"0": "a"}, "schedules": {"cfg": {"0": -1, "1": 1, "2": -1, "3": 1, "4": -1, "5": 1, "6": -1, "7": 1, "8": -1}}}');
+    expect(alternating.warnings.map((w) => w.message)).toEqual(['frames 0, 2, 4 and 2 more runs are negative (a negative CFG scale steers the image away from the prompt)']);
   });
 });
