@@ -46,10 +46,10 @@ export const SchedulesSchema = z
     noise: numeric('0: (0.065)', 'noise added to the previous frame, 0-1'),
     contrast: numeric('0: (1.0)', 'contrast multiplier of the previous frame'),
     antiBlurAmount: numeric('0: (0.1)', 'unsharp-mask amount applied to the previous frame, 0 = off (Deforum amount_schedule)'),
-    antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd (truncated; Deforum kernel_schedule)'),
+    antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd, 1-99 (truncated; Deforum kernel_schedule)'),
     antiBlurSigma: numeric('0: (1.0)', 'unsharp-mask Gaussian sigma (Deforum sigma_schedule)'),
     antiBlurThreshold: numeric('0: (0.0)', 'unsharp-mask threshold (Deforum threshold_schedule)'),
-    steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame (truncated); default: the top-level steps'),
+    steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame, 1-1000 (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
   })
