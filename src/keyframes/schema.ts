@@ -28,6 +28,16 @@ export const maxControlNetUnits = 10;
 
 const prompt = z.string().max(maxPromptCharacters);
 
+/**
+ * `name` is the render folder `renders/<name>`: one path segment (a hostile file must not write elsewhere), within a
+ * file name's 255 bytes once the video's suffixes are added.
+ */
+const renderName = z
+  .string()
+  .min(1)
+  .refine((n) => /^[^/\\\u0000-\u001f]+$/.test(n) && n !== '.' && n !== '..', 'expected a folder name: no "/", "\\" or control characters, not "." or ".."')
+  .refine((n) => new TextEncoder().encode(n).length <= 200, 'expected at most 200 bytes (it names a folder and files)');
+
 const numeric = (deforumDefault: string, description: string) => NumericScheduleSourceSchema.default(deforumDefault).describe(description);
 
 /** Deforum's default seed schedule: S, then random, then S on the last two frames (deforum.md §c). */
@@ -78,7 +88,7 @@ const defaultFps = 15;
 export const AnimationSchema = z
   .strictObject({
     $schema: z.string().optional().describe('path or URL of keyframes.schema.json, for editors'),
-    name: z.string().min(1).optional().describe('name of the render (default: the file name)'),
+    name: renderName.optional().describe('name of the render and of its folder renders/<name> (default: the file name)'),
     model: z.string().min(1).default('tiny-sd').describe('a bundled model name or a path to an ONNX model folder'),
     width: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
     height: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,5 +87,16 @@ describe('deforum validate', () => {
       `${file}: ok (10 frames, 512x512, 2 prompts)`,
       '',
     ].join('\n'));
+  });
+
+  it('a name that would put the render folder outside renders/ is refused before anything is written', () => {
+    const file = path.join(tmp, 'escape.json');
+    const target = path.join(tmp, 'escaped');
+    writeFileSync(file, JSON.stringify({ name: `../../../../../../../..${target}`, prompts: { 0: 'a' }, frames: 1, width: 64, height: 64, steps: 1 }));
+    const r = runCli(['render', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`deforum: ${file}:1:9: name: expected a folder name: no "/", "\\" or control characters, not "." or ".."\n`);
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.mp4`)).toBe(false);
   });
 });
