@@ -22,6 +22,9 @@ export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericSc
  * - ControlNet units: A1111's "Multi-ControlNet: max models" setting stops at 10.
  */
 export const maxSteps = 1000;
+/** Frame sides: SD's latent is 1/8 of the image; 2048 px (4 MP) is already 16 times SD 1.5's native 512 × 512. */
+export const minFrameSide = 64;
+export const maxFrameSide = 2048;
 export const maxAntiBlurKernel = 99;
 export const maxPromptCharacters = 20_000;
 export const maxControlNetUnits = 10;
@@ -90,8 +93,8 @@ export const AnimationSchema = z
     $schema: z.string().optional().describe('path or URL of keyframes.schema.json, for editors'),
     name: renderName.optional().describe('name of the render and of its folder renders/<name> (default: the file name)'),
     model: z.string().min(1).default('tiny-sd').describe('a bundled model name or a path to an ONNX model folder'),
-    width: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
-    height: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
+    width: z.int().min(minFrameSide).max(maxFrameSide).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
+    height: z.int().min(minFrameSide).max(maxFrameSide).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
     frames: z.int().min(1).max(1_000_000).default(120).describe('number of frames (Deforum max_frames); frames run 0 … frames-1'),
     fps: z.number().positive().max(240).optional().describe('frames per second of the video (default 15, Deforum\'s); output.fps is the same setting'),
     sampler: z.string().min(1).default('euler_a').describe(samplerDescription),
