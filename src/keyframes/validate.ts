@@ -1,9 +1,9 @@
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { DeforumError, KeyframeError } from '../errors.js';
+import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { plainIssueText } from './issue-text.js';
 import { didYouMean, unknownFieldMessage } from './name-suggestions.js';
-import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';
