@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { KeyframeError } from '../errors.js';
 import { buildSchedule } from '../keyframes/schedule.js';
-import type { NumericScheduleSource } from '../keyframes/schema.js';
+import { NumericScheduleSourceSchema, type NumericScheduleSource } from '../keyframes/schema.js';
+import { validateJsonText } from '../keyframes/validate.js';
 
 /** A commander parser for whole numbers in [min, max]; a bad value is a usage error (exit 2). */
 export const integerOption = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
@@ -10,14 +11,15 @@ export const integerOption = (min: number, max = Number.MAX_SAFE_INTEGER) => (va
   return n;
 };
 
-/** Structured keyframes may be given as JSON on the command line too. */
+/** Structured keyframes may be given as JSON on the command line too, checked as a keyframe file's schedule is. */
 function scheduleSource(text: string): NumericScheduleSource {
   if (!text.trimStart().startsWith('{')) return text;
-  try {
-    return JSON.parse(text) as NumericScheduleSource;
-  } catch (error) {
-    throw new KeyframeError(`schedule: structured keyframes are not valid JSON (${(error as Error).message})`);
-  }
+  const { value, problems } = validateJsonText(text, NumericScheduleSourceSchema);
+  if (value !== undefined) return value;
+  const [first] = problems;
+  const where = first.path === 'JSON' ? `: position ${first.column}` : first.path === '(top level)' ? '' : first.path.startsWith('[') ? first.path : `.${first.path}`;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new KeyframeError(`schedule${where}: ${first.message}${more}`);
 }
 
 export function register(program: Command): void {

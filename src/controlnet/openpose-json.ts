@@ -9,9 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PoseError } from '../errors.js';
+import { plainIssueText } from '../keyframes/issue-text.js';
 import { COCO18_KEYPOINTS, KEYPOINT_COUNT, type Keypoint, type Person, type Pose } from './pose.js';
 
-const canvasSide = z.number().int().positive();
+/**
+ * `pose draw` rasterises at the canvas size: 8192 px a side (192 MiB of RGB) is four times the largest frame and
+ * above the pose editors' canvases, so a typo cannot ask for gigabytes.
+ */
+export const maxCanvasSide = 8192;
+const canvasSide = z.number().int().positive().max(maxCanvasSide);
 
 const OpenPoseDocumentSchema = z.object({
   people: z.array(z.object({ pose_keypoints_2d: z.array(z.number()) })).default([]),
@@ -46,7 +52,7 @@ function writtenPeople(document: unknown, file: string): { width: number; height
     return writtenPeople(document[0], file);
   }
   if (document !== null && typeof document === 'object' && 'keypoints' in document) {
-    const parsed = LegacyEditorDocumentSchema.safeParse(document);
+    const parsed = LegacyEditorDocumentSchema.safeParse(document, { error: plainIssueText });
     if (!parsed.success) throw fail(`${issueText(parsed.error)} (openpose-editor format: {"width", "height", "keypoints": [[x, y], …]})`);
     const { width, height, keypoints } = parsed.data;
     if (keypoints.length === 0) throw fail('no people: "keypoints" is empty');
@@ -59,7 +65,7 @@ function writtenPeople(document: unknown, file: string): { width: number; height
     }
     return { width, height, people };
   }
-  const parsed = OpenPoseDocumentSchema.safeParse(document);
+  const parsed = OpenPoseDocumentSchema.safeParse(document, { error: plainIssueText });
   if (!parsed.success) {
     throw fail(`${issueText(parsed.error)} (OpenPose format: {"people": [{"pose_keypoints_2d": [x, y, c, …]}], "canvas_width", "canvas_height"})`);
   }

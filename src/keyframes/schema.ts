@@ -13,6 +13,34 @@ export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericSc
  * departures are the model (the bundled `tiny-sd`) and the sampler spelled canonically.
  */
 
+/**
+ * Limits on what costs time or memory, each far past what a render needs:
+ * - steps: A1111's slider stops at 150 and Stable Diffusion is trained on 1000 timesteps, past which no sampler gains;
+ * - the anti-blur kernel: 99 px already holds OpenCV's Gaussian of sigma ≈ 15 (sigma from size), a blur that erases
+ *   the frame, and every pixel costs kernel-size multiplies per pass;
+ * - a prompt: 20,000 characters is about 4,000 CLIP tokens, 50 of A1111's 75-token chunks;
+ * - ControlNet units: A1111's "Multi-ControlNet: max models" setting stops at 10.
+ */
+export const maxSteps = 1000;
+/** Frame sides: SD's latent is 1/8 of the image; 2048 px (4 MP) is already 16 times SD 1.5's native 512 × 512. */
+export const minFrameSide = 64;
+export const maxFrameSide = 2048;
+export const maxAntiBlurKernel = 99;
+export const maxPromptCharacters = 20_000;
+export const maxControlNetUnits = 10;
+
+const prompt = z.string().max(maxPromptCharacters);
+
+/**
+ * `name` is the render folder `renders/<name>`: one path segment (a hostile file must not write elsewhere), within a
+ * file name's 255 bytes once the video's suffixes are added.
+ */
+const renderName = z
+  .string()
+  .min(1)
+  .refine((n) => /^[^/\\\u0000-\u001f]+$/.test(n) && n !== '.' && n !== '..', 'expected a folder name: no "/", "\\" or control characters, not "." or ".."')
+  .refine((n) => new TextEncoder().encode(n).length <= 200, 'expected at most 200 bytes (it names a folder and files)');
+
 const numeric = (deforumDefault: string, description: string) => NumericScheduleSourceSchema.default(deforumDefault).describe(description);
 
 /** Deforum's default seed schedule: S, then random, then S on the last two frames (deforum.md §c). */
@@ -31,10 +59,10 @@ export const SchedulesSchema = z
     noise: numeric('0: (0.065)', 'noise added to the previous frame, 0-1'),
     contrast: numeric('0: (1.0)', 'contrast multiplier of the previous frame'),
     antiBlurAmount: numeric('0: (0.1)', 'unsharp-mask amount applied to the previous frame, 0 = off (Deforum amount_schedule)'),
-    antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd (truncated; Deforum kernel_schedule)'),
+    antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd, 1-99 (truncated; Deforum kernel_schedule)'),
     antiBlurSigma: numeric('0: (1.0)', 'unsharp-mask Gaussian sigma (Deforum sigma_schedule)'),
     antiBlurThreshold: numeric('0: (0.0)', 'unsharp-mask threshold (Deforum threshold_schedule)'),
-    steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame (truncated); default: the top-level steps'),
+    steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame, 1-1000 (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
   })
@@ -63,23 +91,23 @@ const defaultFps = 15;
 export const AnimationSchema = z
   .strictObject({
     $schema: z.string().optional().describe('path or URL of keyframes.schema.json, for editors'),
-    name: z.string().min(1).optional().describe('name of the render (default: the file name)'),
+    name: renderName.optional().describe('name of the render and of its folder renders/<name> (default: the file name)'),
     model: z.string().min(1).default('tiny-sd').describe('a bundled model name or a path to an ONNX model folder'),
-    width: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
-    height: z.int().min(64).max(2048).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
+    width: z.int().min(minFrameSide).max(maxFrameSide).multipleOf(8).default(512).describe('frame width in pixels (multiple of 8)'),
+    height: z.int().min(minFrameSide).max(maxFrameSide).multipleOf(8).default(512).describe('frame height in pixels (multiple of 8)'),
     frames: z.int().min(1).max(1_000_000).default(120).describe('number of frames (Deforum max_frames); frames run 0 … frames-1'),
     fps: z.number().positive().max(240).optional().describe('frames per second of the video (default 15, Deforum\'s); output.fps is the same setting'),
     sampler: z.string().min(1).default('euler_a').describe(samplerDescription),
-    steps: z.int().min(1).max(1000).default(25).describe('sampling steps (img2img runs about steps x (1 - strength))'),
+    steps: z.int().min(1).max(maxSteps).default(25).describe('sampling steps (img2img runs about steps x (1 - strength))'),
     seed: z.int().min(-1).max(4294967295).default(-1).describe('starting seed; -1 picks one at render time and records it'),
     seedBehavior: z.enum(seedBehaviors).default('iter').describe('how the seed changes from one diffused frame to the next (Deforum seed_behavior)'),
     seedIterN: z.int().min(1).default(1).describe('with "iter": frames per seed increment (Deforum seed_iter_N)'),
     prompts: z
-      .record(z.string(), z.string())
+      .record(z.string(), prompt)
       .refine((p) => Object.keys(p).length > 0, 'expected at least one prompt, e.g. {"0": "a red circle"}')
       .describe('frame key (a number or an expression in max_f) → prompt; "--neg" starts the negative prompt'),
-    positivePrompt: z.string().default('').describe('added before every prompt (Deforum animation_prompts_positive)'),
-    negativePrompt: z.string().default('').describe('added to every negative prompt (Deforum animation_prompts_negative)'),
+    positivePrompt: prompt.default('').describe('added before every prompt (Deforum animation_prompts_positive)'),
+    negativePrompt: prompt.default('').describe('added to every negative prompt (Deforum animation_prompts_negative)'),
     promptInterpolation: z.boolean().default(false).describe('blend the conditioning of the two neighbouring prompts between keys'),
     schedules: SchedulesSchema.prefault({}),
     diffusionCadence: z.int().min(1).max(100).default(2).describe('diffuse every N-th frame; frames between are warped and blended (Deforum diffusion_cadence)'),
@@ -93,7 +121,7 @@ export const AnimationSchema = z
     perlinH: z.int().min(1).max(64).default(8).describe('Perlin cells down the first octave (Deforum perlin_h)'),
     perlinOctaves: z.int().min(1).max(7).default(4).describe('Perlin octaves (Deforum perlin_octaves)'),
     perlinPersistence: z.number().min(0).max(1).default(0.5).describe('amplitude ratio between Perlin octaves (Deforum perlin_persistence)'),
-    controlnet: z.array(ControlNetUnitSchema).default([]).describe('ControlNet units steering every frame with a keyframed pose'),
+    controlnet: z.array(ControlNetUnitSchema).max(maxControlNetUnits).default([]).describe('ControlNet units steering every frame with a keyframed pose'),
     output: OutputSchema.prefault({}),
   })
   .superRefine((a, ctx) => {
@@ -113,6 +141,46 @@ export type Animation = z.infer<typeof AnimationSchema>;
 export type AnimationInput = z.input<typeof AnimationSchema>;
 export type Schedules = Animation['schedules'];
 export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed'>;
+/** Per-frame limits on the schedules whose values cost time or memory; `validate` checks every frame (truncated). */
+export interface FrameValueLimit {
+  min: number;
+  max: number;
+  odd?: boolean;
+}
+export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>> = {
+  steps: { min: 1, max: maxSteps },
+  // Deforum passes int(kernel) to cv2.GaussianBlur, which takes odd sizes only.
+  antiBlurKernel: { min: 1, max: maxAntiBlurKernel, odd: true },
+};
+
+/**
+ * Deforum's settings names (deforum.md §g) that differ here by more than snake_case → camelCase, so a field written
+ * the Deforum way gets a did-you-mean: Deforum name → path in this schema.
+ */
+export const deforumFieldNames: Readonly<Record<string, string>> = {
+  W: 'width',
+  H: 'height',
+  max_frames: 'frames',
+  animation_prompts: 'prompts',
+  animation_prompts_positive: 'positivePrompt',
+  animation_prompts_negative: 'negativePrompt',
+  color_coherence_image_path: 'colorCoherenceImage',
+  border: 'borderMode',
+  soundtrack_path: 'output.audio',
+  cfg_scale: 'schedules.cfg',
+  cfg_scale_schedule: 'schedules.cfg',
+  strength_schedule: 'schedules.strength',
+  noise_schedule: 'schedules.noise',
+  contrast_schedule: 'schedules.contrast',
+  amount_schedule: 'schedules.antiBlurAmount',
+  kernel_schedule: 'schedules.antiBlurKernel',
+  sigma_schedule: 'schedules.antiBlurSigma',
+  threshold_schedule: 'schedules.antiBlurThreshold',
+  steps_schedule: 'schedules.steps',
+  seed_schedule: 'schedules.seed',
+  sampler_schedule: 'schedules.sampler',
+};
+
 export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast', 'antiBlurAmount', 'antiBlurKernel', 'antiBlurSigma', 'antiBlurThreshold'] as const satisfies readonly NumericScheduleName[];
 
 /** The JSON Schema editors use; `schedules/keyframes.schema.json` is this, pretty-printed. */

@@ -1,12 +1,15 @@
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { DeforumError } from '../errors.js';
+import { DeforumError, KeyframeError } from '../errors.js';
+import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
+import { plainIssueText } from './issue-text.js';
+import { didYouMean, unknownFieldMessage } from './name-suggestions.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';
-import { KeyframeFieldError, type ScheduleContext } from './schedule-keys.js';
+import { KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 import { ScheduleSyntaxError } from './schedule-text.js';
-import { AnimationSchema, numericScheduleNames, type Animation } from './schema.js';
+import { AnimationSchema, deforumFieldNames, frameValueLimits, numericScheduleNames, type Animation } from './schema.js';
 import { buildStringSchedule } from './string-schedule.js';
 
 /** One problem in a keyframe file, located for a human: JSON path and 1-based line:column. */
@@ -26,8 +29,13 @@ export interface Validation {
 
 type Segment = string | number;
 
+/** A key as a path shows it: a long one cut, so an unknown 5 MB key does not become a 5 MB line. */
+const shownKey = (key: string): string => (key.length > 60 ? `${key.slice(0, 60)}…` : key);
+
 export const formatPath = (path: readonly Segment[]): string =>
-  path.length === 0 ? '(top level)' : path.map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`)).join('');
+  path.length === 0
+    ? '(top level)'
+    : path.map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z_$][\w$]*$/.test(s) ? `${i ? '.' : ''}${shownKey(s)}` : `[${JSON.stringify(shownKey(s))}]`)).join('');
 
 /** "file:line:col: path: message", the form every tool prints. */
 export const formatProblem = (file: string, p: Problem): string => `${file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;
@@ -82,52 +90,30 @@ function rawOffset(raw: string, decodedOffset: number): number {
   return i;
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
-}
-
-const camel = (s: string) => s.toLowerCase().replace(/[_\s-]+(\w)/g, (_, c: string) => c.toUpperCase());
-
-/** The closest allowed key, matching Deforum's snake_case spellings too (`translation_x` → translationX). */
-export function didYouMean(key: string, allowed: string[]): string | undefined {
-  const norm = (s: string) => camel(s).toLowerCase();
-  const exact = allowed.find((a) => norm(a) === norm(key));
-  if (exact) return exact;
-  const prefix = allowed.find((a) => Math.min(a.length, key.length) >= 3 && (norm(a).startsWith(norm(key)) || norm(key).startsWith(norm(a))));
-  if (prefix) return prefix;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of allowed) {
-    const d = levenshtein(norm(key), norm(candidate));
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
-
 /** A Deforum name written at the top level may belong one level down (translation_x → schedules.translationX). */
 function nestedSuggestion(key: string): string | undefined {
   for (const group of ['schedules', 'output']) {
-    const suggestion = didYouMean(key, allowedKeys([group]));
+    const suggestion = didYouMean(key, allowedKeys(AnimationSchema, [group]));
     if (suggestion) return `${group}.${suggestion}`;
   }
   return undefined;
 }
 
+/** Deforum's name for the field (W → width, strength_schedule → schedules.strength), a near spelling, or one level down. */
+function suggestField(key: string, path: readonly Segment[], allowed: string[]): string | undefined {
+  if (Object.hasOwn(deforumFieldNames, key)) {
+    const field = deforumFieldNames[key];
+    const here = path.join('.');
+    return here && field.startsWith(`${here}.`) ? field.slice(here.length + 1) : field;
+  }
+  return didYouMean(key, allowed) ?? (path.length === 0 ? nestedSuggestion(key) : undefined);
+}
+
 type AnySchema = z.ZodType & { _zod: { def: { type: string; innerType?: AnySchema; in?: AnySchema; shape?: Record<string, AnySchema> } } };
 
-/** The keys an object at `path` of the animation schema accepts. */
-function allowedKeys(path: readonly Segment[]): string[] {
-  let schema = AnimationSchema as unknown as AnySchema;
+/** The keys an object at `path` of `root` accepts. */
+function allowedKeys(root: z.ZodType, path: readonly Segment[]): string[] {
+  let schema = root as AnySchema;
   const unwrap = () => {
     for (let next = schema._zod.def.innerType ?? schema._zod.def.in; next; next = schema._zod.def.innerType ?? schema._zod.def.in) schema = next;
   };
@@ -141,27 +127,22 @@ function allowedKeys(path: readonly Segment[]): string[] {
   return Object.keys(schema._zod.def.shape ?? {});
 }
 
-function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, prefix: readonly Segment[] = []): Problem[] {
+/** zod's issues as located problems; the wording is `plainIssueText`'s, unknown fields one per key. */
+function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, schema: z.ZodType, prefix: readonly Segment[] = []): Problem[] {
   return issues.flatMap((issue): Problem[] => {
     const path = [...prefix, ...(issue.path as Segment[])];
     if (issue.code === 'unrecognized_keys') {
-      const allowed = allowedKeys(path);
-      return issue.keys.map((key) => {
-        const suggestion = didYouMean(key, allowed) ?? (path.length === 0 ? nestedSuggestion(key) : undefined);
-        return locate.problem(path, `unknown field '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; expected one of: ${allowed.join(', ')}`, { keyOf: key });
-      });
+      const allowed = allowedKeys(schema, path);
+      // Inside a union the object's keys are not reachable by path; its message already names the nearest ones.
+      if (allowed.length === 0) return [locate.problem(path, issue.message, { keyOf: issue.keys[0] })];
+      return issue.keys.map((key) => locate.problem(path, unknownFieldMessage(key, allowed, suggestField(key, path, allowed)), { keyOf: key }));
     }
     if (issue.code === 'invalid_union') {
       // Report the branch that got furthest (an object with one bad entry), not "none of the types matched".
       const deep = issue.errors.find((branch) => branch.some((i) => i.path.length > 0));
-      if (deep) return zodProblems(deep, locate, path);
+      if (deep) return zodProblems(deep, locate, schema, path);
     }
-    if (issue.code === 'invalid_value') {
-      const written = locate.node(path)?.value;
-      const suggestion = typeof written === 'string' ? didYouMean(written, issue.values.map(String)) : undefined;
-      if (suggestion) return [locate.problem(path, `${issue.message} (did you mean "${suggestion}"?)`)];
-    }
-    return [locate.problem(path, issue.message.replace(/^Invalid input: /, ''))];
+    return [locate.problem(path, issue.message)];
   });
 }
 
@@ -173,10 +154,10 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
   const problems: Problem[] = [];
   const seed = Math.max(animation.seed, 0);
   const warn = (path: Segment[]) => (message: string) => warnings.push(locate.problem(path, message.replace(/^[\w.[\]"]+: /, '')));
-  const check = (path: Segment[], build: (context: ScheduleContext) => void) => {
+  const check = <T>(path: Segment[], build: (context: ScheduleContext) => T): T | undefined => {
     const name = formatPath(path);
     try {
-      build({ frames: animation.frames, seed, name, onWarning: warn(path) });
+      return build({ frames: animation.frames, seed, name, onWarning: warn(path) });
     } catch (error) {
       if (!(error instanceof DeforumError)) throw error;
       if (error instanceof KeyframeFieldError) {
@@ -185,10 +166,20 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
       }
       else if (error instanceof ScheduleSyntaxError) problems.push(locate.problem(path, `position ${error.offset + 1}: ${error.detail}`, { offsetInString: error.offset }));
       else problems.push(locate.problem(path, error.message.startsWith(`${name}: `) ? error.message.slice(name.length + 2) : error.message));
+      return undefined;
     }
   };
-  for (const name of numericScheduleNames) check(['schedules', name], (c) => buildSchedule(animation.schedules[name], c));
-  check(['schedules', 'steps'], (c) => buildSchedule(animation.schedules.steps ?? animation.steps, c, { integer: true }));
+  const withinLimit = (name: keyof Animation['schedules'], values: Float64Array | undefined) => {
+    const limit = frameValueLimits[name];
+    const message = values && limit && limitProblem(values, limit);
+    if (message) problems.push(locate.problem(['schedules', name], message));
+  };
+  for (const name of numericScheduleNames) {
+    const values = check(['schedules', name], (c) => buildSchedule(animation.schedules[name], c))?.values;
+    withinLimit(name, values);
+    for (const message of values ? frameValueWarnings(name, values) : []) warnings.push(locate.problem(['schedules', name], message));
+  }
+  withinLimit('steps', check(['schedules', 'steps'], (c) => buildSchedule(animation.schedules.steps ?? animation.steps, c, { integer: true }))?.values);
   if (animation.seedBehavior === 'schedule') check(['schedules', 'seed'], (c) => buildSchedule(animation.schedules.seed, c, { integer: true }));
   if (!resolveSamplerName(animation.sampler)) problems.push(locate.problem(['sampler'], unknownSamplerMessage(animation.sampler)));
   const samplerSchedule = animation.schedules.sampler;
@@ -197,18 +188,67 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
       if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
     }));
   }
-  check(['prompts'], (c) => {
+  const promptsBuilt = check(['prompts'], (c) => {
     const prompts = buildPromptSchedule(animation, c);
     for (let frame = 0; frame < animation.frames; frame++) prompts(frame);
+    return true;
   });
+  if (promptsBuilt) warnings.push(...promptKeysPastTheEnd(animation, seed, locate));
   if (animation.colorCoherence === 'image' && !animation.colorCoherenceImage) {
     problems.push(locate.problem(['colorCoherence'], 'colorCoherence "image" needs colorCoherenceImage (the colour sample)'));
   }
   return problems;
 }
 
-/** Validates a keyframe file's text: every problem at once, each located. */
-export function validateAnimationText(text: string): Validation {
+/** Prompt keys past the last frame: never shown (or, with promptInterpolation, only blended into earlier frames). */
+function promptKeysPastTheEnd(animation: Animation, seed: number, locate: Locator): Problem[] {
+  const last = animation.frames - 1;
+  return Object.keys(animation.prompts).flatMap((key) => {
+    // The keys resolved once already, so this cannot fail.
+    const frame = resolveKeyFrame(key, { frames: animation.frames, seed, name: 'prompts' }, (detail) => {
+      throw new KeyframeError(detail);
+    });
+    if (frame <= last) return [];
+    const effect = animation.promptInterpolation ? 'it is only blended into the frames before it' : 'its prompt is never used';
+    return [locate.problem(['prompts'], `key '${key}' is frame ${frame}, past the last frame ${last}; ${effect}`, { keyOf: key })];
+  });
+}
+
+/**
+ * Deeper than a keyframe file ever nests (5 levels) and far inside the stack the recursive JSON tree parser and
+ * schema walk need: 100,000 levels overflowed it.
+ */
+export const maxJsonDepth = 100;
+
+/** The offset of the first bracket nested deeper than `maxJsonDepth`, found without recursion. */
+function tooDeepAt(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > maxJsonDepth) return i;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
+interface Parsed<T> {
+  value?: T;
+  problems: Problem[];
+  locate: Locator;
+}
+
+function parseJsonText<S extends z.ZodType>(text: string, schema: S): Parsed<z.output<S>> {
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    const locate = new Locator(text, undefined);
+    return { problems: [{ path: 'JSON', ...locate.at(deep), message: `invalid JSON: nested more than ${maxJsonDepth} levels deep` }], locate };
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const locate = new Locator(text, root);
@@ -216,13 +256,26 @@ export function validateAnimationText(text: string): Validation {
     // jsonc-parser often reports a second error where the first one already points; one per place is enough.
     const first = errors.filter((e, i) => errors.findIndex((f) => f.offset === e.offset) === i);
     const problems = first.map((e) => ({ path: 'JSON', ...locate.at(e.offset), message: `invalid JSON: ${jsonErrorText(printParseErrorCode(e.error))}` }));
-    return { problems: problems.length ? problems : [{ path: 'JSON', line: 1, column: 1, message: 'invalid JSON: empty file' }], warnings: [] };
+    return { problems: problems.length ? problems : [{ path: 'JSON', line: 1, column: 1, message: 'invalid JSON: empty file' }], locate };
   }
-  const parsed = AnimationSchema.safeParse(getNodeValue(root));
-  if (!parsed.success) return { problems: zodProblems(parsed.error.issues, locate).sort(byPosition), warnings: [] };
+  const parsed = schema.safeParse(getNodeValue(root), { error: plainIssueText });
+  if (!parsed.success) return { problems: zodProblems(parsed.error.issues, locate, schema).sort(byPosition), locate };
+  return { value: parsed.data, problems: [], locate };
+}
+
+/** Validates JSON text against `schema` (e.g. structured keyframes on the command line): problems located and worded as in files. */
+export function validateJsonText<S extends z.ZodType>(text: string, schema: S): { value?: z.output<S>; problems: Problem[] } {
+  const { value, problems } = parseJsonText(text, schema);
+  return { value, problems };
+}
+
+/** Validates a keyframe file's text: every problem at once, each located. */
+export function validateAnimationText(text: string): Validation {
+  const { value: animation, problems: shapeProblems, locate } = parseJsonText(text, AnimationSchema);
+  if (!animation) return { problems: shapeProblems, warnings: [] };
   const warnings: Problem[] = [];
-  const problems = semanticProblems(parsed.data, locate, warnings).sort(byPosition);
-  return problems.length ? { problems, warnings } : { animation: parsed.data, problems, warnings };
+  const problems = semanticProblems(animation, locate, warnings).sort(byPosition);
+  return problems.length ? { problems, warnings } : { animation, problems, warnings };
 }
 
 const byPosition = (a: Problem, b: Problem) => a.line - b.line || a.column - b.column;

@@ -51,4 +51,21 @@ describe('deforum schedule', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--frames <n>.*expected a whole number from 1/);
   });
+
+  it('structured keyframes are checked with the keyframe file\'s schema: one line, exit 2', () => {
+    const cases: [string, string][] = [
+      ['{"0": null}', 'schedule["0"]: expected a number, an expression string, or {"value": …, "interpolation": …}'],
+      ['{"0": {"value": 1, "interpolation": "bogus"}}', 'schedule["0"].interpolation: expected one of 33 names (closest: "step", "cubic", "linear"), got "bogus"'],
+      ['{"0": {"value": 1, "interpolation": "easeInSin"}}', 'schedule["0"].interpolation: expected one of 33 names, got "easeInSin" (did you mean "easeInSine"?)'],
+      ['{"0": {"value": 1, "interp": "step"}}', 'schedule["0"].interp: unknown field \'interp\' (did you mean \'interpolation\'?)'],
+      ['{"0": 1,}', 'schedule: position 9: invalid JSON: property name expected'],
+      [`{"0": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`, 'schedule: position 106: invalid JSON: nested more than 100 levels deep'],
+    ];
+    for (const [text, message] of cases) {
+      const r = runCli(['schedule', text, '--frames', '3']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`deforum: ${message}\n`);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean, formatProblem, validateAnimationText } from '../../src/keyframes/validate.js';
+import { didYouMean } from '../../src/keyframes/name-suggestions.js';
+import { formatProblem, validateAnimationText } from '../../src/keyframes/validate.js';
 
 const problems = (text: string) => validateAnimationText(text).problems.map((p) => formatProblem('f.json', p));
 
@@ -7,15 +8,15 @@ describe('validateAnimationText', () => {
   it('reports every problem at once with path, line:column and what was expected', () => {
     const text = ['{', '  "frames": "ten",', '  "fsp": 12,', '  "seedBehavior": "iterate",', '  "prompts": {"0": "a cat"},', '  "schedules": {"nois": 1}', '}'].join('\n');
     expect(problems(text)).toEqual([
-      'f.json:2:13: frames: expected number, received string',
-      expect.stringMatching(/^f\.json:3:3: fsp: unknown field 'fsp' \(did you mean 'fps'\?\); expected one of: \$schema, name, model/),
-      'f.json:4:19: seedBehavior: Invalid option: expected one of "iter"|"fixed"|"random"|"ladder"|"alternate"|"schedule" (did you mean "iter"?)',
-      expect.stringMatching(/^f\.json:6:17: schedules\.nois: unknown field 'nois' \(did you mean 'noise'\?\)/),
+      'f.json:2:13: frames: expected a number, got "ten"',
+      "f.json:3:3: fsp: unknown field 'fsp' (did you mean 'fps'?)",
+      'f.json:4:19: seedBehavior: expected one of "iter", "fixed", "random", "ladder", "alternate", "schedule", got "iterate" (did you mean "iter"?)',
+      "f.json:6:17: schedules.nois: unknown field 'nois' (did you mean 'noise'?)",
     ]);
   });
 
   it('suggests the right spelling of an option: LAB → lab', () => {
-    expect(problems('{"prompts": {"0": "a"}, "colorCoherence": "LAB"}')).toEqual(['f.json:1:43: colorCoherence: Invalid option: expected one of "none"|"lab"|"hsv"|"rgb"|"image" (did you mean "lab"?)']);
+    expect(problems('{"prompts": {"0": "a"}, "colorCoherence": "LAB"}')).toEqual(['f.json:1:43: colorCoherence: expected one of "none", "lab", "hsv", "rgb", "image", got "LAB" (did you mean "lab"?)']);
   });
 
   it('suggests the camelCase field for a Deforum snake_case name, one level down if it lives there', () => {
@@ -38,7 +39,7 @@ describe('validateAnimationText', () => {
     const text = '{"prompts": {"0": "a", "5": "b `nope`"}, "schedules": {"zoom": {"0": 1, "9": {"value": "sin(", "interpolation": "linear"}}, "cfg": {"0": {"value": 1, "interpolation": "wobble"}}}}';
     const found = problems(text);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^f\.json:1:\d+: schedules\.cfg\["0"\]\.interpolation: Invalid option: expected one of "linear"\|"step"\|"cubic"\|"easeInSine"/);
+    expect(found[0]).toMatch(/^f\.json:1:\d+: schedules\.cfg\["0"\]\.interpolation: expected one of 33 names \(closest: "cubic", "linear", "step"\), got "wobble"$/);
     const semantic = problems(text.replace('"wobble"', '"step"'));
     expect(semantic).toEqual([
       `f.json:1:29: prompts["5"]: backtick expression \`nope\`: unknown name 'nope' (an expression can use t, max_f, s, pi and e)`,
@@ -65,10 +66,72 @@ describe('validateAnimationText', () => {
 
   it('checks numbers against the schema: seed range, size multiple of 8, cadence ≥ 1', () => {
     expect(problems('{"prompts": {"0": "a"}, "seed": 4294967296, "width": 100, "diffusionCadence": 0, "seedIterN": 0}')).toEqual([
-      'f.json:1:33: seed: Too big: expected number to be <=4294967295',
-      'f.json:1:54: width: Invalid number: must be a multiple of 8',
-      'f.json:1:79: diffusionCadence: Too small: expected number to be >=1',
-      'f.json:1:95: seedIterN: Too small: expected number to be >=1',
+      'f.json:1:33: seed: expected a number at most 4294967295, got 4294967296',
+      'f.json:1:54: width: expected a multiple of 8, got 100',
+      'f.json:1:79: diffusionCadence: expected a number at least 1, got 0',
+      'f.json:1:95: seedIterN: expected a number at least 1, got 0',
     ]);
+  });
+
+  it('names Deforum settings fields by ours and lists at most three nearest names, never the whole list', () => {
+    expect(problems('{"prompts": {"0": "a"}, "W": 512, "H": 512, "strength_schedule": "0:(0.6)", "schedules": {"kernel_schedule": "0:(5)"}}')).toEqual([
+      "f.json:1:25: W: unknown field 'W' (did you mean 'width'?)",
+      "f.json:1:35: H: unknown field 'H' (did you mean 'height'?)",
+      "f.json:1:45: strength_schedule: unknown field 'strength_schedule' (did you mean 'schedules.strength'?)",
+      "f.json:1:91: schedules.kernel_schedule: unknown field 'kernel_schedule' (did you mean 'antiBlurKernel'?)",
+    ]);
+    const [long] = problems(`{"prompts": {"0": "a"}, "${'x'.repeat(5_000_000)}": 1}`);
+    expect(long).toBe(`f.json:1:25: ${'x'.repeat(60)}…: unknown field '${'x'.repeat(40)}…'`);
+    expect(problems('{"prompts": {"0": "a"}, "sampling": 1}')).toEqual(["f.json:1:25: sampling: unknown field 'sampling'; the closest accepted: 'sampler', 'perlinW', 'perlinH'"]);
+  });
+
+  it('bounds what costs time or memory, in plain words: size, prompt length, ControlNet units', () => {
+    expect(problems('{"prompts": {"0": "a"}, "width": 30000, "steps": 1000000}')).toEqual([
+      'f.json:1:34: width: expected a number at most 2048, got 30000',
+      'f.json:1:50: steps: expected a number at most 1000, got 1000000',
+    ]);
+    const prompt = 'a'.repeat(5_000_000);
+    expect(problems(`{"prompts": {"0": "a", "10": "${prompt}"}, "negativePrompt": "${'b'.repeat(20_001)}"}`)).toEqual([
+      'f.json:1:30: prompts["10"]: expected at most 20000 characters, got 5000000',
+      `f.json:1:${5_000_053}: negativePrompt: expected at most 20000 characters, got 20001`,
+    ]);
+    const unit = '{"pose": "p.json"}';
+    expect(problems(`{"prompts": {"0": "a"}, "controlnet": [${Array(11).fill(unit).join(', ')}]}`)).toEqual(['f.json:1:39: controlnet: expected at most 10 entries, got 11']);
+  });
+
+  it('checks steps and the anti-blur kernel on every frame, naming the first frame out of bounds', { timeout: 20_000 }, () => {
+    expect(problems('{"prompts": {"0": "a"}, "frames": 30, "schedules": {"steps": "0:(20), 10:(20), 11:(1000000)"}}')).toEqual([
+      'f.json:1:62: schedules.steps: frame 11 is 1000000, expected at most 1000',
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"steps": {"0": 10, "2": 0}}}')).toEqual(['f.json:1:61: schedules.steps: frame 2 is 0, expected at least 1']);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"antiBlurKernel": "0:(1000000001)"}}')).toEqual([
+      'f.json:1:70: schedules.antiBlurKernel: frame 0 is 1000000001, expected at most 99',
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 5, "schedules": {"antiBlurKernel": "0:(5), 4:(9)"}}')).toEqual([
+      'f.json:1:70: schedules.antiBlurKernel: frame 1 is 6, expected an odd number (1, 3, … 99)',
+    ]);
+    expect(validateAnimationText('{"prompts": {"0": "a"}, "frames": 1000000, "schedules": {"steps": "0:(1000)", "antiBlurKernel": "0:(99)"}}').problems).toEqual([]);
+  });
+
+  it('refuses JSON nested deeper than 100 levels at the bracket, without overflowing the stack', () => {
+    const deep = `{"prompts": {"0": "a"},\n "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(problems(deep)).toEqual(['f.json:2:106: JSON: invalid JSON: nested more than 100 levels deep']);
+    // Brackets inside strings are text, not nesting.
+    expect(validateAnimationText(`{"prompts": {"0": "${'['.repeat(1000)}"}, "frames": 2}`).problems).toEqual([]);
+  });
+
+  it('warns, naming the frames, where Deforum clamps strength, where CFG is negative and about prompts past the end', () => {
+    const v = validateAnimationText(
+      '{"frames": 20, "prompts": {"0": "a", "25": "b"}, "schedules": {"strength": "0:(2), 1:(0.5), 10:(1.5), 14:(1.5), 15:(0.5), 17:(-1), 18:(0.5), 19:(-1)", "cfg": "0:(-1), 3:(7)"}}',
+    );
+    expect(v.problems).toEqual([]);
+    expect(v.warnings.map((w) => formatProblem('f.json', w))).toEqual([
+      'f.json:1:159: schedules.cfg: frame 0 is negative (a negative CFG scale steers the image away from the prompt)',
+      'f.json:1:76: schedules.strength: frames 6–14 are above 1 (Deforum clamps strength to 0–1)',
+      'f.json:1:76: schedules.strength: frames 16–17, 19 are below 0 (Deforum clamps strength to 0–1)',
+      "f.json:1:38: prompts[\"25\"]: key '25' is frame 25, past the last frame 19; its prompt is never used",
+    ]);
+    const alternating = validateAnimationText('{"frames": 9, "prompts": {"0": "a"}, "schedules": {"cfg": {"0": -1, "1": 1, "2": -1, "3": 1, "4": -1, "5": 1, "6": -1, "7": 1, "8": -1}}}');
+    expect(alternating.warnings.map((w) => w.message)).toEqual(['frames 0, 2, 4 and 2 more runs are negative (a negative CFG scale steers the image away from the prompt)']);
   });
 });
