@@ -2,6 +2,7 @@ import { DeforumError } from '../errors.js';
 import { RenderInterrupted } from '../render/render.js';
 import { renderAnimation, type RenderRequest } from '../render/run.js';
 import { createProgressReporter } from './progress.js';
+import { deforum } from '../invocation.js';
 
 /** Exit code of a render stopped by Ctrl-C, as shells report SIGINT (128 + 2). */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -38,7 +39,7 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
   } catch (error) {
     progress.finishLine();
     if (error instanceof RenderInterrupted) {
-      const resume = `deforum resume ${JSON.stringify(outDir ?? '')}`;
+      const resume = `${deforum()} resume ${JSON.stringify(outDir ?? '')}`;
       if (options.json) process.stdout.write(`${JSON.stringify({ type: 'stopped', lastFrame: error.lastDurableFrame, resume })}\n`);
       process.stderr.write(`deforum: stopped; frames 0-${error.lastDurableFrame} are saved. Resume with: ${resume}\n`);
       process.exit(INTERRUPTED_EXIT_CODE);
