@@ -34,7 +34,7 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
         if (event.type === 'start') outDir = event.outDir;
         progress.report(event);
       },
-      log: (message) => progress.report(message.startsWith('warning: ') ? { type: 'warning', message: message.slice(9) } : { type: 'info', message }),
+      log: progress.log,
     });
   } catch (error) {
     progress.finishLine();
