@@ -15,7 +15,7 @@ describe('deforum gpu check', () => {
     expect(code).toBe(0);
     expect(lines[0]).toMatch(/^onnxruntime-node 1\.29\.0 on linux-x64 \(.*node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\)$/);
     expect(lines[1]).toBe(
-      "CUDA: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)",
+      "CUDA: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: npx deforum gpu install (CUDA 13; on CUDA 12: npx deforum gpu install --cuda12)",
     );
     // the fix depends on whether this machine has the Vulkan loader; the verdict does not
     expect(lines[2]).toMatch(/^WebGPU: no adapter \(Failed to get a WebGPU adapter[^)]*\); fix: \S.*$/);

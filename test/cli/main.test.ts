@@ -63,20 +63,19 @@ describe('commands in messages are the ones the user can run', () => {
     expect(r.code).toBe(2);
     return /run '(.*) validate /.exec(r.stderr)?.[1];
   };
-  const pathWithout = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.includes('node_modules')).join(path.delimiter);
 
   it('inside the clone, where npm install puts no deforum on the PATH: npx deforum', () => {
-    expect(suggested({ cwd: path.join(repoRoot, 'schedules'), env: { PATH: pathWithout } })).toBe('npx deforum');
+    expect(suggested({ cwd: path.join(repoRoot, 'schedules'), env: { PATH: '' } })).toBe('npx deforum');
   });
 
   it('elsewhere: node with the absolute path of the CLI', () => {
-    expect(suggested({ cwd: tmp, env: { PATH: pathWithout } })).toBe(`node ${cliPath}`);
+    expect(suggested({ cwd: tmp, env: { PATH: '' } })).toBe(`node ${cliPath}`);
   });
 
   it('after npm link or a global install (a deforum on the PATH that is this CLI): deforum', () => {
     const bin = path.join(tmp, 'bin');
     mkdirSync(bin);
     symlinkSync(cliPath, path.join(bin, 'deforum'));
-    expect(suggested({ cwd: tmp, env: { PATH: `${bin}${path.delimiter}${pathWithout}` } })).toBe('deforum');
+    expect(suggested({ cwd: tmp, env: { PATH: bin } })).toBe('deforum');
   });
 });

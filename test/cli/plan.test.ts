@@ -52,7 +52,8 @@ describe('deforum plan', () => {
 
   it('a bad file: exit 2, one line naming file, line:column, field and the count of other problems', () => {
     const file = write('bad.json', '{\n  "prompts": {"0": "a"},\n  "fsp": 12,\n  "frames": 0\n}');
-    const r = runCli(['plan', file]);
+    // no deforum on the PATH, as after npm install in the clone
+    const r = runCli(['plan', file], { env: { PATH: '' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`deforum: ${file}:3:3: fsp: unknown field 'fsp' (did you mean 'fps'?); expected one of: $schema, name, model, width, height, frames, fps, sampler, steps, seed, seedBehavior, seedIterN, prompts, positivePrompt, negativePrompt, promptInterpolation, schedules, diffusionCadence, initImage, initStrength, colorCoherence, colorCoherenceImage, borderMode, noiseType, perlinW, perlinH, perlinOctaves, perlinPersistence, controlnet, output (and 1 more; run 'npx deforum validate ${file}' to see all)\n`);
   });
