@@ -46,8 +46,7 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   let lineOpen = false;
 
   const eta = () => (done === 0 ? Infinity : (elapsed / done) * (total - done));
-  // Kept on the live line while the next frame samples; none before the first frame is done.
-  const timing = () => (done === 0 ? '' : ` · ${lastSeconds.toFixed(2)} s/frame · ETA ${formatDuration(eta())}`);
+  const timing = () => `${lastSeconds.toFixed(2)} s/frame · ETA ${formatDuration(eta())}`;
   const writeLive = (text: string) => {
     stderr.write(`\r\x1b[2K${text}`);
     lineOpen = true;
@@ -80,13 +79,14 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
         if (event.message) say(event.message);
         break;
       case 'step':
-        if (live) writeLive(`frame ${event.frame} (${Math.min(done + 1, total)}/${total}) · step ${event.step}/${event.steps}${timing()} ${dim(`· ${device}`)}`);
+        // the timing stays on the line while the next frame samples (none before the first frame is done)
+        if (live) writeLive(`frame ${event.frame} (${Math.min(done + 1, total)}/${total}) · step ${event.step}/${event.steps}${done > 0 ? ` · ${timing()}` : ''} ${dim(`· ${device}`)}`);
         break;
       case 'frame': {
         done += 1;
         elapsed += event.seconds;
         lastSeconds = event.seconds;
-        const line = `frame ${event.frame} (${done}/${total})${timing()}`;
+        const line = `frame ${event.frame} (${done}/${total}) ${timing()}`;
         if (live) writeLive(`${line} ${dim(`· ${device}`)}`);
         else say(line);
         break;

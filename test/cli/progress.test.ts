@@ -25,7 +25,7 @@ describe('the live progress line', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const live = writes.filter((text) => text.startsWith('\r'));
     expect(live[0]).toBe('\r\x1b[2Kframe 0 (1/10) · step 1/4 · cpu');
-    expect(live.at(-2)).toBe('\r\x1b[2Kframe 1 (2/10) · 4.00 s/frame · ETA 24s · cpu');
+    expect(live.at(-2)).toBe('\r\x1b[2Kframe 1 (2/10) 4.00 s/frame · ETA 24s · cpu');
     expect(live.at(-1)).toBe('\r\x1b[2Kframe 2 (3/10) · step 3/4 · 4.00 s/frame · ETA 24s · cpu');
   });
 });
