@@ -28,6 +28,8 @@ const program = new Command('deforum')
   .version(version, '-V, --version', 'print the version')
   .option('--verbose', 'print stack traces with errors, and which devices were skipped')
   .showHelpAfterError(false)
+  // `deforum prompt inspect a fox` (unquoted) must not inspect "a" alone; commands inherit this
+  .allowExcessArguments(false)
   .exitOverride()
   // commander's own error lines are replaced by ours below; help and usage still reach the terminal
   .configureOutput({ outputError: () => undefined });

@@ -44,6 +44,12 @@ describe('deforum CLI', () => {
     expect(option.stderr).toBe("deforum: unknown option '--jsn' (did you mean --json?)\n");
   });
 
+  it('an extra argument (an unquoted prompt) is refused, not dropped', () => {
+    const r = runCli(['prompt', 'inspect', 'a', 'fox']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("deforum: too many arguments for 'inspect'. Expected 1 argument but got 2.\n");
+  });
+
   it('output cut short by the reader (| head -1) ends quietly, exit 0', () => {
     const file = path.join(tmp, 'long.json');
     writeFileSync(file, JSON.stringify({ frames: 20_000, seed: 1, prompts: { 0: 'a fox' } }));
