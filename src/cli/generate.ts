@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readImageFile, writePngFile } from '../image-file.js';
+import { verbose } from '../invocation.js';
+import { animationJsonSchema } from '../keyframes/schema.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../keyframes/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import type { RawImage } from '../raw-image.js';
 import { parseDeviceRequest } from '../sampler/devices.js';
 import { DEFAULT_STRENGTH, StableDiffusion } from '../sampler/pipeline.js';
+import { outputFile } from './output.js';
 
 interface GenerateFlags {
   prompt: string;
@@ -36,6 +38,27 @@ function numberFlag(flag: string, value: string, kind: 'integer' | 'number'): nu
   return number;
 }
 
+interface FieldBounds {
+  minimum: number;
+  maximum: number;
+  multipleOf?: number;
+}
+
+/** A flag that sets what a keyframe file's field sets takes the same values: the bounds of its JSON Schema. */
+function keyframeFieldBounds(field: 'width' | 'height' | 'steps'): FieldBounds {
+  const properties = animationJsonSchema().properties as Record<string, FieldBounds>;
+  return properties[field];
+}
+
+function boundedIntegerFlag(flag: string, value: string, field: 'width' | 'height' | 'steps'): number {
+  const number = numberFlag(flag, value, 'integer');
+  const { minimum, maximum, multipleOf = 1 } = keyframeFieldBounds(field);
+  if (number < minimum || number > maximum || number % multipleOf !== 0) {
+    throw new UsageError(`${flag}: expected ${multipleOf > 1 ? `a multiple of ${multipleOf}` : 'an integer'} from ${minimum} to ${maximum}, got ${value}`);
+  }
+  return number;
+}
+
 /** A1111's seed: -1 (or none) draws a random one; otherwise 0 … 2^32−1. */
 function seedFlag(value: string | undefined): number {
   const seed = value === undefined ? -1 : numberFlag('--seed', value, 'integer');
@@ -56,8 +79,7 @@ async function readInit(file: string): Promise<RawImage> {
 async function generate(flags: GenerateFlags): Promise<void> {
   if (flags.prompt.trim() === '') throw new UsageError('--prompt: expected a non-empty prompt');
   if (!resolveSamplerName(flags.sampler)) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
-  const steps = numberFlag('--steps', flags.steps, 'integer');
-  if (steps < 1) throw new UsageError(`--steps: expected a positive integer, got ${flags.steps}`);
+  const steps = boundedIntegerFlag('--steps', flags.steps, 'steps');
   const cfg = numberFlag('--cfg', flags.cfg, 'number');
   const clipSkip = numberFlag('--clip-skip', flags.clipSkip, 'integer');
   if (clipSkip < 1) throw new UsageError(`--clip-skip: expected an integer ≥ 1, got ${flags.clipSkip}`);
@@ -65,29 +87,24 @@ async function generate(flags: GenerateFlags): Promise<void> {
   if (flags.strength !== undefined && flags.init === undefined) throw new UsageError('--strength needs --init (img2img)');
   const strength = flags.strength === undefined ? undefined : numberFlag('--strength', flags.strength, 'number');
   if (strength !== undefined && !(strength >= 0 && strength <= 1)) throw new UsageError(`--strength: expected a number from 0 to 1, got ${flags.strength}`);
-  const sizes = [['--width', flags.width], ['--height', flags.height]] as const;
-  for (const [flag, value] of sizes) {
-    if (value === undefined) continue;
-    const size = numberFlag(flag, value, 'integer');
-    if (size <= 0 || size % 8 !== 0) throw new UsageError(`${flag}: expected a positive multiple of 8, got ${value}`);
-  }
+  const width = flags.width === undefined ? undefined : boundedIntegerFlag('--width', flags.width, 'width');
+  const height = flags.height === undefined ? undefined : boundedIntegerFlag('--height', flags.height, 'height');
   const seed = seedFlag(flags.seed);
-  const output = path.resolve(flags.output);
-  if (!existsSync(path.dirname(output))) throw new UsageError(`-o: folder ${path.dirname(output)} does not exist`);
+  const output = outputFile(flags.output);
   const init = flags.init === undefined ? undefined : await readInit(flags.init);
 
-  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const log = (message: string, level?: 'detail') => {
+    if (level !== 'detail' || verbose) process.stderr.write(`${message}\n`);
+  };
   const sd = await StableDiffusion.load(flags.model ?? bundledModelPath('tiny-sd'), { device, vae: flags.vae, clipSkip, log });
   try {
-    const native = sd.describe().nativeSize;
-    const width = flags.width === undefined ? native : Number(flags.width);
-    const height = flags.height === undefined ? native : Number(flags.height);
+    const { nativeSize } = sd.describe();
     const started = performance.now();
     const image = await sd.generate({
       prompt: flags.prompt,
       negativePrompt: flags.negative,
-      width,
-      height,
+      width: width ?? nativeSize,
+      height: height ?? nativeSize,
       seed,
       steps,
       cfg,
@@ -99,7 +116,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
     });
     await writePngFile(image, output);
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`${flags.output}: ${width}×${height}, seed ${seed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
+    process.stdout.write(`${flags.output}: ${image.width}×${image.height}, seed ${seed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
   } finally {
     await sd.release();
   }
@@ -118,11 +135,11 @@ export function register(program: Command): void {
     .option('--vae <dir>', 'ONNX VAE folder that replaces the model\'s')
     .option('--clip-skip <n>', 'A1111 clip skip (1 = last layer)', '1')
     .option('--sampler <name>', `sampler (${acceptedSamplerNames.slice(0, 8).join(', ')}, …)`, 'euler_a')
-    .option('--steps <n>', 'sampling steps', '25')
+    .option('--steps <n>', 'sampling steps (the bounds of a keyframe file\'s steps)', '25')
     .option('--cfg <x>', 'classifier-free guidance scale', '7')
     .option('--seed <s>', 'seed 0..4294967295; -1 or none = random')
-    .option('--width <w>', 'image width, a multiple of 8 (default: the model\'s native size)')
-    .option('--height <h>', 'image height, a multiple of 8 (default: the model\'s native size)')
+    .option('--width <w>', 'image width, a multiple of 8 as in keyframe files (default: the model\'s native size)')
+    .option('--height <h>', 'image height, a multiple of 8 as in keyframe files (default: the model\'s native size)')
     .requiredOption('-o, --output <file>', 'output PNG')
     .action(generate);
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkGpu, type GpuReport, type LibraryStatus } from '../gpu/gpu-report.js';
 import { CUDA12_COMMAND, installCuda12Provider, installCudaProvider } from '../gpu/provider-install.js';
 import type { Device } from '../sampler/devices.js';
+import { deforum } from '../invocation.js';
 
 const DEVICE_NAMES: Record<Device, string> = { cuda: 'CUDA', webgpu: 'WebGPU', cpu: 'CPU' };
 
@@ -41,12 +42,12 @@ export function register(program: Command): void {
     .action(async (flags: { cuda12?: boolean }) => {
       if (flags.cuda12) {
         await installCuda12Provider();
-        process.stdout.write(`installed onnxruntime-node's CUDA 12 provider; check with: deforum gpu check\n`);
+        process.stdout.write(`installed onnxruntime-node's CUDA 12 provider; check with: ${deforum()} gpu check\n`);
         return;
       }
       const installed = await installCudaProvider({ log: (line) => process.stderr.write(`${line}\n`) });
       for (const file of installed.files) process.stdout.write(`installed ${file}\n`);
-      process.stdout.write(`the CUDA provider needs the CUDA 13 and cuDNN 9 libraries on LD_LIBRARY_PATH; check with: deforum gpu check\n`);
+      process.stdout.write(`the CUDA provider needs the CUDA 13 and cuDNN 9 libraries on LD_LIBRARY_PATH; check with: ${deforum()} gpu check\n`);
     });
   gpu
     .command('check')

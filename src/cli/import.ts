@@ -5,6 +5,7 @@ import { KeyframeError } from '../errors.js';
 import { importDeforumSettings } from '../keyframes/deforum-import.js';
 import { readInputFile } from '../keyframes/load.js';
 import { formatProblem, validateAnimationText } from '../keyframes/validate.js';
+import { outputFile } from './output.js';
 
 export function register(program: Command): void {
   program
@@ -13,6 +14,7 @@ export function register(program: Command): void {
     .argument('<settings>', 'Deforum *_settings.txt or .json')
     .option('-o, --output <file>', 'write the keyframe file here instead of stdout')
     .action(async (file: string, options: { output?: string }) => {
+      const output = options.output === undefined ? undefined : outputFile(options.output);
       const text = await readInputFile(file);
       let settings: unknown;
       try {
@@ -26,7 +28,7 @@ export function register(program: Command): void {
       const json = `${JSON.stringify(animation, null, 2)}\n`;
       const { problems } = validateAnimationText(json);
       if (problems.length > 0) throw new KeyframeError(`${file}: the converted file does not validate: ${formatProblem(options.output ?? 'output', problems[0])}`);
-      if (options.output) await writeFile(options.output, json);
+      if (output) await writeFile(output, json);
       else process.stdout.write(json);
       if (notCarried.length > 0) {
         process.stderr.write(`deforum: import: ${notCarried.length} Deforum field${notCarried.length === 1 ? '' : 's'} not carried over:\n${notCarried.map((f) => `  ${f}\n`).join('')}`);

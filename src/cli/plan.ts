@@ -6,6 +6,7 @@ import { canonicalSamplerName } from '../keyframes/sampler-names.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { FrameJob } from '../plan/frame-job.js';
 import { planAnimation } from '../plan/plan.js';
+import { jsonArrayLines, writeLines } from './output.js';
 import { integerOption } from './schedule.js';
 
 /** `--frames A-B` (inclusive) or `--frames A`, inside the animation. */
@@ -39,15 +40,16 @@ const columns: Array<[string, (job: FrameJob) => string]> = [
 
 const promptText = (p: FrameJob['prompt']) => (p.negative ? `${p.positive} --neg ${p.negative}` : p.positive);
 
-function table(jobs: FrameJob[]): string {
-  const cells = jobs.map((job) => columns.map(([, cell]) => cell(job)));
-  const widths = columns.map(([title], i) => Math.max(title.length, ...cells.map((row) => row[i].length)));
+/** The table's lines, header first; column widths from a first pass, so no cell is kept (10⁶ frames × 13 cells). */
+function* tableLines(jobs: FrameJob[]): Generator<string> {
+  const widths = columns.map(([title]) => title.length);
+  for (const job of jobs) columns.forEach(([, cell], i) => (widths[i] = Math.max(widths[i], cell(job).length)));
   const line = (row: string[], prompt: string) => `${row.map((c, i) => (i === 4 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}  ${prompt}`.trimEnd();
-  const rows = jobs.map((job, r) => {
+  yield line(columns.map(([title]) => title), 'prompt');
+  for (const job of jobs) {
     const blend = job.promptBlend ? `  ⟶ ${promptText(job.promptBlend.next)} (w=${num(job.promptBlend.weight)})` : '';
-    return line(cells[r], promptText(job.prompt) + blend);
-  });
-  return [line(columns.map(([title]) => title), 'prompt'), ...rows].join('\n');
+    yield line(columns.map(([, cell]) => cell(job)), promptText(job.prompt) + blend);
+  }
 }
 
 export function register(program: Command): void {
@@ -55,7 +57,7 @@ export function register(program: Command): void {
     .command('plan')
     .description('show what every frame will get: prompt, seed, steps, sampler, cfg, strength, motion …')
     .argument('<file>', 'keyframe JSON file')
-    .option('--json', 'print the FrameJobs as a JSON array')
+    .option('--json', 'print the FrameJobs as a JSON array, one per line')
     .option('--frames <range>', 'only frames A-B (inclusive)')
     .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, 4294967295))
     .action(async (file: string, options: { json?: boolean; frames?: string; seed?: number }) => {
@@ -66,13 +68,14 @@ export function register(program: Command): void {
       const jobs = planAnimation(animation, { seed: run.seed, onWarning: (m) => warnings.push(`${file}: ${m}`) }).slice(from, to + 1);
       for (const warning of new Set(warnings)) process.stderr.write(`deforum: warning: ${warning}\n`);
       if (options.json) {
-        process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
+        await writeLines(process.stdout, jsonArrayLines(jobs));
         return;
       }
       const name = animation.name ?? path.basename(file, path.extname(file));
       process.stdout.write(
         `${name}: ${animation.frames} frames, ${animation.width}x${animation.height} at ${animation.fps} fps, model ${animation.model}, ` +
-          `seed ${run.seed} (${run.source}, ${animation.seedBehavior}), cadence ${animation.diffusionCadence}\n${table(jobs)}\n`,
+          `seed ${run.seed} (${run.source}, ${animation.seedBehavior}), cadence ${animation.diffusionCadence}\n`,
       );
+      await writeLines(process.stdout, tableLines(jobs));
     });
 }

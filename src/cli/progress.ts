@@ -1,3 +1,4 @@
+import { verbose } from '../invocation.js';
 import type { RenderEvent } from '../render/events.js';
 
 export interface ProgressOptions {
@@ -6,6 +7,15 @@ export interface ProgressOptions {
   stderr?: NodeJS.WriteStream;
   stdout?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  /** Show the notes marked `detail` (default: `--verbose` was given). */
+  verbose?: boolean;
+}
+
+export interface ProgressReporter {
+  report: (event: RenderEvent) => void;
+  /** The model's notes (`LoadOptions.log`): `warning: …` as a warning, `detail` ones only when verbose. */
+  log: (message: string, level?: 'detail') => void;
+  finishLine: () => void;
 }
 
 export function formatDuration(seconds: number): string {
@@ -21,7 +31,7 @@ export function formatDuration(seconds: number): string {
  * (frame, step, seconds per frame, ETA, device); plain lines when stderr is not a terminal; `--json` one
  * event per line on stdout. Colour only on a terminal and never with NO_COLOR.
  */
-export function createProgressReporter(options: ProgressOptions): { report: (event: RenderEvent) => void; finishLine: () => void } {
+export function createProgressReporter(options: ProgressOptions): ProgressReporter {
   const stderr = options.stderr ?? process.stderr;
   const stdout = options.stdout ?? process.stdout;
   const env = options.env ?? process.env;
@@ -30,13 +40,13 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
   const dim = (text: string) => (color ? `\x1b[2m${text}\x1b[22m` : text);
   let device = '';
   let total = 0;
-  let first = 0;
   let done = 0;
   let elapsed = 0;
-  let lastFrameLine = '';
+  let lastSeconds = 0;
   let lineOpen = false;
 
   const eta = () => (done === 0 ? Infinity : (elapsed / done) * (total - done));
+  const timing = () => `${lastSeconds.toFixed(2)} s/frame · ETA ${formatDuration(eta())}`;
   const writeLive = (text: string) => {
     stderr.write(`\r\x1b[2K${text}`);
     lineOpen = true;
@@ -59,7 +69,6 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
       case 'start':
         device = event.device;
         total = event.last - event.first + 1;
-        first = event.first;
         say(
           event.first > event.last
             ? `${event.name}: frames 0-${event.last} are already rendered -> ${event.outDir}`
@@ -70,13 +79,14 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
         if (event.message) say(event.message);
         break;
       case 'step':
-        if (live) writeLive(`${lastFrameLine || `frame ${event.frame + 1 - first}/${total}`} · step ${event.step}/${event.steps} ${dim(`· ${device}`)}`);
+        // the timing stays on the line while the next frame samples (none before the first frame is done)
+        if (live) writeLive(`frame ${event.frame} (${Math.min(done + 1, total)}/${total}) · step ${event.step}/${event.steps}${done > 0 ? ` · ${timing()}` : ''} ${dim(`· ${device}`)}`);
         break;
       case 'frame': {
         done += 1;
         elapsed += event.seconds;
-        lastFrameLine = `frame ${done}/${total}`;
-        const line = `frame ${event.frame} (${done}/${total}) ${event.seconds.toFixed(2)} s/frame · ETA ${formatDuration(eta())}`;
+        lastSeconds = event.seconds;
+        const line = `frame ${event.frame} (${done}/${total}) ${timing()}`;
         if (live) writeLive(`${line} ${dim(`· ${device}`)}`);
         else say(line);
         break;
@@ -107,5 +117,10 @@ export function createProgressReporter(options: ProgressOptions): { report: (eve
         break;
     }
   };
-  return { report, finishLine };
+  const showDetail = options.verbose ?? verbose;
+  const log = (message: string, level?: 'detail') => {
+    if (level === 'detail' && !showDetail) return;
+    report(message.startsWith('warning: ') ? { type: 'warning', message: message.slice('warning: '.length) } : { type: 'info', message });
+  };
+  return { report, log, finishLine };
 }

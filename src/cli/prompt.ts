@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { bundledModelPath } from '../models/bundled.js';
-import { isBreak, type PromptFragment } from '../sampler/prompt/attention.js';
+import { formatWeight, isBreak, type PromptFragment } from '../sampler/prompt/attention.js';
 import { chunkPrompt, type PromptChunk } from '../sampler/prompt/chunks.js';
 import { loadClipTokenizer, type ClipTokenizer } from '../sampler/prompt/clip-tokenizer.js';
 
@@ -16,14 +16,14 @@ function inspectJson(fragments: PromptFragment[], chunks: PromptChunk[]): string
   });
 }
 
-/** Fragments with their weights, then each chunk's tokens up to its closing EOS; the padding as one line. */
+/** Fragments with their weights as A1111 shows them, then each chunk's tokens up to its closing EOS; the padding as one line. */
 function inspectListing(tokenizer: ClipTokenizer, fragments: PromptFragment[], chunks: PromptChunk[]): string {
   const lines = ['fragments (weight, text):'];
-  for (const fragment of fragments) lines.push(isBreak(fragment) ? '  BREAK' : `  ${fragment.weight.toFixed(4)}  ${JSON.stringify(fragment.text)}`);
+  for (const fragment of fragments) lines.push(isBreak(fragment) ? '  BREAK' : `  ${formatWeight(fragment.weight).padEnd(6)}  ${JSON.stringify(fragment.text)}`);
   chunks.forEach(({ ids, weights }, index) => {
     const end = ids.indexOf(tokenizer.eosId, 1);
     lines.push(`chunk ${index + 1} of ${chunks.length}: ${end - 1} prompt tokens (position, id, token, weight):`);
-    for (let i = 0; i <= end; i++) lines.push(`  ${String(i).padStart(2)}  ${String(ids[i]).padStart(5)}  ${(tokenizer.tokenText(ids[i]) ?? '?').padEnd(20)}  ${weights[i]}`);
+    for (let i = 0; i <= end; i++) lines.push(`  ${String(i).padStart(2)}  ${String(ids[i]).padStart(5)}  ${(tokenizer.tokenText(ids[i]) ?? '?').padEnd(20)}  ${formatWeight(weights[i])}`);
     if (end < ids.length - 1) lines.push(`  ${end + 1}–${ids.length - 1}  padding: ${ids.length - 1 - end} × ${ids[end + 1]} ${tokenizer.tokenText(ids[end + 1]) ?? '?'}`);
   });
   return lines.join('\n');

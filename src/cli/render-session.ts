@@ -3,6 +3,7 @@ import { RenderInterrupted } from '../render/render.js';
 import { renderAnimation, type RenderRequest } from '../render/run.js';
 import { INTERRUPTED_EXIT_CODE, onCtrlC } from './interrupt.js';
 import { createProgressReporter } from './progress.js';
+import { deforum } from '../invocation.js';
 
 /**
  * Runs a render for the CLI: progress on the terminal (or JSON events), Ctrl-C stops cleanly after saying so
@@ -23,12 +24,12 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
         if (event.type === 'start') outDir = event.outDir;
         progress.report(event);
       },
-      log: (message) => progress.report(message.startsWith('warning: ') ? { type: 'warning', message: message.slice(9) } : { type: 'info', message }),
+      log: progress.log,
     });
   } catch (error) {
     progress.finishLine();
     if (error instanceof RenderInterrupted) {
-      const resume = `deforum resume ${JSON.stringify(outDir ?? '')}`;
+      const resume = `${deforum()} resume ${JSON.stringify(outDir ?? '')}`;
       if (options.json) process.stdout.write(`${JSON.stringify({ type: 'stopped', lastFrame: error.lastDurableFrame, resume })}\n`);
       process.stderr.write(`deforum: stopped; frames 0-${error.lastDurableFrame} are saved. Resume with: ${resume}\n`);
       process.exit(INTERRUPTED_EXIT_CODE);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { verifyRender } from '../render/verify.js';
+import { deforum } from '../invocation.js';
 
 export function register(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function register(program: Command): void {
         process.stdout.write(
           report.problems.length === 0
             ? `${dir}: all ${report.journalled} journalled frames match (${state})\n`
-            : `${dir}: ${report.problems.length} problem(s) in ${report.journalled} journalled frames (${state}); 'deforum resume ${dir} --verify' re-renders from the first damaged frame\n`,
+            : `${dir}: ${report.problems.length} problem(s) in ${report.journalled} journalled frames (${state}); '${deforum()} resume ${dir} --verify' re-renders from the first damaged frame\n`,
         );
       }
       if (report.problems.length > 0) process.exitCode = 1;

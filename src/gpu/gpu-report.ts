@@ -10,6 +10,7 @@ import { CUDA_PROVIDER_LIBRARY, DEVICES, type Device } from '../sampler/devices.
 import type { EpProbeResult } from './ep-probe.js';
 import { locateLibrary, systemLibrarySearch, type LibraryLocation, type LibrarySearch } from './library-search.js';
 import { onnxruntimePackageDir, onnxruntimeVersion, providerDir } from './provider-install.js';
+import { deforum } from '../invocation.js';
 
 /** What the CUDA provider of onnxruntime 1.29 for CUDA 13 loads (its ELF NEEDED entries, and cuDNN which it opens at run time). */
 export interface RequiredLibrary {
@@ -139,7 +140,7 @@ function libraryPathFix(libraries: readonly LibraryStatus[]): string | undefined
 function cudaCheck(probe: EpProbeResult, providerInstalled: boolean, gpus: NvidiaGpu[] | undefined, libraries: readonly LibraryStatus[]): Check {
   if (probe.works) return { device: 'cuda', works: true, status: 'works' };
   if (!providerInstalled) {
-    return { device: 'cuda', works: false, status: 'CUDA provider not installed', detail: `no ${CUDA_PROVIDER_LIBRARY} next to onnxruntime-node's binary`, fix: `deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)` };
+    return { device: 'cuda', works: false, status: 'CUDA provider not installed', detail: `no ${CUDA_PROVIDER_LIBRARY} next to onnxruntime-node's binary`, fix: `${deforum()} gpu install (CUDA 13; on CUDA 12: ${deforum()} gpu install --cuda12)` };
   }
   if (!gpus || gpus.length === 0) {
     return { device: 'cuda', works: false, status: 'no NVIDIA GPU', detail: probe.reason, fix: 'the CUDA provider needs an NVIDIA GPU and its driver (nvidia-smi must list the GPU)' };

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { DeforumError, UsageError } from '../errors.js';
+import { deforum } from '../invocation.js';
 
 /** The provider package and the one onnxruntime-node version its libraries were built against (gpu.md). */
 export const CUDA13_PROVIDER = {
@@ -71,7 +72,7 @@ function refuseUnsupported(packageDir: string, platform: string, arch: string): 
   if (version !== CUDA13_PROVIDER.onnxruntimeVersion) {
     throw new UsageError(
       `deforum gpu install: onnxruntime-node is ${version}, but ${CUDA13_PROVIDER.spec} holds onnxruntime ${CUDA13_PROVIDER.onnxruntimeVersion}'s CUDA provider, ` +
-        `which loads only into the same version; run npm install --save-exact onnxruntime-node@${CUDA13_PROVIDER.onnxruntimeVersion}, or on CUDA 12 use deforum gpu install --cuda12`,
+        `which loads only into the same version; run npm install --save-exact onnxruntime-node@${CUDA13_PROVIDER.onnxruntimeVersion}, or on CUDA 12 use ${deforum()} gpu install --cuda12`,
     );
   }
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { KeyframeError } from '../errors.js';
 import type { Animation } from './schema.js';
 import { formatProblem, validateAnimationText, type Problem } from './validate.js';
+import { deforum } from '../invocation.js';
 
 export interface LoadedAnimation {
   animation: Animation;
@@ -25,7 +26,7 @@ export async function loadAnimation(file: string): Promise<LoadedAnimation> {
   const text = await readInputFile(file);
   const { animation, problems, warnings } = validateAnimationText(text);
   if (!animation) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run 'deforum validate ${file}' to see all)` : '';
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${file}' to see all)` : '';
     throw new KeyframeError(`${formatProblem(file, problems[0] as Problem)}${more}`);
   }
   return { animation, warnings: warnings.map((w) => formatProblem(file, w)) };

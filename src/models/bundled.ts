@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root: this file is `src/models/` (tsx, tests) or `dist/models/` (built), two levels below it. */
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The folder of a model shipped in the package's `models/` (e.g. `tiny-sd`), wherever the CLI is run from. */
 export function bundledModelPath(name: string): string {

@@ -21,6 +21,7 @@ import { frameJobHash, sha256, type RenderContext } from './job-hash.js';
 import { RenderJournal, type JournalFrame, type JournalHeader } from './journal.js';
 import { acquireRenderLock } from './lock.js';
 import { removeStrayTempFiles, type RenderFolder } from './render-folder.js';
+import { deforum } from '../invocation.js';
 
 /** Thrown when a render stops on request (Ctrl-C); what is on disk is consistent and resumable. */
 export class RenderInterrupted extends RenderError {
@@ -88,7 +89,7 @@ function writeFailure(error: unknown, dir: string, lastDurable?: number): unknow
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === undefined || !(code in WRITE_ERRORS)) return error;
   const safe = lastDurable === undefined ? 'frames already rendered are untouched' : lastDurable < 0 ? 'no frame is finished yet' : `frames 0-${lastDurable} are safe`;
-  return new RenderError(`cannot write to ${dir}: ${WRITE_ERRORS[code]} (${code}); ${safe}; fix it, then run: deforum resume ${JSON.stringify(dir)}`, 1, { cause: error });
+  return new RenderError(`cannot write to ${dir}: ${WRITE_ERRORS[code]} (${code}); ${safe}; fix it, then run: ${deforum()} resume ${JSON.stringify(dir)}`, 1, { cause: error });
 }
 
 /** "keeping frames 0-9", "keeping frame 0", "keeping no frames". */

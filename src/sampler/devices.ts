@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
 import { UsageError } from '../errors.js';
+import { deforum } from '../invocation.js';
 
 export const DEVICES = ['cuda', 'webgpu', 'cpu'] as const;
 export type Device = (typeof DEVICES)[number];
@@ -83,18 +84,21 @@ export interface DevicePlan {
   skipped: SkippedDevice[];
 }
 
+const NO_CUDA_PROVIDER: SkippedDevice = { device: 'cuda', reason: `${CUDA_PROVIDER_LIBRARY} is not installed next to onnxruntime-node's binary` };
+
 /**
  * The devices to try for a request: `auto` = CUDA (when its provider is installed), WebGPU (unless there is certainly
- * no GPU: trying costs most of a second and Dawn's messages on stderr), CPU.
+ * no GPU: trying costs most of a second and Dawn's messages on stderr), CPU. CUDA without its provider is never tried,
+ * even when asked for: onnxruntime would print its own multi-line error before ours.
  */
 export function planDevices(request: DeviceRequest, probe: DeviceProbe = systemProbe): DevicePlan {
   if (request === 'cpu') return { candidates: ['cpu'], skipped: [] };
   if (request === 'webgpu') return { candidates: ['webgpu', 'cpu'], skipped: [] };
-  if (request === 'cuda') return { candidates: ['cuda', 'cpu'], skipped: [] };
+  if (request === 'cuda') return probe.cudaProviderLibrary() ? { candidates: ['cuda', 'cpu'], skipped: [] } : { candidates: ['cpu'], skipped: [NO_CUDA_PROVIDER] };
   const skipped: SkippedDevice[] = [];
   const candidates: Device[] = [];
   if (probe.cudaProviderLibrary()) candidates.push('cuda');
-  else skipped.push({ device: 'cuda', reason: `${CUDA_PROVIDER_LIBRARY} is not installed next to onnxruntime-node's binary` });
+  else skipped.push(NO_CUDA_PROVIDER);
   if (probe.mayHaveGpu()) candidates.push('webgpu');
   else skipped.push({ device: 'webgpu', reason: `no GPU device found (${GPU_DEVICE_NODES.join(', ')})` });
   candidates.push('cpu');
@@ -106,6 +110,11 @@ export function sessionFailureReason(error: unknown): string {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   const failed = /(Failed to [^\n]*)$/.exec(message);
   return (failed ? failed[1] : message).replace(/\s+/g, ' ').trim();
+}
+
+function fallbackWarning(device: Device, reason: string, fallback: Device): string {
+  const fix = device === 'cuda' && reason === NO_CUDA_PROVIDER.reason ? `; install it with: ${deforum()} gpu install` : '';
+  return `device ${device} failed (${reason}${fix}); falling back to ${fallback}`;
 }
 
 export type SessionCreator = (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession>;
@@ -127,7 +136,9 @@ export class DeviceSessions {
     const plan = planDevices(request, options.probe);
     this.request = request;
     this.candidates = plan.candidates;
-    this.skipped = plan.skipped;
+    // a device that was asked for and cannot be used is a warning; under `auto` only a note
+    this.skipped = request === 'auto' ? plan.skipped : [];
+    if (request !== 'auto') this.warnings.push(...plan.skipped.map(({ device, reason }) => fallbackWarning(device, reason, this.candidates[0])));
     this.create = options.create ?? createOrtSession;
   }
 
@@ -146,7 +157,7 @@ export class DeviceSessions {
         this.candidates.shift();
         const reason = sessionFailureReason(error);
         if (this.request === 'auto') this.skipped.push({ device, reason });
-        else this.warnings.push(`device ${device} failed (${reason}); falling back to ${this.candidates[0]}`);
+        else this.warnings.push(fallbackWarning(device, reason, this.candidates[0]));
       }
     }
   }

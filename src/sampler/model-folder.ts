@@ -10,6 +10,19 @@ import { ModelError } from '../errors.js';
 const EXPECTED_LAYOUT = 'a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)';
 const EXPORT_COMMAND = 'optimum-cli export onnx --model <diffusers model or folder> --task text-to-image <output folder>';
 
+/**
+ * A single-file (A1111) checkpoint to the ONNX layout, the diffusers/Optimum route: diffusers' conversion script
+ * (its repository's scripts/ folder) writes a diffusers folder, which Optimum exports (docs: huggingface.co/docs/
+ * optimum/exporters/onnx/usage_guides/export_a_model).
+ */
+function conversionSteps(file: string, format: 'safetensors' | 'pickle'): string {
+  const from = format === 'safetensors' ? ' --from_safetensors' : '';
+  return (
+    `python scripts/convert_original_stable_diffusion_to_diffusers.py --checkpoint_path ${JSON.stringify(file)}${from} --dump_path <diffusers folder> ` +
+    `(from the diffusers repository), then optimum-cli export onnx --model <diffusers folder> --task text-to-image <output folder>, and pass the output folder`
+  );
+}
+
 /** `scheduler/scheduler_config.json`; SD 2.x 768-v adds `prediction_type: v_prediction` (§7.1). */
 export const SchedulerConfigSchema = z
   .object({
@@ -83,11 +96,11 @@ function requireFolder(dir: string, what: string): void {
   if (['.ckpt', '.pt', '.pth', '.bin', '.pkl'].includes(ext)) {
     throw new ModelError(
       `${what} "${dir}" is a pickled PyTorch checkpoint (${ext}): refused, because unpickling can run arbitrary code; ` +
-        `convert it to ONNX on a machine you trust (diffusers' convert_original_stable_diffusion_to_diffusers.py, then ${EXPORT_COMMAND}) and pass the output folder`,
+        `convert it to ONNX on a machine you trust: ${conversionSteps(dir, 'pickle')}`,
     );
   }
   if (ext === '.safetensors') {
-    throw new ModelError(`${what} "${dir}" is a safetensors checkpoint, not ONNX; convert it first: ${EXPORT_COMMAND}, and pass the output folder`);
+    throw new ModelError(`${what} "${dir}" is a single-file safetensors checkpoint (as A1111 loads), not ONNX; convert it first: ${conversionSteps(dir, 'safetensors')}`);
   }
   if (ext === '.onnx') throw new ModelError(`${what} "${dir}" is a single ONNX file; expected ${EXPECTED_LAYOUT}`);
   throw new ModelError(`${what} "${dir}" is a file; expected ${EXPECTED_LAYOUT}`);

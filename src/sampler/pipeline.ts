@@ -33,8 +33,11 @@ export interface LoadOptions {
   vae?: string;
   /** A1111's "Clip skip" (1 = last layer, the default). */
   clipSkip?: number;
-  /** Notes for the user: the device chosen and why others were skipped, fallbacks, precision caveats. */
-  log?: (message: string) => void;
+  /**
+   * Notes for the user: the device chosen, fallbacks, precision caveats, a size far above the native one. Notes marked
+   * `detail` (why a device was skipped under `auto`) are for `--verbose`.
+   */
+  log?: (message: string, level?: 'detail') => void;
   /** What the machine offers; defaults to looking next to onnxruntime-node's binary. */
   probe?: DeviceProbe;
 }
@@ -86,6 +89,16 @@ export interface ModelDescription {
 export const DEFAULT_STRENGTH = 0.65;
 const MAX_SEED = 2 ** 32 - 1;
 const FINGERPRINT_SPAN = 1 << 20;
+
+/**
+ * SD draws its subject as repeated copies or merged blobs from about twice its native size on (SD 1.5 at 1024; the
+ * bundled tiny-sd at 256, models/tiny-sd/README.md), so a size that large gets one warning per model.
+ */
+export function oversizeWarning(width: number, height: number, model: Pick<ModelDescription, 'name' | 'nativeSize'>): string | undefined {
+  const native = model.nativeSize;
+  if (Math.max(width, height) < 2 * native) return undefined;
+  return `${width}×${height} is twice or more ${model.name}'s native ${native}×${native}: it tends to repeat its subject as copies or blobs there; ${native}×${native} or a model made for this size looks as intended`;
+}
 
 /** Every file of the model folders the pipeline reads, external weights (weights.pb, model.onnx_data) included. */
 function modelFiles(dirs: readonly string[]): string[] {
@@ -144,6 +157,7 @@ function validate(options: GenerateOptions): void {
 
 export class StableDiffusion {
   private readonly schedule: NoiseSchedule;
+  private oversizeWarned = false;
 
   private constructor(
     private readonly folder: ModelFolder,
@@ -153,6 +167,7 @@ export class StableDiffusion {
     private readonly unet: UNet,
     private readonly vae: Vae,
     private readonly description: ModelDescription,
+    private readonly log: LoadOptions['log'],
   ) {
     this.schedule = new NoiseSchedule(folder.scheduler);
   }
@@ -179,7 +194,7 @@ export class StableDiffusion {
       const vaeFiles = vaeOverride ? { ...vaeOverride, encoder: vaeOverride.encoder ?? folder.vae.encoder } : folder.vae;
       const vae = await Vae.open(vaeFiles, sessions, vaeOverride ? path.resolve(options.vae!) : folder.root);
       opened.push(vae);
-      for (const { device, reason } of sessions.skipped) options.log?.(`device ${device} skipped: ${reason}`);
+      for (const { device, reason } of sessions.skipped) options.log?.(`device ${device} skipped: ${reason}`, 'detail');
       for (const warning of sessions.warnings) warn(warning);
       options.log?.(`device: ${device}`);
       const files = modelFiles([folder.textEncoder, folder.unet, vaeFiles.encoder, vaeFiles.decoder].map((file) => path.dirname(file)));
@@ -193,7 +208,7 @@ export class StableDiffusion {
         clipSkip: textEncoder.clipSkip,
         nativeSize: folder.unetConfig.sample_size * 8,
       };
-      return new StableDiffusion(folder, sessions, new PromptEncoder(textEncoder, tokenizer), textEncoder, unet, vae, description);
+      return new StableDiffusion(folder, sessions, new PromptEncoder(textEncoder, tokenizer), textEncoder, unet, vae, description, options.log);
     } catch (error) {
       await Promise.all(opened.map((part) => part.release()));
       throw error;
@@ -220,6 +235,11 @@ export class StableDiffusion {
     if (!resolved) throw new UsageError(unknownSamplerMessage(options.sampler));
     const { width, height, seed, cfg, init } = options;
     this.unet.checkImageSize(width, height);
+    const oversize = this.oversizeWarned ? undefined : oversizeWarning(width, height, this.description);
+    if (oversize) {
+      this.oversizeWarned = true;
+      this.log?.(`warning: ${oversize}`);
+    }
     const latentHeight = height / 8;
     const latentWidth = width / 8;
 

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { planDevices, systemProbe } from '../../src/sampler/devices.js';
 import { repoRoot, runCli } from '../helpers.js';
-import { expectedAuto, machineDevices } from '../machine-devices.js';
 
 const model = path.join(repoRoot, 'test', 'fixtures', 'models', 'sd-diffusers');
 const broken = path.join(repoRoot, 'test', 'fixtures', 'models', 'broken');
@@ -31,8 +31,8 @@ describe('deforum generate', () => {
 
   it('the same seed gives the same file; img2img from it works', async () => {
     const [a, b, c] = ['s1.png', 's2.png', 'i.png'].map((f) => path.join(dir, f));
-    expect(generate('--prompt', 'x', '--seed', '3', '--width', '32', '--height', '48', '-o', a).code).toBe(0);
-    expect(generate('--prompt', 'x', '--seed', '3', '--width', '32', '--height', '48', '-o', b).code).toBe(0);
+    expect(generate('--prompt', 'x', '--seed', '3', '--width', '64', '--height', '72', '-o', a).code).toBe(0);
+    expect(generate('--prompt', 'x', '--seed', '3', '--width', '64', '--height', '72', '-o', b).code).toBe(0);
     const [pa, pb] = await Promise.all([sharp(a).raw().toBuffer(), sharp(b).raw().toBuffer()]);
     expect(pa.equals(pb)).toBe(true);
     const result = generate('--prompt', 'x', '--init', a, '--strength', '0.5', '--sampler', 'DPM++ 2M Karras', '-o', c);
@@ -40,13 +40,42 @@ describe('deforum generate', () => {
     expect((await sharp(c).metadata()).width).toBe(64);
   });
 
-  it('prints the devices it skipped under auto, and the one it used', () => {
-    // without a GPU (this machine, CI): cuda and webgpu skipped, cpu used
-    const { device, skipped } = expectedAuto(machineDevices());
-    const result = runCli(['generate', '--model', model, '--steps', '1', '--prompt', 'x', '-o', path.join(dir, 'auto.png')]);
+  it('prints the devices it skipped under auto with --verbose only', () => {
+    const skippedLines = (...flags: string[]) => {
+      const result = runCli(['generate', '--model', model, '--steps', '1', '--prompt', 'x', '-o', path.join(dir, 'auto.png'), ...flags]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^device: \w+$/m);
+      return result.stderr.split('\n').filter((line) => / skipped: /.test(line));
+    };
+    expect(skippedLines()).toEqual([]);
+    const expected = planDevices('auto').skipped.map(({ device, reason }) => `device ${device} skipped: ${reason}`);
+    expect(skippedLines('--verbose').slice(0, expected.length)).toEqual(expected);
+  });
+
+  it.skipIf(systemProbe.cudaProviderLibrary() !== undefined)('--device cuda without the CUDA provider: one warning line with the reason, then the CPU', () => {
+    const result = runCli(['generate', '--model', model, '--device', 'cuda', '--steps', '1', '--prompt', 'x', '-o', path.join(dir, 'cuda.png')]);
     expect(result.code).toBe(0);
-    expect(result.stderr.match(/device \S+ skipped: .+/g)?.map((line) => line.split(' ')[1]) ?? []).toEqual(skipped);
-    expect(result.stderr).toContain(`device: ${device}`);
+    expect(result.stderr.split('\n')[0]).toMatch(/^warning: device cuda failed \(libonnxruntime_providers_cuda\.so is not installed next to onnxruntime-node's binary; install it with: .*deforum gpu install\); falling back to cpu$/);
+    expect(result.stderr).not.toMatch(/onnxruntime::|ONNXRuntimeError/);
+  });
+
+  it('twice the native size or more: one warning, not one per step or image', () => {
+    const result = generate('--prompt', 'x', '--seed', '1', '--width', '128', '--height', '128', '-o', path.join(dir, 'large.png'));
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      "warning: 128×128 is twice or more sd-diffusers's native 64×64: it tends to repeat its subject as copies or blobs there; 64×64 or a model made for this size looks as intended",
+    ]);
+    expect(generate('--prompt', 'x', '--seed', '1', '--width', '72', '-o', path.join(dir, 'near.png')).stderr).not.toContain('warning:');
+  });
+
+  it('-o naming a folder: one line, exit 2, nothing written into it', () => {
+    const folder = path.join(dir, 'a-folder');
+    mkdirSync(folder);
+    const result = generate('--prompt', 'x', '-o', folder);
+    expect(result.stderr).toBe(`deforum: -o: ${folder} is a folder; expected a file name\n`);
+    expect(result.code).toBe(2);
+    expect(readdirSync(folder)).toEqual([]);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 });
 
@@ -116,7 +145,13 @@ describe('deforum generate refuses bad input: exit 2 and one line', () => {
     ['an unknown sampler', () => ['--prompt', 'x', '--sampler', 'Euler b', '-o', out()], /^deforum: --sampler: unknown sampler 'Euler b' \(valid: euler, euler_a, .*DPM\+\+ 2M Karras/],
     ['strength above 1', () => ['--prompt', 'x', '--init', path.join(dir, 'a.png'), '--strength', '1.5', '-o', out()], /^deforum: --strength: expected a number from 0 to 1, got 1\.5$/],
     ['strength without init', () => ['--prompt', 'x', '--strength', '0.5', '-o', out()], /^deforum: --strength needs --init \(img2img\)$/],
-    ['a width not a multiple of 8', () => ['--prompt', 'x', '--width', '100', '-o', out()], /^deforum: --width: expected a positive multiple of 8, got 100$/],
+    ['a width not a multiple of 8', () => ['--prompt', 'x', '--width', '100', '-o', out()], /^deforum: --width: expected a multiple of 8 from \d+ to \d+, got 100$/],
+    // the bounds of a keyframe file's width, height and steps: a 10⁶-step or 10⁶-pixel-wide image would run for hours
+    ['a width beyond a keyframe file\'s', () => ['--prompt', 'x', '--width', '1000000', '-o', out()], /^deforum: --width: expected a multiple of 8 from \d+ to \d+, got 1000000$/],
+    ['a height below a keyframe file\'s', () => ['--prompt', 'x', '--height', '8', '-o', out()], /^deforum: --height: expected a multiple of 8 from \d+ to \d+, got 8$/],
+    ['steps beyond a keyframe file\'s', () => ['--prompt', 'x', '--steps', '1000000', '-o', out()], /^deforum: --steps: expected an integer from 1 to \d+, got 1000000$/],
+    ['no steps', () => ['--prompt', 'x', '--steps', '0', '-o', out()], /^deforum: --steps: expected an integer from 1 to \d+, got 0$/],
+    ['-o in a missing folder', () => ['--prompt', 'x', '-o', path.join(dir, 'missing', 'x.png')], /^deforum: -o: folder .*missing does not exist$/],
     ['a seed above 2^32−1', () => ['--prompt', 'x', '--seed', '4294967296', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295 \(or -1 for random\), got 4294967296$/],
     ['a negative seed', () => ['--prompt', 'x', '--seed', '-2', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295/],
     ['an empty prompt', () => ['--prompt', '  ', '-o', out()], /^deforum: --prompt: expected a non-empty prompt$/],

@@ -21,7 +21,7 @@ describe('deforum gpu check', () => {
     expect(lines[0]).toMatch(/^onnxruntime-node 1\.29\.0 on linux-x64 \(.*node_modules\/onnxruntime-node\/bin\/napi-v6\/linux\/x64\)$/);
     if (!machine.cudaProvider) {
       expect(lines[1]).toBe(
-        "CUDA: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)",
+        "CUDA: CUDA provider not installed (no libonnxruntime_providers_cuda.so next to onnxruntime-node's binary); fix: npx deforum gpu install (CUDA 13; on CUDA 12: npx deforum gpu install --cuda12)",
       );
     } else if (machine.cuda) expect(lines[1]).toBe('CUDA: works');
     else expect(lines[1]).toMatch(machine.nvidiaGpus?.length ? /^CUDA: provider does not load \(.+\)(; fix: \S.*)?$/ : /^CUDA: no NVIDIA GPU \(.+\); fix: \S.*$/);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,5 +33,17 @@ describe('deforum import', () => {
     const noPrompts = path.join(tmp, 'empty.json');
     writeFileSync(noPrompts, '{"W": 512}');
     expect(runCli(['import', noPrompts]).stderr).toBe('deforum: prompts: missing; expected an object {"0": "a prompt", …}\n');
+  });
+
+  it('-o naming a folder or inside a missing one: one line, exit 2, nothing written', () => {
+    const folder = path.join(tmp, 'a-folder');
+    mkdirSync(folder);
+    const r = runCli(['import', settings, '-o', folder]);
+    expect(r.stderr).toBe(`deforum: -o: ${folder} is a folder; expected a file name\n`);
+    expect(r.code).toBe(2);
+    expect(readdirSync(folder)).toEqual([]);
+    const missing = runCli(['import', settings, '-o', path.join(tmp, 'missing', 'x.json')]);
+    expect(missing.stderr).toBe(`deforum: -o: folder ${path.join(tmp, 'missing')} does not exist\n`);
+    expect(missing.code).toBe(2);
   });
 });

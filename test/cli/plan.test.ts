@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FrameJobSchema } from '../../src/plan/frame-job.js';
-import { runCli } from '../helpers.js';
+import { cliPath, runCli } from '../helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'deforum-plan-'));
 const write = (name: string, content: unknown) => {
@@ -51,9 +52,10 @@ describe('deforum plan', () => {
 
   it('a bad file: exit 2, one line naming file, line:column, field and the count of other problems', () => {
     const file = write('bad.json', '{\n  "prompts": {"0": "a"},\n  "fsp": 12,\n  "frames": 0\n}');
-    const r = runCli(['plan', file]);
+    // no deforum on the PATH, as after npm install in the clone
+    const r = runCli(['plan', file], { env: { PATH: '' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`deforum: ${file}:3:3: fsp: unknown field 'fsp' (did you mean 'fps'?) (and 1 more; run 'deforum validate ${file}' to see all)\n`);
+    expect(r.stderr).toBe(`deforum: ${file}:3:3: fsp: unknown field 'fsp' (did you mean 'fps'?) (and 1 more; run 'npx deforum validate ${file}' to see all)\n`);
   });
 
   it('a missing file or a bad range is exit 2', () => {
@@ -70,5 +72,35 @@ describe('deforum plan', () => {
     const r = runCli(['plan', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^deforum: .*inf\.json:\d+:\d+: schedules\.angle: frame 3: '\(1\/\(t-3\)\)' is Infinity, not a finite number\n$/);
+  });
+
+  describe('a million frames: streamed, in bounded memory (the table once overflowed the stack, --json ran out of heap)', () => {
+    const file = write('million.json', { frames: 1_000_000, width: 64, height: 64, seed: 1, prompts: { 0: 'a fox' } });
+    // The plan itself holds every FrameJob (about 600 MiB); the output must add little to it.
+    const plan = (...flags: string[]) =>
+      spawnSync('bash', ['-c', `set -o pipefail; "$0" --max-old-space-size=1024 "$1" plan "$2" ${flags.join(' ')} | awk 'NR <= 2 { print } { before = last; last = $0 } END { print before; print last; print NR }'`, process.execPath, cliPath, file], {
+        encoding: 'utf8',
+        timeout: 150_000,
+      });
+
+    it('--json: one FrameJob per line inside the array', () => {
+      const r = plan('--json');
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const [open, first, last, close, lines] = r.stdout.trimEnd().split('\n');
+      expect([open, close, lines]).toEqual(['[', ']', '1000002']);
+      expect(FrameJobSchema.parse(JSON.parse(first.replace(/,$/, ''))).frame).toBe(0);
+      expect(FrameJobSchema.parse(JSON.parse(last)).frame).toBe(999_999);
+    }, 180_000);
+
+    it('the table', () => {
+      const r = plan();
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const [, header, , last, lines] = r.stdout.trimEnd().split('\n');
+      expect(header).toMatch(/^ frame  diff/);
+      expect(last).toMatch(/^999999  /);
+      expect(lines).toBe('1000002');
+    }, 180_000);
   });
 });

@@ -58,6 +58,14 @@ describe('deforum prompt inspect', () => {
     expect(r.stdout).toContain('chunk 1 of 1: 2 prompt tokens');
   });
 
+  it('shows weights as A1111 does (Python repr of the weight rounded to 4 places): 1.21, not 1.2100000000000002', () => {
+    const r = runCli(['prompt', 'inspect', '((a fox)) [b]']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('\n  1.21    "a fox"\n  1.0     " "\n  0.9091  "b"\n');
+    expect(r.stdout).toMatch(/fox<\/w>\s+1\.21\n/);
+    expect(r.stdout).not.toMatch(/\d{6}/);
+  });
+
   it('exits 2 naming the missing tokenizer file of a --model folder', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
     const r = runCli(['prompt', 'inspect', 'a cat', '--model', dir, '--json']);

@@ -6,6 +6,7 @@ import type { EpProbeResult } from '../../src/gpu/ep-probe.js';
 import { checkGpu, vulkanStatus } from '../../src/gpu/gpu-report.js';
 import type { LibrarySearch } from '../../src/gpu/library-search.js';
 import { providerDir } from '../../src/gpu/provider-install.js';
+import { deforum } from '../../src/invocation.js';
 import type { Device } from '../../src/sampler/devices.js';
 
 const H100 = { name: 'NVIDIA H100 80GB HBM3', driver: '580.95.05', memory: '81559 MiB' };
@@ -62,7 +63,7 @@ describe('checkGpu', () => {
 
   it('without the provider the fix is deforum gpu install, whatever else is missing', async () => {
     const report = await checkGpu({ prober: prober({ cuda: 'Failed to load shared library' }), packageDir: onnxruntimeWithProvider(false), search: search([], []), env: {}, nvidiaSmi: () => ({ gpus: undefined, note: 'nvidia-smi not found' }) });
-    expect(report.providers[0]).toMatchObject({ status: 'CUDA provider not installed', fix: 'deforum gpu install (CUDA 13; on CUDA 12: deforum gpu install --cuda12)' });
+    expect(report.providers[0]).toMatchObject({ status: 'CUDA provider not installed', fix: `${deforum()} gpu install (CUDA 13; on CUDA 12: ${deforum()} gpu install --cuda12)` });
     expect(report.autoDevice).toBe('webgpu');
   });
 

@@ -87,7 +87,7 @@ describe('deforum render', () => {
     });
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/stopping after the current step/);
-    expect(stopped.stderr).toMatch(/stopped; frames 0-\d+ are saved\. Resume with: deforum resume ".*out"/);
+    expect(stopped.stderr).toMatch(/stopped; frames 0-\d+ are saved\. Resume with: (npx )?deforum resume ".*out"/);
     expect(existsSync(path.join(out, 'render.lock'))).toBe(false);
     const resumed = await runCliAsync(['resume', out, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -32,9 +32,16 @@ describe('planDevices', () => {
   });
 
   it('an explicit device keeps the CPU as its fallback', () => {
-    expect(planDevices('cuda', noCuda).candidates).toEqual(['cuda', 'cpu']);
+    expect(planDevices('cuda', withCuda).candidates).toEqual(['cuda', 'cpu']);
     expect(planDevices('webgpu', noCuda).candidates).toEqual(['webgpu', 'cpu']);
     expect(planDevices('cpu', withCuda).candidates).toEqual(['cpu']);
+  });
+
+  it('CUDA asked for without its provider is not tried (onnxruntime would print its raw error first)', () => {
+    expect(planDevices('cuda', noCuda)).toEqual({
+      candidates: ['cpu'],
+      skipped: [{ device: 'cuda', reason: "libonnxruntime_providers_cuda.so is not installed next to onnxruntime-node's binary" }],
+    });
   });
 });
 

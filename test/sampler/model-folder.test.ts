@@ -41,9 +41,14 @@ describe('readModelFolder', () => {
     expect(error.message).toContain('optimum-cli export onnx');
   });
 
-  it('refuses a safetensors file with the conversion command', () => {
-    const error = errorOf(() => readModelFolder(path.join(fixtureModels, 'broken', 'model.safetensors')));
-    expect(error.message).toContain('is a safetensors checkpoint, not ONNX; convert it first: optimum-cli export onnx');
+  it('refuses a safetensors file with the conversion commands: diffusers\' script, then Optimum', () => {
+    const file = path.join(fixtureModels, 'broken', 'model.safetensors');
+    const error = errorOf(() => readModelFolder(file));
+    expect(error.message).toBe(
+      `model folder "${file}" is a single-file safetensors checkpoint (as A1111 loads), not ONNX; convert it first: ` +
+        `python scripts/convert_original_stable_diffusion_to_diffusers.py --checkpoint_path "${file}" --from_safetensors --dump_path <diffusers folder> ` +
+        '(from the diffusers repository), then optimum-cli export onnx --model <diffusers folder> --task text-to-image <output folder>, and pass the output folder',
+    );
   });
 
   it('says when the folder does not exist', () => {

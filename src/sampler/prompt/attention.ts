@@ -85,6 +85,33 @@ function parseWeight(text: string, prompt: string, index: number): number {
   return weight;
 }
 
+/**
+ * A weight as A1111 shows it: Python's `repr(round(weight, 4))`, so `((x))` reads 1.21 (not 1.2100000000000002) and
+ * a plain token 1.0.
+ */
+export function formatWeight(weight: number): string {
+  if (!Number.isFinite(weight)) return Number.isNaN(weight) ? 'nan' : weight > 0 ? 'inf' : '-inf';
+  const rounded = roundTo4(weight);
+  // repr switches to exponent notation at 1e16, JS's String at 1e21; both write the shortest round-trip digits
+  if (Math.abs(rounded) >= 1e16) return rounded.toExponential();
+  const text = String(rounded);
+  return Number.isInteger(rounded) ? `${Object.is(rounded, -0) ? '-' : ''}${text}.0` : text;
+}
+
+/**
+ * Python's `round(x, 4)`: the nearest multiple of 0.0001 to the exact binary value, a tie to the even one (`toFixed`
+ * takes the larger). A tie needs x·10⁴ = k + ½, so x = odd/32, and only then is x·10⁴ computed exactly and used.
+ */
+function roundTo4(x: number): number {
+  if (x === 0) return x; // keeps -0, as Python does
+  const scaled = x * 1e4;
+  if (Number.isInteger(x * 32) && Math.abs(scaled % 1) === 0.5) {
+    const down = Math.floor(scaled);
+    return (down % 2 === 0 ? down : down + 1) / 1e4;
+  }
+  return Number(x.toFixed(4));
+}
+
 function mergeEqualWeights(fragments: PromptFragment[]): PromptFragment[] {
   const merged: PromptFragment[] = [fragments[0]];
   for (const fragment of fragments.slice(1)) {
