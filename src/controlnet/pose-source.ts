@@ -88,8 +88,8 @@ async function keyframedSource(files: Record<string, string | { file: string; in
   };
 }
 
-/** Image files of a folder in frame order (possibly none). */
-async function imageFiles(dir: string, what: string): Promise<string[]> {
+/** Image files of a folder in frame order (possibly none); a `PoseError` naming `what` if it is not a folder. */
+export async function imageFiles(dir: string, what: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
