@@ -11,8 +11,11 @@ function fromSharp(data: Buffer, info: sharp.OutputInfo): RawImage {
 /** The largest image decoded (16384×16384, about sharp's own default): a small file can claim any size in its header. */
 export const MAX_IMAGE_PIXELS = 16384 * 16384;
 
-/** sharp on a file that `checkImageFile` would accept: pixel limit, and truncated pixel data is an error. */
+/** sharp with the pixel limit, and truncated pixel data as an error. */
 const openImage = (file: string) => sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated' });
+
+/** What PIL-based tools (A1111, Deforum) read too; SVG is refused, since librsvg follows references to other files. */
+const RASTER_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif']);
 
 /**
  * Why `file` cannot be read as an image, completing "FILE …" ("is a directory", "is 30000×30000, …"), or undefined.
@@ -22,13 +25,15 @@ const openImage = (file: string) => sharp(file, { limitInputPixels: MAX_IMAGE_PI
 export async function imageFileProblem(file: string): Promise<string | undefined> {
   const problem = await nonEmptyFileProblem(file);
   if (problem) return `${problem}, expected an image file`;
-  let width: number;
-  let height: number;
+  const notImage = 'is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image';
+  let metadata: sharp.Metadata;
   try {
-    ({ width, height } = await sharp(file, { limitInputPixels: false }).metadata());
+    metadata = await sharp(file, { limitInputPixels: false }).metadata();
   } catch {
-    return 'is not an image sharp can read (PNG, JPEG, WebP, GIF, TIFF or AVIF)';
+    return notImage;
   }
+  const { width, height, format } = metadata;
+  if (!RASTER_FORMATS.has(format)) return `${notImage} (it is ${format.toUpperCase()})`;
   if (width * height > MAX_IMAGE_PIXELS) {
     return `is ${width}×${height}, larger than the ${Math.sqrt(MAX_IMAGE_PIXELS)}×${Math.sqrt(MAX_IMAGE_PIXELS)} (${MAX_IMAGE_PIXELS / 2 ** 20} Mpixel) limit`;
   }

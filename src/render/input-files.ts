@@ -7,12 +7,11 @@
  */
 import path from 'node:path';
 import { controlNetModelFile } from '../controlnet/controlnet-model.js';
-import { parseOpenPoseJson } from '../controlnet/openpose-json.js';
+import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
 import { imageFiles } from '../controlnet/pose-source.js';
 import type { PoseSourceSpec } from '../controlnet/unit-schema.js';
 import { DeforumError } from '../errors.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
-import { InputFileError, readRegularFile } from '../input-file.js';
 import { formatPath } from '../keyframes/validate.js';
 import type { Animation } from '../keyframes/schema.js';
 import { resolveModelDir } from '../models/bundled.js';
@@ -27,9 +26,6 @@ export interface InputFileProblem {
 }
 
 export const formatInputFileProblem = (source: string, problem: InputFileProblem): string => `${source}: ${problem.path}: ${problem.message}`;
-
-/** OpenPose JSON is a few kilobytes per pose; this bounds what a mistaken file can cost. */
-const MAX_POSE_JSON_BYTES = 16 * 2 ** 20;
 
 type Segment = string | number;
 /** A file check: the problems found, each one line naming the file. */
@@ -49,18 +45,11 @@ async function reported(check: () => Promise<string[]>): Promise<string[]> {
 
 const imageCheck = (file: string): Check => async () => named(file, await imageFileProblem(file));
 
-function poseJsonCheck(file: string): Check {
-  return () =>
-    reported(async () => {
-      try {
-        parseOpenPoseJson((await readRegularFile(file, MAX_POSE_JSON_BYTES)).toString('utf8'), file);
-        return [];
-      } catch (error) {
-        if (error instanceof InputFileError && (error.kind === 'not-regular' || error.kind === 'missing')) return [`${error.message}, expected an OpenPose JSON file`];
-        throw error;
-      }
-    });
-}
+const poseJsonCheck = (file: string): Check => () =>
+  reported(async () => {
+    await loadOpenPoseJson(file);
+    return [];
+  });
 
 /** The images a render uses (the first `frames`; later ones are never read) must all decode. */
 function poseFolderCheck(dir: string, frames: number): Check {
@@ -88,7 +77,11 @@ function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { baseDir: str
 }
 
 /** A model folder, checked from its files alone (no ONNX session is opened). */
-const folderCheck = (check: () => unknown): Check => () => reported(async () => (check(), []));
+const folderCheck = (check: () => unknown): Check => () =>
+  reported(async () => {
+    check();
+    return [];
+  });
 
 /**
  * Every problem with the files `animation` names, relative to `baseDir` (the keyframe file's folder); empty when a

@@ -62,11 +62,11 @@ export async function damagedInputs(dir: string): Promise<DamagedInput[]> {
     { name: 'a directory', file: at('folder.png'), asImage: /is a directory, expected an image file/, asAudio: /is a directory, expected an audio file/ },
     { name: 'a 0-byte file', file: at('empty.png'), asImage: /is empty \(0 bytes\), expected an image file/, asAudio: /is empty \(0 bytes\), expected an audio file/ },
     { name: 'a truncated PNG', file: at('truncated.png'), asImage: /is damaged or truncated \(.+\)/, asAudio: noAudio },
-    { name: 'a text file named .png', file: at('text.png'), asImage: /is not an image sharp can read \(PNG, JPEG, .*\)/, asAudio: noAudio },
+    { name: 'a text file named .png', file: at('text.png'), asImage: /is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image/, asAudio: noAudio },
     { name: 'a decompression bomb', file: at('bomb.png'), asImage: /is 30000×30000, larger than the 16384×16384 \(256 Mpixel\) limit/, asAudio: noAudio },
     { name: '/dev/zero', file: '/dev/zero', asImage: /is a character device, not a regular file, expected an image file/, asAudio: /is a character device, not a regular file, expected an audio file/ },
     { name: 'a FIFO', file: at('fifo.png'), asImage: /is a FIFO \(named pipe\), not a regular file, expected an image file/, asAudio: /is a FIFO \(named pipe\), not a regular file, expected an audio file/ },
-    { name: 'random bytes', file: at('random.mp3'), asImage: /is not an image sharp can read \(.+\)/, asAudio: /cannot be decoded as audio \(.+\)/ },
+    { name: 'random bytes', file: at('random.mp3'), asImage: /is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image/, asAudio: /cannot be decoded as audio \(.+\)/ },
     { name: 'a missing file', file: at('missing.png'), asImage: /does not exist, expected an image file/, asAudio: /does not exist, expected an audio file/ },
   ];
 }

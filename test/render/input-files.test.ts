@@ -55,12 +55,19 @@ describe('checkInputFiles', () => {
       ],
     });
     expect(problems).toEqual([
-      { path: 'controlnet[0].pose["2"].file', message: `${fifo} is a FIFO (named pipe), not a regular file, expected an OpenPose JSON file` },
-      { path: 'controlnet[1].pose', message: '/dev/zero is a character device, not a regular file, expected an OpenPose JSON file' },
+      { path: 'controlnet[0].pose["2"].file', message: `${fifo}: cannot read pose file: it is a FIFO (named pipe), not a regular file` },
+      { path: 'controlnet[1].pose', message: '/dev/zero: cannot read pose file: it is a character device, not a regular file' },
       { path: 'controlnet[2].pose.images', message: expect.stringMatching(new RegExp(`^${at('poses/pose2.png')} is damaged or truncated \\(.+\\)$`)) },
       { path: 'controlnet[3].pose.images', message: `${at('good.png')}: not a folder` },
       { path: 'controlnet[4].pose.video', message: expect.stringMatching(/random\.mp3 has no video stream$/) },
       { path: 'controlnet[5].pose.video', message: expect.stringMatching(/bomb\.png cannot be decoded as video \(.+\)$/) },
+    ]);
+  });
+
+  it('refuses SVG, which librsvg renders by following references to other files', async () => {
+    writeFileSync(at('vector.png'), '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="8" height="8"><image xlink:href="/dev/zero"/></svg>');
+    expect(await check({ initImage: 'vector.png' })).toEqual([
+      { path: 'initImage', message: `${at('vector.png')} is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image (it is SVG)` },
     ]);
   });
 
