@@ -3,8 +3,8 @@
  * files: reading a device such as /dev/zero never ends and grows memory without bound, opening a FIFO for reading
  * blocks until a writer appears, and a directory fails late with a message that names no file.
  */
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { DeforumError } from './errors.js';
 
@@ -65,25 +65,26 @@ const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 2
 
 /**
  * The bytes of a regular file of at most `maxBytes`, or an `InputFileError`. The file is opened non-blocking and
- * checked on the open handle, so a FIFO or device swapped in after a check is refused too, never read.
+ * checked on the open descriptor, so a FIFO or device swapped in after a check is refused too, never read.
+ * Synchronous, for synchronous readers too (a model folder's configs): files a user names are read one at a time.
  */
-export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
-  let handle;
+export function readRegularFile(file: string, maxBytes: number): Buffer {
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new InputFileError(file, 'not-regular', 'is a directory');
     throw failure(file, error);
   }
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     const problem = notRegular(stats);
     if (problem) throw new InputFileError(file, 'not-regular', problem);
     if (stats.size > maxBytes) throw new InputFileError(file, 'too-large', `is ${megabytes(stats.size)}, more than the ${megabytes(maxBytes)} limit`);
     const buffer = Buffer.alloc(stats.size);
     let filled = 0;
     while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
       if (bytesRead === 0) break; // the file shrank since fstat
       filled += bytesRead;
     }
@@ -92,6 +93,6 @@ export async function readRegularFile(file: string, maxBytes: number): Promise<B
     if (error instanceof InputFileError) throw error;
     throw failure(file, error);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

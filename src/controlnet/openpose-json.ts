@@ -120,7 +120,7 @@ const MAX_POSE_FILE_BYTES = 16 * 2 ** 20;
 export async function loadOpenPoseJson(file: string): Promise<Pose> {
   let text: string;
   try {
-    text = (await readRegularFile(file, MAX_POSE_FILE_BYTES)).toString('utf8');
+    text = readRegularFile(file, MAX_POSE_FILE_BYTES).toString('utf8');
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
     throw new PoseError(`${file}: cannot read pose file: ${error.kind === 'missing' ? 'file not found' : `it ${error.reason}`}`);

@@ -19,7 +19,7 @@ const MAX_INPUT_FILE_BYTES = 64 * 2 ** 20;
 export async function readInputFile(file: string): Promise<string> {
   try {
     // Editors on Windows may save a byte-order mark; JSON has no place for it.
-    return (await readRegularFile(file, MAX_INPUT_FILE_BYTES)).toString('utf8').replace(/^\uFEFF/, '');
+    return readRegularFile(file, MAX_INPUT_FILE_BYTES).toString('utf8').replace(/^\uFEFF/, '');
   } catch (error) {
     if (!(error instanceof InputFileError)) throw error;
     if (error.kind === 'missing') throw new KeyframeError(`${file}: no such file`);

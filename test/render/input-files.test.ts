@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -70,6 +70,27 @@ describe('checkInputFiles', () => {
       { path: 'initImage', message: `${at('vector.png')} is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image (it is SVG)` },
     ]);
   });
+
+  it('refuses a FIFO or a directory inside a model folder instead of waiting on it', async () => {
+    const tiny = path.join(repoRoot, 'models', 'tiny-sd');
+    const model = at('model');
+    cpSync(tiny, model, { recursive: true, filter: (src) => !src.endsWith('.onnx') });
+    for (const part of ['text_encoder', 'unet', 'vae_encoder']) symlinkSync(path.join(tiny, part, 'model.onnx'), path.join(model, part, 'model.onnx'));
+    const decoder = path.join(model, 'vae_decoder', 'model.onnx');
+    const fifo = (file: string) => {
+      rmSync(path.join(model, file));
+      execFileSync('mkfifo', [path.join(model, file)]);
+    };
+    mkdirSync(decoder);
+    fifo('scheduler/scheduler_config.json');
+    expect(await check({ model })).toEqual([{ path: 'model', message: expect.stringMatching(/is missing vae_decoder\/model\.onnx, scheduler\/scheduler_config\.json;/) }]);
+    rmSync(decoder, { recursive: true });
+    symlinkSync(path.join(tiny, 'vae_decoder', 'model.onnx'), decoder);
+    rmSync(path.join(model, 'scheduler/scheduler_config.json'));
+    copyFileSync(path.join(tiny, 'scheduler/scheduler_config.json'), path.join(model, 'scheduler/scheduler_config.json'));
+    fifo('unet/config.json');
+    expect(await check({ model })).toEqual([{ path: 'model', message: 'unet/config.json: is a FIFO (named pipe), not a regular file, expected a JSON config' }]);
+  }, 10_000);
 
   it('names the model folders it cannot use, without loading them', async () => {
     const problems = await check({ model: 'no-such-model', controlnet: [{ pose: 'stand.json', model: 'stand.json' }] });
