@@ -53,7 +53,8 @@ function repeatRows(row: Float32Array, rows: number): Float32Array {
 /** `dir/model.onnx`, or the diffusers pipeline layout `dir/controlnet/model.onnx`; found from the files alone. */
 export function controlNetModelFile(dir: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelError(`${dir}: ControlNet folder not found`);
-  const file = [path.join(dir, 'model.onnx'), path.join(dir, 'controlnet', 'model.onnx')].find((candidate) => existsSync(candidate));
+  // only a regular file: onnxruntime would wait for ever on a FIFO
+  const file = [path.join(dir, 'model.onnx'), path.join(dir, 'controlnet', 'model.onnx')].find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
   if (!file) throw new ModelError(`${dir}: no model.onnx (expected a ControlNet exported to ONNX: model.onnx or controlnet/model.onnx)`);
   return file;
 }

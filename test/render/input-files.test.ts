@@ -93,10 +93,13 @@ describe('checkInputFiles', () => {
   }, 10_000);
 
   it('names the model folders it cannot use, without loading them', async () => {
-    const problems = await check({ model: 'no-such-model', controlnet: [{ pose: 'stand.json', model: 'stand.json' }] });
+    mkdirSync(at('controlnet'));
+    execFileSync('mkfifo', [at('controlnet/model.onnx')]);
+    const problems = await check({ model: 'no-such-model', controlnet: [{ pose: 'stand.json', model: 'stand.json' }, { pose: 'stand.json', model: 'controlnet' }] });
     expect(problems).toEqual([
       { path: 'model', message: expect.stringMatching(/model folder ".*no-such-model" does not exist/) },
       { path: 'controlnet[0].model', message: `${at('stand.json')}: ControlNet folder not found` },
+      { path: 'controlnet[1].model', message: expect.stringMatching(/controlnet: no model\.onnx \(expected a ControlNet exported to ONNX/) },
     ]);
   });
 });
