@@ -1,18 +1,58 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { nonEmptyFileProblem, statRegularFile } from './input-file.js';
 import type { RawImage } from './raw-image.js';
 
 function fromSharp(data: Buffer, info: sharp.OutputInfo): RawImage {
   return { width: info.width, height: info.height, channels: info.channels as 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
+/** The largest image decoded (16384×16384, about sharp's own default): a small file can claim any size in its header. */
+export const MAX_IMAGE_PIXELS = 16384 * 16384;
+
+/** sharp with the pixel limit, and truncated pixel data as an error. */
+const openImage = (file: string) => sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated' });
+
+/** What PIL-based tools (A1111, Deforum) read too; SVG is refused, since librsvg follows references to other files. */
+const RASTER_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif']);
+
+/**
+ * Why `file` cannot be read as an image, completing "FILE …" ("is a directory", "is 30000×30000, …"), or undefined.
+ * The header gives the size before any pixel is decoded; then the whole image is decoded to a thumbnail, since a
+ * truncated or damaged PNG has a good header.
+ */
+export async function imageFileProblem(file: string): Promise<string | undefined> {
+  const problem = await nonEmptyFileProblem(file);
+  if (problem) return `${problem}, expected an image file`;
+  const notImage = 'is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image';
+  let metadata: sharp.Metadata;
+  try {
+    metadata = await sharp(file, { limitInputPixels: false }).metadata();
+  } catch {
+    return notImage;
+  }
+  const { width, height, format } = metadata;
+  if (!RASTER_FORMATS.has(format)) return `${notImage} (it is ${format.toUpperCase()})`;
+  if (width * height > MAX_IMAGE_PIXELS) {
+    return `is ${width}×${height}, larger than the ${Math.sqrt(MAX_IMAGE_PIXELS)}×${Math.sqrt(MAX_IMAGE_PIXELS)} (${MAX_IMAGE_PIXELS / 2 ** 20} Mpixel) limit`;
+  }
+  try {
+    await openImage(file).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+  } catch (error) {
+    return `is damaged or truncated (${error instanceof Error ? error.message : String(error)})`;
+  }
+  return undefined;
+}
+
 /**
  * Reads an image file (PNG, JPEG, WebP …) as RGB, flattened over black if it has alpha, optionally resized to a
- * frame size ("just resize" with Lanczos, as A1111 resizes an init image).
+ * frame size ("just resize" with Lanczos, as A1111 resizes an init image). Only a regular file is read, and at most
+ * `MAX_IMAGE_PIXELS` pixels are decoded.
  */
 export async function readImageFile(file: string, size?: { width: number; height: number }): Promise<RawImage> {
-  let pipeline = sharp(file).flatten({ background: '#000000' }).removeAlpha();
+  await statRegularFile(file);
+  let pipeline = openImage(file).flatten({ background: '#000000' }).removeAlpha();
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);

@@ -50,10 +50,11 @@ function repeatRows(row: Float32Array, rows: number): Float32Array {
   return out;
 }
 
-/** `dir/model.onnx`, or the diffusers pipeline layout `dir/controlnet/model.onnx`. */
-function modelFile(dir: string): string {
+/** `dir/model.onnx`, or the diffusers pipeline layout `dir/controlnet/model.onnx`; found from the files alone. */
+export function controlNetModelFile(dir: string): string {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelError(`${dir}: ControlNet folder not found`);
-  const file = [path.join(dir, 'model.onnx'), path.join(dir, 'controlnet', 'model.onnx')].find((candidate) => existsSync(candidate));
+  // only a regular file: onnxruntime would wait for ever on a FIFO
+  const file = [path.join(dir, 'model.onnx'), path.join(dir, 'controlnet', 'model.onnx')].find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
   if (!file) throw new ModelError(`${dir}: no model.onnx (expected a ControlNet exported to ONNX: model.onnx or controlnet/model.onnx)`);
   return file;
 }
@@ -84,7 +85,7 @@ export class ControlNetModel {
   }
 
   static async open(dir: string, sessions: DeviceSessions): Promise<ControlNetModel> {
-    const file = modelFile(dir);
+    const file = controlNetModelFile(dir);
     const model = await OnnxModel.open(file, sessions, file);
     const float = ['float32', 'float16'] as const;
     try {

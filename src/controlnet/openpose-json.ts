@@ -6,9 +6,9 @@
  * - the older fkunn1326 editor format `{width, height, keypoints: [[x, y], …]}`: pixels, 18 points per person.
  * Every problem is a PoseError naming the file, the person and the keypoint.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PoseError } from '../errors.js';
+import { InputFileError, readRegularFile } from '../input-file.js';
 import { plainIssueText } from '../keyframes/issue-text.js';
 import { COCO18_KEYPOINTS, KEYPOINT_COUNT, type Keypoint, type Person, type Pose } from './pose.js';
 
@@ -119,13 +119,17 @@ export function parseOpenPoseJson(text: string, file: string): Pose {
   return { width, height, people: people.map((person, p) => personOnCanvas(person, p, width, height, file)) };
 }
 
+/** OpenPose JSON is a few kilobytes per pose; this bounds what a mistaken file can cost. */
+const MAX_POSE_FILE_BYTES = 16 * 2 ** 20;
+
+/** Reads and parses a pose file: only a regular file of at most 16 MiB (a FIFO would block, /dev/zero never end). */
 export async function loadOpenPoseJson(file: string): Promise<Pose> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readRegularFile(file, MAX_POSE_FILE_BYTES).toString('utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-    throw new PoseError(`${file}: cannot read pose file: ${reason}`);
+    if (!(error instanceof InputFileError)) throw error;
+    throw new PoseError(`${file}: cannot read pose file: ${error.kind === 'missing' ? 'file not found' : `it ${error.reason}`}`);
   }
   return parseOpenPoseJson(text, file);
 }

@@ -14,8 +14,8 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { PoseError } from '../errors.js';
+import { readImageFile } from '../image-file.js';
 import type { Interpolation } from '../keyframes/interpolation.js';
 import { keyframesOfObject, resolveKeyframes, type ScheduleContext } from '../keyframes/schedule-keys.js';
 import type { RawImage } from '../raw-image.js';
@@ -61,9 +61,8 @@ function shown(file: string): string {
 
 async function readImage(file: string): Promise<RawImage> {
   try {
-    // transparent parts of a pose map are background: black
-    const { data, info } = await sharp(file).flatten({ background: { r: 0, g: 0, b: 0 } }).raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    // transparent parts of a pose map are background: black, as readImageFile flattens
+    return await readImageFile(file);
   } catch (error) {
     throw new PoseError(`${shown(file)}: cannot read pose image: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -88,8 +87,8 @@ async function keyframedSource(files: Record<string, string | { file: string; in
   };
 }
 
-/** Image files of a folder in frame order (possibly none). */
-async function imageFiles(dir: string, what: string): Promise<string[]> {
+/** Image files of a folder in frame order (possibly none); a `PoseError` naming `what` if it is not a folder. */
+export async function imageFiles(dir: string, what: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);

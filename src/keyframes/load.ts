@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { KeyframeError } from '../errors.js';
+import { InputFileError, readRegularFile } from '../input-file.js';
 import type { Animation } from './schema.js';
 import { formatProblem, validateAnimationText, type Problem } from './validate.js';
 import { deforum } from '../invocation.js';
@@ -10,14 +10,21 @@ export interface LoadedAnimation {
   warnings: string[];
 }
 
-/** Reads the file named by a user; a missing or unreadable file is bad input (exit 2). */
+/** Far above any keyframe or settings file people write (kilobytes), far below what would exhaust memory when parsed. */
+const MAX_INPUT_FILE_BYTES = 64 * 2 ** 20;
+
+/**
+ * Reads the JSON file named by a user (keyframe file, Deforum settings file); a missing, unreadable, special (FIFO,
+ * device) or oversized file is bad input (exit 2).
+ */
 export async function readInputFile(file: string): Promise<string> {
   try {
     // Editors on Windows may save a byte-order mark; JSON has no place for it.
-    return (await readFile(file, 'utf8')).replace(/^\uFEFF/, '');
+    return readRegularFile(file, MAX_INPUT_FILE_BYTES).toString('utf8').replace(/^\uFEFF/, '');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new KeyframeError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a JSON file' : `cannot read (${code ?? String(error)})`}`);
+    if (!(error instanceof InputFileError)) throw error;
+    if (error.kind === 'missing') throw new KeyframeError(`${file}: no such file`);
+    throw new KeyframeError(`${file}: ${error.reason}${error.kind === 'not-regular' ? ', expected a JSON file' : ''}`);
   }
 }
 

@@ -1,10 +1,10 @@
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RenderError, UsageError } from '../errors.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { Animation } from '../keyframes/schema.js';
-import { bundledModelPath } from '../models/bundled.js';
+import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
 import { ControlNetRuntime } from '../controlnet/runtime.js';
 import { planAnimation } from '../plan/plan.js';
 import type { DeviceRequest } from '../sampler/devices.js';
@@ -15,6 +15,7 @@ import { PreviewEncoder } from '../video/preview.js';
 import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
+import { checkInputFiles, formatInputFileProblem } from './input-files.js';
 import { renderFolder } from './render-folder.js';
 import { RenderInterrupted, renderFrames } from './render.js';
 
@@ -68,12 +69,6 @@ export function renderName(animation: Animation, source: string): string {
   return animation.name ?? path.basename(source).replace(/\.json$/i, '');
 }
 
-/** A bundled model name (`tiny-sd`) or a folder, relative to the keyframe file. */
-export function resolveModelDir(model: string, baseDir: string): string {
-  if (!model.includes('/') && !model.includes('\\') && existsSync(bundledModelPath(model))) return bundledModelPath(model);
-  return path.resolve(baseDir, model);
-}
-
 /** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
 function previousSeed(settingsFile: string, source: string): number | undefined {
   try {
@@ -87,18 +82,13 @@ function previousSeed(settingsFile: string, source: string): number | undefined 
 /** Everything that can be checked before the first frame: files, ffmpeg, a writable folder with room for the frames. */
 async function preflight(request: RenderRequest, animation: Animation, outDir: string, baseDir: string): Promise<FfmpegTools> {
   const ffmpeg = await checkFfmpeg(animation.output.codec);
-  const named: Array<[string, string | undefined]> = [
-    ['initImage', animation.initImage],
-    ['colorCoherenceImage', animation.colorCoherence === 'image' ? animation.colorCoherenceImage : undefined],
-    ['output.audio', animation.output.audio],
-  ];
   if (animation.colorCoherence === 'image' && !animation.colorCoherenceImage) {
     throw new UsageError(`${request.source}: colorCoherence "image" needs colorCoherenceImage (a path to the colour sample)`);
   }
-  for (const [field, file] of named) {
-    if (file !== undefined && !existsSync(path.resolve(baseDir, file))) {
-      throw new UsageError(`${request.source}: ${field}: file not found: ${path.resolve(baseDir, file)}`);
-    }
+  const problems = await checkInputFiles(animation, baseDir, ffmpeg);
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run 'deforum validate ${request.source}' to see all)` : '';
+    throw new UsageError(`${formatInputFileProblem(request.source, problems[0])}${more}`);
   }
   try {
     await fsp.mkdir(outDir, { recursive: true });

@@ -2,10 +2,11 @@
  * A Stable Diffusion model on disk: a diffusers/Optimum ONNX folder (sd-pipeline.md §7.1), validated and described
  * from its files and JSON configs alone. Checkpoints and PyTorch folders are refused with what to do instead.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
+import { InputFileError, readRegularFile } from '../input-file.js';
 
 const EXPECTED_LAYOUT = 'a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)';
 const EXPORT_COMMAND = 'optimum-cli export onnx --model <diffusers model or folder> --task text-to-image <output folder>';
@@ -68,12 +69,16 @@ export interface ModelFolder {
   unetConfig: UnetConfig;
 }
 
+/** A model's JSON configs are a few kilobytes; a FIFO or device in their place is refused, never read. */
+const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+
 function readJson<T extends z.ZodType>(file: string, schema: T, root: string): z.infer<T> {
   const label = path.relative(root, file) || file;
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8'));
   } catch (error) {
+    if (error instanceof InputFileError) throw new ModelError(`${label}: ${error.reason}, expected a JSON config`);
     throw new ModelError(`${label}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   const parsed = schema.safeParse(value);
@@ -125,7 +130,8 @@ export function readModelFolder(dir: string): ModelFolder {
     'vae_decoder/model.onnx',
     'scheduler/scheduler_config.json',
   ];
-  const missing = required.filter((file) => !existsSync(at(file)));
+  // a directory, FIFO or device in a file's place is as unusable as no file (onnxruntime would block on a FIFO)
+  const missing = required.filter((file) => statSync(at(file), { throwIfNoEntry: false })?.isFile() !== true);
   if (missing.length > 0) {
     const pytorch = ['unet/diffusion_pytorch_model.safetensors', 'unet/diffusion_pytorch_model.bin'].some((file) => existsSync(at(file)));
     if (pytorch) {

@@ -102,7 +102,7 @@ describe('deforum render', () => {
     const file = animationFile(d, { initImage: 'missing.png' });
     const noInit = await runCliAsync(['render', file, '--device', 'cpu', '--out', path.join(d, 'out')]);
     expect(noInit.code).toBe(2);
-    expect(noInit.stderr).toMatch(/initImage: file not found: .*missing\.png/);
+    expect(noInit.stderr).toMatch(/initImage: .*missing\.png does not exist, expected an image file/);
     expect(existsSync(path.join(d, 'out', 'frames'))).toBe(false);
     const noFfmpeg = await runCliAsync(['render', animationFile(d), '--device', 'cpu', '--out', path.join(d, 'out2')], { env: { FFMPEG_PATH: path.join(d, 'no-ffmpeg') } });
     expect(noFfmpeg.code).toBe(2);
