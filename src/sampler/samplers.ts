@@ -6,7 +6,7 @@
 import type { SamplerName } from '../keyframes/sampler-names.js';
 import type { SigmaPlan, SigmaSpacing } from './sigmas.js';
 import { f32 } from './torch-float32.js';
-import type { Denoiser, SampleOptions } from './types.js';
+import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
 
 export type SamplerRun = (denoiser: Denoiser, x: Float32Array, sigmas: readonly number[], options: SampleOptions) => Promise<Float32Array>;
 
@@ -21,6 +21,8 @@ export interface SamplerInfo {
   /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM), planned from DDPM timesteps. */
   kind: 'k' | 'timestep';
   discardNextToLastSigma: boolean;
+  /** Its noise comes from a Brownian tree over the schedule's σ range, seeded by the image seed (`brownian_noise`). */
+  brownianNoise: boolean;
 }
 
 /** Steps through a schedule, checking for cancellation and reporting progress around each step. */
@@ -50,23 +52,32 @@ const euler: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
-/** `get_ancestral_step` with eta 1: the deterministic target σ_down and the noise σ_up to add. */
-function ancestralStep(from: number, to: number): { down: number; up: number } {
-  const up = Math.min(to, Math.sqrt((to ** 2 * (from ** 2 - to ** 2)) / from ** 2));
+/** `get_ancestral_step`: the deterministic target σ_down and the noise σ_up to add (eta 0: no noise). */
+function ancestralStep(from: number, to: number, eta = 1): { down: number; up: number } {
+  if (!eta) return { down: to, up: 0 };
+  const up = Math.min(to, eta * Math.sqrt((to ** 2 * (from ** 2 - to ** 2)) / from ** 2));
   return { down: Math.sqrt(to ** 2 - up ** 2), up };
 }
 
-/** `sample_euler_ancestral` (eta 1, s_noise 1): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
+/** x + noise·scale, stored as float32. */
+function addNoise(x: Float32Array, noise: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j] + noise[j] * scale;
+  return out;
+}
+
+/** The ancestral samplers' `s_noise` and `eta` (A1111 defaults 1 and 1). */
+const noiseScale = (options: SampleOptions) => options.sNoise ?? 1;
+const etaOf = (options: SampleOptions) => options.eta ?? 1;
+
+/** `sample_euler_ancestral` (s_noise, eta): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
 const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   await forEachStep(sigmas, options, async (_i, sigma, next) => {
     const denoised = await denoiser(x, sigma);
-    const { down, up } = ancestralStep(sigma, next);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
     x = eulerStep(x, denoised, sigma, down - sigma);
-    if (next > 0) {
-      const noise = options.randnLike();
-      for (let j = 0; j < x.length; j++) x[j] = x[j] + noise[j] * up;
-    }
+    if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
   });
   return x;
 };
@@ -119,6 +130,186 @@ const dpmpp2m: SamplerRun = async (denoiser, start, sigmas, options) => {
     }
     previous = denoised;
     x = out;
+  });
+  return x;
+};
+
+/** The midpoint of σ and σ_to in log σ (`sigma.log().lerp(sigma_to.log(), 0.5).exp()`). */
+const logMidpoint = (sigma: number, to: number) => Math.exp(Math.log(sigma) + 0.5 * (Math.log(to) - Math.log(sigma)));
+
+/**
+ * DPM-Solver-2 from σ to `to`: an Euler half step in log σ, then the full step along the derivative there (one more
+ * denoiser call). The step to σ = 0 is plain Euler. Shared by `sample_dpm_2` and `sample_dpm_2_ancestral`.
+ */
+async function dpmSolver2Step(denoiser: Denoiser, x: Float32Array, denoised: Float32Array, sigma: number, to: number): Promise<Float32Array> {
+  if (to === 0) return eulerStep(x, denoised, sigma, to - sigma);
+  const mid = logMidpoint(sigma, to);
+  const x2 = eulerStep(x, denoised, sigma, mid - sigma);
+  const denoised2 = await denoiser(x2, mid);
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j] + ((x2[j] - denoised2[j]) / mid) * (to - sigma);
+  return out;
+}
+
+/** `sample_dpm_2` (s_churn 0): DPM-Solver-2 steps. Draws `randn_like` every step, as k-diffusion's churn does. */
+const dpm2: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    options.randnLike();
+    x = await dpmSolver2Step(denoiser, x, await denoiser(x, sigma), sigma, next);
+  });
+  return x;
+};
+
+/** `sample_dpm_2_ancestral`: DPM-Solver-2 to σ_down, then noise of σ_up (not after an Euler step to 0). */
+const dpm2Ancestral: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
+    x = await dpmSolver2Step(denoiser, x, denoised, sigma, down);
+    if (down !== 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
+  });
+  return x;
+};
+
+/** The exponential-integrator step of DPM-Solver++ from σ to `to`: (to/σ)·x − expm1(−h)·D, h = log σ − log to. */
+function dataStep(x: Float32Array, denoised: Float32Array, sigma: number, to: number): Float32Array {
+  const ratio = to / sigma;
+  const blend = -Math.expm1(Math.log(to) - Math.log(sigma));
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = ratio * x[j] + blend * denoised[j];
+  return out;
+}
+
+/** `sample_dpmpp_2s_ancestral`: DPM-Solver++(2S) to σ_down through its log-σ midpoint, then noise of σ_up. */
+const dpmpp2sAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
+    if (down === 0) {
+      x = eulerStep(x, denoised, sigma, down - sigma);
+    } else {
+      const mid = logMidpoint(sigma, down);
+      const denoised2 = await denoiser(dataStep(x, denoised, sigma, mid), mid);
+      x = dataStep(x, denoised2, sigma, down);
+    }
+    if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
+  });
+  return x;
+};
+
+function brownianNoise(options: SampleOptions): NoiseSampler {
+  if (!options.brownianNoise) throw new Error('an SDE sampler needs the Brownian noise of its image (options.brownianNoise)');
+  return options.brownianNoise;
+}
+
+/**
+ * `sample_dpmpp_sde` (r = ½): per step an ancestral DPM-Solver++ half step to the log-σ midpoint s, a denoiser call
+ * there, and the full step from σ with the average of both estimates, each with its Brownian noise. Euler to σ = 0.
+ */
+const dpmppSde: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const noise = brownianNoise(options);
+  const eta = etaOf(options);
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    if (next === 0) {
+      x = eulerStep(x, denoised, sigma, next - sigma);
+      return;
+    }
+    const mid = logMidpoint(sigma, next);
+    const half = ancestralStep(sigma, mid, eta);
+    const x2 = addNoise(dataStep(x, denoised, sigma, half.down), noise(sigma, mid), noiseScale(options) * half.up);
+    const denoised2 = await denoiser(x2, mid);
+    const full = ancestralStep(sigma, next, eta);
+    // (1 − fac)·D + fac·D₂ with fac = 1/(2r) = 1: the full step uses the midpoint estimate alone.
+    x = addNoise(dataStep(x, denoised2, sigma, full.down), noise(sigma, next), noiseScale(options) * full.up);
+  });
+  return x;
+};
+
+/**
+ * `sample_dpmpp_2m_sde`: DPM-Solver++(2M) with eta·h of fresh Brownian noise per step; the second-order correction
+ * from the previous estimate is the `midpoint` (A1111's "DPM++ 2M SDE") or `heun` ("DPM++ 2M SDE Heun") form.
+ */
+function dpmpp2mSde(solver: 'midpoint' | 'heun'): SamplerRun {
+  return async (denoiser, start, sigmas, options) => {
+    const noise = brownianNoise(options);
+    const eta = etaOf(options);
+    let x = start;
+    let previous: Float32Array | undefined;
+    let hLast = 0;
+    await forEachStep(sigmas, options, async (_i, sigma, next) => {
+      const denoised = await denoiser(x, sigma);
+      if (next === 0) {
+        x = denoised;
+        return;
+      }
+      const h = Math.log(sigma) - Math.log(next);
+      const etaH = eta * h;
+      const decay = (next / sigma) * Math.exp(-etaH);
+      const blend = -Math.expm1(-h - etaH);
+      const correction = previous === undefined ? 0 : (solver === 'heun' ? blend / (-h - etaH) + 1 : 0.5 * blend) * (h / hLast);
+      const sigmaNoise = eta ? next * Math.sqrt(-Math.expm1(-2 * etaH)) * noiseScale(options) : 0;
+      const z = eta ? noise(sigma, next) : undefined;
+      const out = new Float32Array(x.length);
+      for (let j = 0; j < x.length; j++) {
+        let v = decay * x[j] + blend * denoised[j];
+        if (previous) v += correction * (denoised[j] - previous[j]);
+        out[j] = z ? v + z[j] * sigmaNoise : v;
+      }
+      x = out;
+      previous = denoised;
+      hLast = h;
+    });
+    return x;
+  };
+}
+
+/** `sample_dpmpp_3m_sde`: third-order multistep over the last three estimates, with Brownian noise per step. */
+const dpmpp3mSde: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const noise = brownianNoise(options);
+  const eta = etaOf(options);
+  let x = start;
+  let d1: Float32Array | undefined;
+  let d2: Float32Array | undefined;
+  let h1 = 0;
+  let h2 = 0;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    if (next === 0) {
+      x = denoised;
+      return;
+    }
+    const h = Math.log(sigma) - Math.log(next);
+    const hEta = h * (eta + 1);
+    const decay = Math.exp(-hEta);
+    const blend = -Math.expm1(-hEta);
+    const phi2 = Math.expm1(-hEta) / hEta + 1;
+    const phi3 = phi2 / hEta - 0.5;
+    const sigmaNoise = eta ? next * Math.sqrt(-Math.expm1(-2 * h * eta)) * noiseScale(options) : 0;
+    const z = eta ? noise(sigma, next) : undefined;
+    const out = new Float32Array(x.length);
+    for (let j = 0; j < x.length; j++) {
+      let v = decay * x[j] + blend * denoised[j];
+      if (d1 && d2) {
+        const r0 = h1 / h;
+        const r1 = h2 / h;
+        const slope0 = (denoised[j] - d1[j]) / r0;
+        const slope1 = (d1[j] - d2[j]) / r1;
+        const first = slope0 + ((slope0 - slope1) * r0) / (r0 + r1);
+        const second = (slope0 - slope1) / (r0 + r1);
+        v += phi2 * first - phi3 * second;
+      } else if (d1) {
+        v += phi2 * ((denoised[j] - d1[j]) / (h1 / h));
+      }
+      out[j] = z ? v + z[j] * sigmaNoise : v;
+    }
+    x = out;
+    [d1, d2] = [denoised, d1];
+    [h1, h2] = [h, h1];
   });
   return x;
 };
@@ -183,14 +374,21 @@ const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
-/** The samplers deforum-ts ships, with A1111's options for each (§3.2). */
+/** The samplers deforum-ts ships, with A1111's options for each (v1.9 `samplers_k_diffusion`, §3.2). */
 export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
-  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false },
-  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false },
+  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
+  dpm2: { run: dpm2, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpm2_a: { run: dpm2Ancestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpmpp_2s_a: { run: dpmpp2sAncestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
 };
 
 /** Runs a sampler from latent x over a sigma schedule; x is not modified. */
@@ -200,13 +398,20 @@ export function sample(name: SamplerName, denoiser: Denoiser, x: Float32Array, s
 
 /**
  * Runs a planned txt2img or img2img pass: builds the start latent from the noise (and the init latent for img2img,
- * `init + noise·σ₀` rounded as torch rounds it), samples, and returns the latent the VAE decodes.
+ * `init + noise·σ₀` rounded as torch rounds it), samples, and returns the latent the VAE decodes. An img2img
+ * `noiseMultiplier` ≠ 1 first scales the noise in float32, as A1111's `x *= initial_noise_multiplier` (§4.2).
  */
-export async function samplePlan(plan: SigmaPlan, denoiser: Denoiser, latents: { noise: Float32Array; init?: Float32Array }, options: SampleOptions): Promise<Float32Array> {
-  const { noise } = latents;
+export async function samplePlan(
+  plan: SigmaPlan,
+  denoiser: Denoiser,
+  latents: { noise: Float32Array; init?: Float32Array; noiseMultiplier?: number },
+  options: SampleOptions,
+): Promise<Float32Array> {
+  const { noiseMultiplier = 1 } = latents;
   const { init: initScale, noise: noiseScale } = plan.start;
   if (initScale !== 0 && latents.init === undefined) throw new Error('an img2img plan needs the init latent');
-  const init = latents.init ?? new Float32Array(noise.length);
+  const init = latents.init ?? new Float32Array(latents.noise.length);
+  const noise = noiseMultiplier === 1 ? latents.noise : latents.noise.map((v) => v * noiseMultiplier);
   if (init.length !== noise.length) throw new Error(`init latent has ${init.length} values, noise ${noise.length}`);
   const x = new Float32Array(noise.length);
   for (let j = 0; j < x.length; j++) x[j] = init[j] * initScale + f32(noise[j] * noiseScale);

@@ -188,6 +188,11 @@ export interface SigmaPlan {
   start: { init: number; noise: number };
   /** Factor from the sampler's result to the latent the VAE decodes (1 except for DDIM's VP latent). */
   finalScale: number;
+  /**
+   * The positive σ range of the whole schedule before img2img cuts it, over which A1111 spans the SDE samplers'
+   * Brownian tree (`create_noise_sampler(x, sigmas, p)`); k-samplers only.
+   */
+  noiseRange?: { min: number; max: number };
 }
 
 /** The sigma schedule, step count and start/end scalings of one txt2img or img2img run, as A1111 computes them. */
@@ -202,10 +207,13 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   if (run.steps < 1) return { sampler, sigmas: [0], timesteps: [], start: { init: 1, noise: 0 }, finalScale: 1 };
   if (info.kind === 'timestep') return planTimesteps(schedule, sampler, run, strength !== undefined, discard);
   const spacing = scheduler === 'automatic' ? info.defaultScheduler : scheduler;
-  const sigmas = spacedSigmas(schedule, spacing, run.steps, discard).slice(run.steps - run.tEnc - 1);
+  const full = spacedSigmas(schedule, spacing, run.steps, discard);
+  const sigmas = full.slice(run.steps - run.tEnc - 1);
+  const positive = full.filter((sigma) => sigma > 0);
   return {
     sampler,
     sigmas,
+    noiseRange: { min: Math.min(...positive), max: Math.max(...positive) },
     timesteps: sigmas.slice(0, -1).map((sigma) => schedule.sigmaToT(sigma)),
     start: { init: strength === undefined ? 0 : 1, noise: sigmas[0] },
     finalScale: 1,
