@@ -5,13 +5,15 @@ import type { SamplerName } from '../../src/keyframes/sampler-names.js';
 import { TorchGenerator } from '../../src/sampler/noise.js';
 import { lmsCoefficient, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
 import { NoiseSchedule, planSigmas, type SigmaPlan } from '../../src/sampler/sigmas.js';
-import type { Denoiser } from '../../src/sampler/types.js';
+import type { Denoiser, NoiseSampler } from '../../src/sampler/types.js';
 import { repoRoot } from '../helpers.js';
 
 interface Trajectory { final: number[]; afterFirstStep: number[] | null; afterMiddleStep: number[] | null; middleStep: number }
 interface Case {
   sampler: SamplerName; scheduler: 'automatic' | 'karras' | 'exponential'; steps: number; strength: number | null;
   sigmas?: number[]; timesteps?: number[]; calls: number[]; draws: number; float64: Trajectory; float32: Trajectory;
+  /** The (σ, σ_next) of each SDE noise-sampler call; the reference feeds them from the same generator stream. */
+  brownian: Array<[number, number]>;
 }
 const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/kdiffusion-trajectories.json'), 'utf8')) as {
   seed: number; shape: number[]; mu: number[]; s: number[]; init: number[]; cases: Case[];
@@ -39,12 +41,20 @@ function planFor(c: Case): SigmaPlan {
   return planSigmas({ steps: c.steps, sampler: c.sampler, scheduler: c.scheduler, strength: c.strength ?? undefined, schedule });
 }
 
+/** The SDE samplers' noise as the reference feeds it: the next draw of the image's generator, recording the query. */
+function streamNoise(generator: TorchGenerator, queries: Array<[number, number]> = []): NoiseSampler {
+  return (sigma, next) => {
+    queries.push([sigma, next]);
+    return generator.randn(numel);
+  };
+}
+
 /** x after the first k steps: the samplers only look at the schedule up to the step they take. */
 async function afterSteps(plan: SigmaPlan, k: number): Promise<Float32Array> {
   const generator = new TorchGenerator(fixture.seed);
   const noise = generator.randn(numel);
   const partial = { ...plan, sigmas: plan.sigmas.slice(0, k + 1), finalScale: plan.sampler === 'ddim' ? Math.sqrt(schedule.alphasCumprod[schedule.sigmaToT(plan.sigmas[k])]) : 1 };
-  return samplePlan(partial, gaussianDenoiser([]), { noise, init: Float32Array.from(fixture.init) }, { randnLike: () => generator.randn(numel) });
+  return samplePlan(partial, gaussianDenoiser([]), { noise, init: Float32Array.from(fixture.init) }, { randnLike: () => generator.randn(numel), brownianNoise: streamNoise(generator) });
 }
 
 const label = (c: Case) => `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}`;
@@ -63,11 +73,13 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
     const calls: number[] = [];
     let draws = 0;
     const steps: number[] = [];
+    const queries: Array<[number, number]> = [];
     const result = await samplePlan(plan, gaussianDenoiser(calls), { noise, init: Float32Array.from(fixture.init) }, {
       randnLike: () => {
         draws++;
         return generator.randn(numel);
       },
+      brownianNoise: streamNoise(generator, queries),
       onStep: (step, total) => steps.push(step, total),
     });
     expect(relativeError(result, c.float64.final)).toBeLessThan(1e-6);
@@ -76,6 +88,8 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
     expect(draws).toBe(c.draws);
     expect(calls.length).toBe(c.calls.length);
     calls.forEach((sigma, i) => expect(Math.abs(sigma - c.calls[i]) / c.calls[i]).toBeLessThan(1e-6));
+    expect(queries.length).toBe(c.brownian.length);
+    queries.flat().forEach((sigma, i) => expect(Math.abs(sigma - c.brownian.flat()[i]) / c.brownian.flat()[i]).toBeLessThan(1e-6));
     expect(steps.slice(-2)).toEqual([plan.sigmas.length - 1, plan.sigmas.length - 1]);
   });
 
@@ -106,9 +120,14 @@ describe('DDIM with almost no denoising, as A1111', () => {
 });
 
 describe('sampler registry', () => {
-  it('marks Heun second order and Euler a as the ENSD sampler, as A1111', () => {
-    expect(Object.entries(SAMPLERS).filter(([, s]) => s.secondOrder).map(([name]) => name)).toEqual(['heun']);
-    expect(Object.entries(SAMPLERS).filter(([, s]) => s.usesEnsd).map(([name]) => name)).toEqual(['euler_a']);
+  it('carries A1111 1.9\'s options per sampler (samplers_k_diffusion)', () => {
+    const having = (option: 'secondOrder' | 'usesEnsd' | 'discardNextToLastSigma' | 'brownianNoise') =>
+      Object.entries(SAMPLERS).filter(([, s]) => s[option]).map(([name]) => name).sort();
+    expect(having('secondOrder')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'heun']);
+    expect(having('usesEnsd')).toEqual(['dpm2_a', 'dpmpp_2s_a', 'euler_a']);
+    expect(having('discardNextToLastSigma')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_3m_sde']);
+    expect(having('brownianNoise')).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'dpmpp_sde']);
+    expect(Object.entries(SAMPLERS).filter(([, s]) => s.defaultScheduler === 'exponential').map(([name]) => name).sort()).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde']);
     expect(SAMPLERS.ddim.kind).toBe('timestep');
   });
 
