@@ -1,23 +1,24 @@
 /**
  * The noise of A1111's SDE samplers (DPM++ SDE, 2M SDE, 3M SDE): a Brownian motion W over the noise levels
- * [σ_min, σ_max] of the image's schedule, fixed by the image's seed, so that the noise of a step depends only on the
- * levels it spans (k-diffusion `BrownianTreeNoiseSampler`, which A1111 seeds with the image seed; sd-pipeline.md §3.3).
+ * [σ_min, σ_max] of the image's schedule, fixed by the image's seed, so that the noise of a step is the increment of
+ * W over the levels it spans (k-diffusion `BrownianTreeNoiseSampler`, which A1111 seeds with the image seed;
+ * sd-pipeline.md §3.3).
  *
  * A1111 builds it with torchsde's `BrownianTree`, which this does not reproduce bit for bit (its node seeds and split
- * points are its own). This tree is ours: W at the dyadic points of the interval, each midpoint drawn from the
- * Brownian bridge between its parents with a torch-exact `randn` (noise.ts) seeded by (seed, level, index), down to
- * 2^-depth of the interval; W at any other level is drawn from the bridge of its finest cell, seeded by the level
- * itself. W at a level is a pure function of (seed, level), so runs and resumes give the same noise in any query order.
+ * points are its own). This one is ours: W(σ_min) = 0, W(σ_max) ~ N(0, σ_max − σ_min), and each new level t is drawn
+ * from the Brownian bridge between the nearest levels already drawn, a < t < b:
+ * W(t) ~ N(W(a) + (t−a)/(b−a)·(W(b) − W(a)), (t−a)(b−t)/(b−a)), with normals from torch's generator (noise.ts)
+ * seeded by (seed, t). By the Markov property every set of levels drawn this way is exactly Brownian; the values
+ * depend on the seed and the order of the levels asked, which a sampler fixes, so runs and resumes get the same noise.
  */
 import { TorchGenerator } from './noise.js';
 
-/** Finest cell: 2^-20 of [σ_min, σ_max] (1.4e-5 for SD's 0.03 … 14.6), far below any two levels a sampler queries. */
-const DEPTH = 20;
-
-/** 32-bit mix of the seed and a node's coordinates (murmur3's finaliser over a running hash). */
-function nodeSeed(seed: number, a: number, b: number): number {
+/** 32-bit mix of the seed and a level's float64 bits (murmur3's finaliser over a running hash). */
+function levelSeed(seed: number, level: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, level);
   let h = seed >>> 0;
-  for (const word of [a >>> 0, b >>> 0]) {
+  for (const word of [view.getUint32(0), view.getUint32(4)]) {
     h = Math.imul(h ^ word, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
@@ -26,25 +27,11 @@ function nodeSeed(seed: number, a: number, b: number): number {
   return h >>> 0;
 }
 
-const levelBits = new DataView(new ArrayBuffer(8));
-
-/** The two 32-bit halves of a float64, so that every distinct level draws its own bridge noise. */
-function bitsOf(t: number): [number, number] {
-  levelBits.setFloat64(0, t);
-  return [levelBits.getUint32(0), levelBits.getUint32(4)];
-}
-
-/** One node of the current path: the cell [lo, hi] at some level and W at both ends. */
-interface Cell {
-  index: number;
-  wLo: Float64Array;
-  wHi: Float64Array;
-}
-
 export class BrownianTree {
   private readonly seed: number;
-  /** The last path from the root, one cell per level, reused by the next query while the cells agree. */
-  private readonly path: Cell[] = [];
+  /** The levels drawn so far, ascending, and W at each. */
+  private readonly levels: number[];
+  private readonly values: Float64Array[];
 
   /**
    * @param seed the image seed (0 … 2^32−1)
@@ -60,9 +47,9 @@ export class BrownianTree {
   ) {
     if (!(t1 > t0)) throw new RangeError(`a Brownian tree needs t0 < t1, got [${t0}, ${t1}]`);
     this.seed = seed >>> 0;
-    const root = new TorchGenerator(nodeSeed(this.seed, 0, 0)).randn(numel);
     const scale = Math.sqrt(t1 - t0);
-    this.path.push({ index: 0, wLo: new Float64Array(numel), wHi: Float64Array.from(root, (z) => z * scale) });
+    this.levels = [t0, t1];
+    this.values = [new Float64Array(numel), Float64Array.from(this.normals(t1), (z) => z * scale)];
   }
 
   /** W(t) − W(s), as k-diffusion's `BatchedBrownianTree.__call__(s, t)` (negated when s > t). */
@@ -72,42 +59,26 @@ export class BrownianTree {
     return wt.map((v, j) => v - ws[j]);
   }
 
-  /** W(t); t is clamped to the interval, as torchsde clamps queries just outside it. */
+  /** W(t), drawn on first use; t is clamped to the interval, as torchsde clamps queries just outside it. */
   at(t: number): Float64Array {
     const time = Math.min(Math.max(t, this.t0), this.t1);
-    const width = this.t1 - this.t0;
-    const position = ((time - this.t0) / width) * 2 ** DEPTH;
-    const finest = Math.min(Math.floor(position), 2 ** DEPTH - 1);
-    let cell = this.path[0];
-    for (let level = 1; level <= DEPTH; level++) {
-      const index = finest >>> (DEPTH - level);
-      const cached = this.path[level];
-      if (cached && cached.index === index && this.path[level - 1] === cell) {
-        cell = cached;
-        continue;
-      }
-      cell = this.child(cell, level, index);
-      this.path.length = level;
-      this.path.push(cell);
-    }
-    const cellWidth = width / 2 ** DEPTH;
-    const lo = this.t0 + finest * cellWidth;
-    const u = (time - lo) / cellWidth;
-    if (u <= 0) return cell.wLo;
-    if (u >= 1) return cell.wHi;
-    // Brownian bridge inside the finest cell: mean on the chord, variance (t − lo)(hi − t)/(hi − lo).
-    const z = new TorchGenerator(nodeSeed(this.seed, ...bitsOf(time))).randn(this.numel);
-    const std = Math.sqrt(u * (1 - u) * cellWidth);
-    return cell.wLo.map((w, j) => w + u * (cell.wHi[j] - w) + std * z[j]);
+    let hi = 1;
+    while (this.levels[hi] < time) hi++;
+    if (this.levels[hi] === time) return this.values[hi];
+    if (this.levels[hi - 1] === time) return this.values[hi - 1];
+    const [a, b] = [this.levels[hi - 1], this.levels[hi]];
+    const [wa, wb] = [this.values[hi - 1], this.values[hi]];
+    const u = (time - a) / (b - a);
+    const std = Math.sqrt((time - a) * (b - time) / (b - a));
+    const z = this.normals(time);
+    const w = wa.map((v, j) => v + u * (wb[j] - v) + std * z[j]);
+    this.levels.splice(hi, 0, time);
+    this.values.splice(hi, 0, w);
+    return w;
   }
 
-  /** The half of `parent` at `level` with the given index: its midpoint drawn from the bridge over the parent. */
-  private child(parent: Cell, level: number, index: number): Cell {
-    const cellWidth = (this.t1 - this.t0) / 2 ** (level - 1);
-    const z = new TorchGenerator(nodeSeed(this.seed, level, parent.index)).randn(this.numel);
-    const std = Math.sqrt(cellWidth / 4);
-    const mid = parent.wLo.map((w, j) => (w + parent.wHi[j]) / 2 + std * z[j]);
-    return index % 2 === 0 ? { index, wLo: parent.wLo, wHi: mid } : { index, wLo: mid, wHi: parent.wHi };
+  private normals(level: number): Float32Array {
+    return new TorchGenerator(levelSeed(this.seed, level)).normal(this.numel);
   }
 }
 
