@@ -158,3 +158,33 @@ describe('sampler registry', () => {
     expect(Array.from(x)).toEqual(Array.from({ length: 16 }, (_, j) => j));
   });
 });
+
+describe('img2img noise multiplier (A1111 initial_noise_multiplier)', () => {
+  const init = Float32Array.from(fixture.init);
+  const noise = new TorchGenerator(42).randn(numel);
+
+  /** The latent the sampler starts from: the x of the first denoiser call. */
+  async function startLatent(plan: SigmaPlan, noiseMultiplier?: number): Promise<Float32Array> {
+    const seen: Float32Array[] = [];
+    const generator = new TorchGenerator(43);
+    await samplePlan(plan, async (x, sigma) => (seen.push(Float32Array.from(x)), gaussianDenoiser([])(x, sigma)), { noise, init, noiseMultiplier }, { randnLike: () => generator.randn(numel) });
+    return seen[0];
+  }
+
+  it('scales the noise in float32 before it is added at σ₀: x = init + (noise·m)·σ₀, as torch rounds it', async () => {
+    const plan = planSigmas({ steps: 20, sampler: 'euler_a', scheduler: 'automatic', strength: 0.45, schedule });
+    const sigma0 = plan.sigmas[0];
+    const x = await startLatent(plan, 1.05);
+    const expected = Float32Array.from(init, (v, j) => v + Math.fround(Math.fround(noise[j] * 1.05) * sigma0));
+    expect(Array.from(x)).toEqual(Array.from(expected));
+    expect(Array.from(await startLatent(plan, 1))).toEqual(Array.from(await startLatent(plan)));
+    expect(Array.from(await startLatent(plan, 1))).toEqual(Array.from(Float32Array.from(init, (v, j) => v + Math.fround(noise[j] * sigma0))));
+  });
+
+  it('scales DDIM\'s VP noising the same way (A1111 scales x before any sampler)', async () => {
+    const plan = planSigmas({ steps: 10, sampler: 'ddim', scheduler: 'automatic', strength: 0.3, schedule });
+    const x = await startLatent(plan, 0.9);
+    const expected = Float32Array.from(init, (v, j) => v * plan.start.init + Math.fround(Math.fround(noise[j] * 0.9) * plan.start.noise));
+    expect(Array.from(x)).toEqual(Array.from(expected));
+  });
+});
