@@ -14,6 +14,8 @@ interface Case {
   sigmas?: number[]; timesteps?: number[]; calls: number[]; draws: number; float64: Trajectory; float32: Trajectory;
   /** The (σ, σ_next) of each SDE noise-sampler call; the reference feeds them from the same generator stream. */
   brownian: Array<[number, number]>;
+  /** A1111's eta_ancestral and s_noise when not their defaults of 1. */
+  options?: { eta: number; sNoise: number };
 }
 const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/kdiffusion-trajectories.json'), 'utf8')) as {
   seed: number; shape: number[]; mu: number[]; s: number[]; init: number[]; cases: Case[];
@@ -50,14 +52,15 @@ function streamNoise(generator: TorchGenerator, queries: Array<[number, number]>
 }
 
 /** x after the first k steps: the samplers only look at the schedule up to the step they take. */
-async function afterSteps(plan: SigmaPlan, k: number): Promise<Float32Array> {
+async function afterSteps(plan: SigmaPlan, k: number, options: Case['options']): Promise<Float32Array> {
   const generator = new TorchGenerator(fixture.seed);
   const noise = generator.randn(numel);
   const partial = { ...plan, sigmas: plan.sigmas.slice(0, k + 1), finalScale: plan.sampler === 'ddim' ? Math.sqrt(schedule.alphasCumprod[schedule.sigmaToT(plan.sigmas[k])]) : 1 };
-  return samplePlan(partial, gaussianDenoiser([]), { noise, init: Float32Array.from(fixture.init) }, { randnLike: () => generator.randn(numel), brownianNoise: streamNoise(generator) });
+  return samplePlan(partial, gaussianDenoiser([]), { noise, init: Float32Array.from(fixture.init) }, { randnLike: () => generator.randn(numel), brownianNoise: streamNoise(generator), ...options });
 }
 
-const label = (c: Case) => `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}`;
+const label = (c: Case) =>
+  `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}${c.options ? ` eta ${c.options.eta} s_noise ${c.options.sNoise}` : ''}`;
 
 describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
   it('plans the schedule the reference ran', () => {
@@ -81,6 +84,7 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
       },
       brownianNoise: streamNoise(generator, queries),
       onStep: (step, total) => steps.push(step, total),
+      ...c.options,
     });
     expect(relativeError(result, c.float64.final)).toBeLessThan(1e-6);
     // torch's float32 run carries its own rounding (up to ~9e-7 here), so it gets a little more room.
@@ -95,8 +99,8 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
 
   it('passes through the reference intermediate latents', async () => {
     const plan = planFor(c);
-    if (c.float64.afterFirstStep) expect(relativeError(await afterSteps(plan, 1), c.float64.afterFirstStep)).toBeLessThan(1e-6);
-    if (c.float64.afterMiddleStep) expect(relativeError(await afterSteps(plan, c.float64.middleStep), c.float64.afterMiddleStep)).toBeLessThan(1e-6);
+    if (c.float64.afterFirstStep) expect(relativeError(await afterSteps(plan, 1, c.options), c.float64.afterFirstStep)).toBeLessThan(1e-6);
+    if (c.float64.afterMiddleStep) expect(relativeError(await afterSteps(plan, c.float64.middleStep, c.options), c.float64.afterMiddleStep)).toBeLessThan(1e-6);
   });
 });
 
