@@ -4,7 +4,7 @@
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
 import type { SamplerName } from '../keyframes/sampler-names.js';
-import type { SigmaPlan, SigmaSpacing } from './sigmas.js';
+import { karrasSigmas, type SigmaPlan, type SigmaSpacing } from './sigmas.js';
 import { f32 } from './torch-float32.js';
 import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
 
@@ -82,26 +82,28 @@ const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
-/** `sample_heun` (s_churn 0): Euler predictor, trapezoid corrector; one call on the step to σ = 0. Draws eps too. */
+/** A Heun step from σ to `next`: Euler predictor, trapezoid corrector; the step to σ = 0 is Euler (one call). */
+async function heunStep(denoiser: Denoiser, x: Float32Array, sigma: number, next: number): Promise<Float32Array> {
+  const denoised = await denoiser(x, sigma);
+  const dt = next - sigma;
+  const predicted = eulerStep(x, denoised, sigma, dt);
+  if (next === 0) return predicted;
+  const denoised2 = await denoiser(predicted, next);
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) {
+    const d = (x[j] - denoised[j]) / sigma;
+    const d2 = (predicted[j] - denoised2[j]) / next;
+    out[j] = x[j] + ((d + d2) / 2) * dt;
+  }
+  return out;
+}
+
+/** `sample_heun` (s_churn 0): Heun steps. Draws `randn_like` every step, as k-diffusion's churn does. */
 const heun: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   await forEachStep(sigmas, options, async (_i, sigma, next) => {
     options.randnLike();
-    const denoised = await denoiser(x, sigma);
-    const dt = next - sigma;
-    const predicted = eulerStep(x, denoised, sigma, dt);
-    if (next === 0) {
-      x = predicted;
-      return;
-    }
-    const denoised2 = await denoiser(predicted, next);
-    const out = new Float32Array(x.length);
-    for (let j = 0; j < x.length; j++) {
-      const d = (x[j] - denoised[j]) / sigma;
-      const d2 = (predicted[j] - denoised2[j]) / next;
-      out[j] = x[j] + ((d + d2) / 2) * dt;
-    }
-    x = out;
+    x = await heunStep(denoiser, x, sigma, next);
   });
   return x;
 };
@@ -314,6 +316,58 @@ const dpmpp3mSde: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
+/** Index of the level nearest to `target` (the first on a tie), as `torch.argmin(abs(sigmas - target))`. */
+function nearestIndex(sigmas: readonly number[], target: number): number {
+  let best = 0;
+  for (let i = 1; i < sigmas.length; i++) if (Math.abs(sigmas[i] - target) < Math.abs(sigmas[best] - target)) best = i;
+  return best;
+}
+
+/**
+ * The steps of A1111's `restart_sampler` (sd_samplers_extra.py) with its automatic restart list: from 20 steps on, the
+ * schedule is remade as Karras over [σ_{n−1}, σ_0] with the restart steps taken out, and after the level nearest 0.1
+ * the levels from the one nearest 2 down to it are run again (9 steps once; from 36 steps, steps/4 twice).
+ */
+export function restartSteps(sigmas: readonly number[]): Array<[number, number]> {
+  const steps = sigmas.length - 1;
+  let levels = sigmas;
+  let restart: { at: number; steps: number; times: number; max: number } | undefined;
+  if (steps >= 20) {
+    const [restartSteps, times] = steps >= 36 ? [Math.floor(steps / 4), 2] : [9, 1];
+    levels = karrasSigmas(steps - restartSteps * times, sigmas[sigmas.length - 2], sigmas[0]);
+    restart = { at: nearestIndex(levels, 0.1), steps: restartSteps + 1, times, max: 2 };
+  }
+  const list: Array<[number, number]> = [];
+  for (let i = 0; i < levels.length - 1; i++) {
+    list.push([levels[i], levels[i + 1]]);
+    if (restart && i + 1 === restart.at) {
+      const maxIndex = nearestIndex(levels, restart.max);
+      if (maxIndex >= restart.at) continue;
+      const again = karrasSigmas(restart.steps, levels[restart.at], levels[maxIndex]).slice(0, -1);
+      for (let time = 0; time < restart.times; time++) for (let k = 0; k < again.length - 1; k++) list.push([again[k], again[k + 1]]);
+    }
+  }
+  return list;
+}
+
+/**
+ * A1111's Restart sampler: Heun steps (Euler to σ = 0) along `restartSteps`; where a step starts above where the last
+ * one ended, it first adds `randn_like` noise of √(σ² − σ_last²)·s_noise to climb back up.
+ */
+const restart: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const steps = restartSteps(sigmas);
+  let x = start;
+  let last: number | undefined;
+  for (const [i, [sigma, next]] of steps.entries()) {
+    options.signal?.throwIfAborted();
+    if (last !== undefined && last < sigma) x = addNoise(x, options.randnLike(), noiseScale(options) * Math.sqrt(sigma ** 2 - last ** 2));
+    x = await heunStep(denoiser, x, sigma, next);
+    last = next;
+    options.onStep?.(i + 1, steps.length);
+  }
+  return x;
+};
+
 // 4-point Gauss–Legendre: exact for the degree ≤ 3 Lagrange polynomials of order-4 LMS.
 const GAUSS_NODES = [-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526];
 const GAUSS_WEIGHTS = [0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538];
@@ -388,6 +442,7 @@ export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
   dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  restart: { run: restart, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
   dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
 };
 

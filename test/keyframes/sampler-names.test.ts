@@ -41,6 +41,7 @@ describe('resolveSamplerName', () => {
     ['DPM++ 3M SDE Karras', 'dpmpp_3m_sde', 'karras'],
     ['DPM++ 3M SDE Exponential', 'dpmpp_3m_sde', 'exponential'],
     ['dpmpp_3m_sde', 'dpmpp_3m_sde', 'automatic'],
+    ['Restart', 'restart', 'automatic'],
   ])('%j → %s + %s', (name, sampler, scheduler) => {
     expect(resolveSamplerName(name)).toEqual({ sampler, scheduler });
   });

@@ -51,7 +51,7 @@ describe('txt2img', () => {
   });
 
   it('runs a non-square size and every sampler family', async () => {
-    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE']) {
+    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart']) {
       const image = await sd.generate({ ...base, sampler, width: 48, height: 32, steps: 3 });
       expect([image.width, image.height]).toEqual([48, 32]);
     }

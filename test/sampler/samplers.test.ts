@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SamplerName } from '../../src/keyframes/sampler-names.js';
 import { TorchGenerator } from '../../src/sampler/noise.js';
-import { lmsCoefficient, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
+import { lmsCoefficient, restartSteps, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
 import { NoiseSchedule, planSigmas, type SigmaPlan } from '../../src/sampler/sigmas.js';
 import type { Denoiser, NoiseSampler } from '../../src/sampler/types.js';
 import { repoRoot } from '../helpers.js';
@@ -14,8 +14,10 @@ interface Case {
   sigmas?: number[]; timesteps?: number[]; calls: number[]; draws: number; float64: Trajectory; float32: Trajectory;
   /** The (σ, σ_next) of each SDE noise-sampler call; the reference feeds them from the same generator stream. */
   brownian: Array<[number, number]>;
+  /** Restart: the (σ, σ_next) of every step it took, restarts included. */
+  steps_run?: Array<[number, number]>;
   /** A1111's eta_ancestral and s_noise when not their defaults of 1. */
-  options?: { eta: number; sNoise: number };
+  options?: { eta?: number; sNoise?: number };
 }
 const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/kdiffusion-trajectories.json'), 'utf8')) as {
   seed: number; shape: number[]; mu: number[]; s: number[]; init: number[]; cases: Case[];
@@ -60,13 +62,15 @@ async function afterSteps(plan: SigmaPlan, k: number, options: Case['options']):
 }
 
 const label = (c: Case) =>
-  `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}${c.options ? ` eta ${c.options.eta} s_noise ${c.options.sNoise}` : ''}`;
+  `${c.sampler} ${c.scheduler} ${c.steps} steps ${c.strength === null ? 'txt2img' : `img2img strength ${c.strength}`}${c.options ? ` ${JSON.stringify(c.options)}` : ''}`;
 
 describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c) => {
   it('plans the schedule the reference ran', () => {
     const plan = planFor(c);
     if (c.sigmas) expect(plan.sigmas).toEqual(c.sigmas);
     if (c.timesteps) expect(plan.timesteps).toEqual([...c.timesteps].reverse().slice(0, -1));
+    c.steps_run?.flat().forEach((sigma, i) => expect(Math.abs(restartSteps(plan.sigmas).flat()[i] - sigma)).toBeLessThanOrEqual(1e-6 * sigma));
+    if (c.steps_run) expect(restartSteps(plan.sigmas)).toHaveLength(c.steps_run.length);
   });
 
   it('follows the reference trajectory and calls the denoiser and the noise stream as k-diffusion does', async () => {
@@ -94,10 +98,12 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
     calls.forEach((sigma, i) => expect(Math.abs(sigma - c.calls[i]) / c.calls[i]).toBeLessThan(1e-6));
     expect(queries.length).toBe(c.brownian.length);
     queries.flat().forEach((sigma, i) => expect(Math.abs(sigma - c.brownian.flat()[i]) / c.brownian.flat()[i]).toBeLessThan(1e-6));
-    expect(steps.slice(-2)).toEqual([plan.sigmas.length - 1, plan.sigmas.length - 1]);
+    const total = c.steps_run?.length ?? plan.sigmas.length - 1;
+    expect(steps.slice(-2)).toEqual([total, total]);
   });
 
-  it('passes through the reference intermediate latents', async () => {
+  // Restart remakes its schedule from the whole of it, so a cut schedule is another run.
+  it.skipIf(c.sampler === 'restart')('passes through the reference intermediate latents', async () => {
     const plan = planFor(c);
     if (c.float64.afterFirstStep) expect(relativeError(await afterSteps(plan, 1, c.options), c.float64.afterFirstStep)).toBeLessThan(1e-6);
     if (c.float64.afterMiddleStep) expect(relativeError(await afterSteps(plan, c.float64.middleStep, c.options), c.float64.afterMiddleStep)).toBeLessThan(1e-6);
@@ -127,7 +133,7 @@ describe('sampler registry', () => {
   it('carries A1111 1.9\'s options per sampler (samplers_k_diffusion)', () => {
     const having = (option: 'secondOrder' | 'usesEnsd' | 'discardNextToLastSigma' | 'brownianNoise') =>
       Object.entries(SAMPLERS).filter(([, s]) => s[option]).map(([name]) => name).sort();
-    expect(having('secondOrder')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'heun']);
+    expect(having('secondOrder')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'heun', 'restart']);
     expect(having('usesEnsd')).toEqual(['dpm2_a', 'dpmpp_2s_a', 'euler_a']);
     expect(having('discardNextToLastSigma')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_3m_sde']);
     expect(having('brownianNoise')).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'dpmpp_sde']);
