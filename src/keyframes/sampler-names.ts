@@ -5,7 +5,7 @@
  */
 export const samplerNames = [
   'euler', 'euler_a', 'heun', 'lms', 'dpmpp_2m', 'ddim',
-  'dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'restart',
+  'dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'restart', 'unipc',
 ] as const;
 export type SamplerName = (typeof samplerNames)[number];
 
@@ -32,6 +32,7 @@ const displayNames: Record<SamplerName, string> = {
   dpmpp_2m_sde_heun: 'DPM++ 2M SDE Heun',
   dpmpp_3m_sde: 'DPM++ 3M SDE',
   restart: 'Restart',
+  unipc: 'UniPC',
 };
 
 /**

@@ -258,6 +258,7 @@ export class StableDiffusion {
     const generator = new TorchGenerator(seed);
     const noise = generator.randn(numel);
     const progress: StepCounter = { step: 0, total: plan.sigmas.length - 1 };
+    const plannedTimesteps = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
     const denoiser = guidedDenoiser({
       unet: this.unet,
       cond,
@@ -266,7 +267,8 @@ export class StableDiffusion {
       prediction: this.folder.scheduler.prediction_type,
       latentHeight,
       latentWidth,
-      sigmaToT: (sigma) => this.schedule.sigmaToT(sigma),
+      // the plan's own timestep where it has one (UniPC's continuous times are not sigmaToT of their levels)
+      sigmaToT: (sigma) => plannedTimesteps.get(sigma) ?? this.schedule.sigmaToT(sigma),
       progress,
       control: options.control,
     });

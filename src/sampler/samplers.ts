@@ -368,6 +368,108 @@ const restart: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
+/** Solves the small system A·x = b (UniPC's ≤ 3×3 `torch.linalg.solve`) by Gaussian elimination with pivoting. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row.slice(0, n), b[i]]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
+    [m[col], m[pivot]] = [m[pivot], m[col]];
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r][col] / m[col][col];
+      for (let c = col; c <= n; c++) m[r][c] -= f * m[col][c];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let c = r + 1; c < n; c++) s -= m[r][c] * x[c];
+    x[r] = s / m[r][r];
+  }
+  return x;
+}
+
+/**
+ * A1111's UniPC (`uni_pc.py`: multistep, variant bh1, order 3, lower order final, data prediction) in the VP space it
+ * runs in, over the levels `planSigmas` made from its continuous times: at level σ (k-diffusion's), α = 1/√(1+σ²),
+ * the VP std is σ·α and the half log-SNR λ = −log σ; the model's x0 is the Denoiser at x_vp/α. The state comes in and
+ * goes out divided by α, as the other timestep sampler (DDIM). A1111 asserts steps ≥ order; here order ≤ steps.
+ */
+const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const steps = sigmas.length - 1;
+  if (steps < 1) return start;
+  const alpha = sigmas.map((s) => 1 / Math.sqrt(1 + s * s));
+  const lambda = sigmas.map((s) => -Math.log(s));
+  const model = (xv: Float32Array, i: number) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i]);
+  const order = Math.min(3, steps);
+
+  /** `multistep_uni_pc_bh_update` from the levels `previous` (oldest first) and their estimates to level t. */
+  async function update(x: Float32Array, estimates: Float32Array[], previous: number[], t: number, stepOrder: number, corrector: boolean) {
+    const last = previous.length - 1;
+    const p0 = previous[last];
+    const m0 = estimates[last];
+    const h = lambda[t] - lambda[p0];
+    const rks: number[] = [];
+    const d1s: Float32Array[] = [];
+    for (let i = 1; i < stepOrder; i++) {
+      const rk = (lambda[previous[last - i]] - lambda[p0]) / h;
+      rks.push(rk);
+      d1s.push(estimates[last - i].map((v, j) => (v - m0[j]) / rk));
+    }
+    rks.push(1);
+    const hh = -h;
+    const hPhi1 = Math.expm1(hh);
+    const bH = hh; // bh1: B(h) = h
+    const r: number[][] = [];
+    const b: number[] = [];
+    let hPhiK = hPhi1 / hh - 1;
+    let factorial = 1;
+    for (let i = 1; i <= stepOrder; i++) {
+      r.push(rks.map((rk) => rk ** (i - 1)));
+      b.push((hPhiK * factorial) / bH);
+      factorial *= i + 1;
+      hPhiK = hPhiK / hh - 1 / factorial;
+    }
+    const rhosP = d1s.length === 0 ? [] : stepOrder === 2 ? [0.5] : solve(r.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
+    const ratio = (sigmas[t] * alpha[t]) / (sigmas[p0] * alpha[p0]);
+    const base = x.map((v, j) => ratio * v - alpha[t] * hPhi1 * m0[j]);
+    const weighted = (rhos: number[], j: number) => rhos.reduce((sum, rho, k) => sum + rho * d1s[k][j], 0);
+    const predicted = base.map((v, j) => v - alpha[t] * bH * weighted(rhosP, j));
+    if (!corrector) return { x: predicted, estimate: undefined };
+    const rhosC = stepOrder === 1 ? [0.5] : solve(r, b);
+    const estimate = await model(predicted, t);
+    const corrected = base.map((v, j) => v - alpha[t] * bH * (weighted(rhosC.slice(0, -1), j) + rhosC[rhosC.length - 1] * (estimate[j] - m0[j])));
+    return { x: corrected, estimate };
+  }
+
+  let x = start.map((v) => v * alpha[0]);
+  const estimates = [await model(x, 0)];
+  const previous = [0];
+  let done = 0;
+  const report = () => {
+    options.signal?.throwIfAborted();
+    options.onStep?.(++done, steps);
+  };
+  for (let t = 1; t < order; t++) {
+    const next = await update(x, estimates, previous, t, t, true);
+    x = next.x;
+    estimates.push(next.estimate ?? (await model(x, t)));
+    previous.push(t);
+    report();
+  }
+  for (let t = order; t <= steps; t++) {
+    const next = await update(x, estimates, previous, t, Math.min(order, steps + 1 - t), t !== steps);
+    x = next.x;
+    estimates.shift();
+    previous.shift();
+    previous.push(t);
+    estimates.push(next.estimate ?? estimates[estimates.length - 1]);
+    report();
+  }
+  return x.map((v) => v / alpha[steps]);
+};
+
 // 4-point Gauss–Legendre: exact for the degree ≤ 3 Lagrange polynomials of order-4 LMS.
 const GAUSS_NODES = [-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526];
 const GAUSS_WEIGHTS = [0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538];
@@ -442,6 +544,7 @@ export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
   dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  unipc: { run: unipc, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
   restart: { run: restart, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
   dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
 };

@@ -93,6 +93,23 @@ export class NoiseSchedule {
     return sleefExpf(f32(f32(f32(1 - w) * this.logSigmas[low]) + f32(w * this.logSigmas[high])));
   }
 
+  /**
+   * UniPC's `NoiseScheduleVP('discrete')` at a continuous time t ∈ [1/N, 1]: log α_t interpolated linearly between
+   * (i+1)/N ↦ ½·log ᾱ_i in float32 (`interpolate_fn`), returned as k-diffusion's σ = σ_t/α_t = √(1 − α_t²)/α_t. §3.4
+   */
+  vpSigma(t: number): number {
+    const n = this.alphasCumprod.length;
+    const times = linspaceF32(0, 1, n + 1);
+    const logAlpha = (i: number) => f32(0.5 * sleefLogf(this.alphasCumprod[i]));
+    let k = 0;
+    while (k < n - 2 && times[k + 2] < t) k++;
+    const [x0, x1] = [times[k + 1], times[k + 2]];
+    const [y0, y1] = [logAlpha(k), logAlpha(k + 1)];
+    const logMean = f32(y0 + f32(f32(f32(t - x0) * f32(y1 - y0)) / f32(x1 - x0)));
+    const alpha = sleefExpf(logMean);
+    return Math.sqrt(f32(1 - sleefExpf(f32(2 * logMean)))) / alpha;
+  }
+
   /** k-diffusion `get_sigmas(n)`: n levels evenly spaced in timestep from the last to 0, then 0 ("Automatic"/Uniform). */
   uniformSigmas(n: number): number[] {
     return [...linspaceF32(this.sigmas.length - 1, 0, n).map((t) => this.tToSigma(t)), 0];
@@ -205,6 +222,7 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   const run = strength === undefined ? { steps, tEnc: steps - 1 } : img2imgSteps(steps, strength, exactSteps);
   // exactSteps at strength 1: A1111 makes an empty schedule, so the init latent comes back unchanged.
   if (run.steps < 1) return { sampler, sigmas: [0], timesteps: [], start: { init: 1, noise: 0 }, finalScale: 1 };
+  if (sampler === 'unipc') return planUniPc(schedule, run, strength !== undefined, discard);
   if (info.kind === 'timestep') return planTimesteps(schedule, sampler, run, strength !== undefined, discard);
   const spacing = scheduler === 'automatic' ? info.defaultScheduler : scheduler;
   const full = spacedSigmas(schedule, spacing, run.steps, discard);
@@ -239,5 +257,30 @@ function planTimesteps(schedule: NoiseSchedule, sampler: SamplerName, run: { ste
     timesteps: levels.slice(0, -1),
     start: img2img ? { init: Math.sqrt(noisedAt) / first, noise: Math.sqrt(1 - noisedAt) / first } : { init: 0, noise: 1 / first },
     finalScale: Math.sqrt(alpha(levels[levels.length - 1])),
+  };
+}
+
+/**
+ * A1111's UniPC (`sd_samplers_timesteps_impl.unipc`): as many steps as DDIM's timesteps (`t_enc` for img2img), from
+ * continuous time t_T = 1 (img2img: the last scheduled timestep/1000 + 1/1000, though the latent is noised to
+ * timesteps[t_enc] as for DDIM) evenly down to 1/N (`time_uniform`); the UNet gets (t − 1/N)·1000. Levels are
+ * k-diffusion σ at those times; the sampler runs in VP space and the plan's scalings convert in and out. §3.4
+ */
+function planUniPc(schedule: NoiseSchedule, run: { steps: number; tEnc: number }, img2img: boolean, discard: boolean): SigmaPlan {
+  const n = schedule.alphasCumprod.length;
+  const all = ddimTimesteps(run.steps + (discard ? 1 : 0), n);
+  const scheduled = img2img ? all.slice(0, run.tEnc) : all;
+  const first = f32(1 / n);
+  const tStart = img2img && scheduled.length > 0 ? f32(f32(scheduled[scheduled.length - 1] / n) + first) : 1;
+  const times = linspaceF32(tStart, first, scheduled.length + 1);
+  const sigmas = times.map((t) => schedule.vpSigma(t));
+  const alpha = (sigma: number) => 1 / Math.sqrt(1 + sigma * sigma);
+  const noisedAt = schedule.alphasCumprod[all[run.tEnc]];
+  return {
+    sampler: 'unipc',
+    sigmas,
+    timesteps: times.slice(0, -1).map((t) => f32(f32(t - first) * n)),
+    start: img2img ? { init: Math.sqrt(noisedAt) / alpha(sigmas[0]), noise: Math.sqrt(1 - noisedAt) / alpha(sigmas[0]) } : { init: 0, noise: 1 / alpha(sigmas[0]) },
+    finalScale: alpha(sigmas[sigmas.length - 1]),
   };
 }

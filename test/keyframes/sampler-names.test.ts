@@ -42,13 +42,13 @@ describe('resolveSamplerName', () => {
     ['DPM++ 3M SDE Exponential', 'dpmpp_3m_sde', 'exponential'],
     ['dpmpp_3m_sde', 'dpmpp_3m_sde', 'automatic'],
     ['Restart', 'restart', 'automatic'],
+    ['UniPC', 'unipc', 'automatic'],
   ])('%j → %s + %s', (name, sampler, scheduler) => {
     expect(resolveSamplerName(name)).toEqual({ sampler, scheduler });
   });
 
   it('returns undefined for unknown names', () => {
     expect(resolveSamplerName('Euler b')).toBeUndefined();
-    expect(resolveSamplerName('UniPC')).toBeUndefined();
   });
 
   it('every accepted name resolves, and canonical names round-trip', () => {

@@ -51,10 +51,16 @@ describe('txt2img', () => {
   });
 
   it('runs a non-square size and every sampler family', async () => {
-    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart']) {
+    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart', 'UniPC']) {
       const image = await sd.generate({ ...base, sampler, width: 48, height: 32, steps: 3 });
       expect([image.width, image.height]).toEqual([48, 32]);
     }
+  });
+
+  it('UniPC gives the UNet its continuous model times (t − 1/N)·1000, not timesteps rounded through σ', async () => {
+    const timesteps: number[] = [];
+    await sd.generate({ ...base, sampler: 'UniPC', steps: 10, control: (input) => void timesteps.push(input.timestep) });
+    expect(timesteps).toEqual([999, 899.0999755859375, 799.2000122070312, 699.2999877929688, 599.3999633789062, 499.5000305175781, 399.6000061035156, 299.70001220703125, 199.8000030517578, 99.9000015258789]);
   });
 
   it('prompt blend weight 0 is the prompt itself; 0.5 is between', async () => {
