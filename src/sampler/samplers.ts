@@ -1,6 +1,7 @@
 /**
- * k-diffusion's samplers (k_diffusion/sampling.py @4601bf0) and A1111's DDIM as pure async functions over a
- * Denoiser: each takes the start latent and the sigma schedule and returns the final latent. sd-pipeline.md §3.3, §3.4.
+ * k-diffusion's samplers (k_diffusion/sampling.py @4601bf0) and A1111's own (DDIM, UniPC, Restart) as pure async
+ * functions over a Denoiser: each takes the start latent and the sigma schedule and returns the final latent.
+ * sd-pipeline.md §3.3, §3.4.
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
 import type { SamplerName } from '../keyframes/sampler-names.js';
@@ -18,7 +19,7 @@ export interface SamplerInfo {
   usesEnsd: boolean;
   /** What A1111's "Automatic" scheduler means for this sampler (v1.9 table, §3.2). */
   defaultScheduler: SigmaSpacing;
-  /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM), planned from DDPM timesteps. */
+  /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM, UniPC), planned from DDPM timesteps. */
   kind: 'k' | 'timestep';
   discardNextToLastSigma: boolean;
   /** Its noise comes from a Brownian tree over the schedule's σ range, seeded by the image seed (`brownian_noise`). */
