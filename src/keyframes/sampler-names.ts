@@ -5,7 +5,7 @@
  */
 export const samplerNames = [
   'euler', 'euler_a', 'heun', 'lms', 'dpmpp_2m', 'ddim',
-  'dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'restart', 'unipc',
+  'dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'restart', 'unipc', 'lcm',
 ] as const;
 export type SamplerName = (typeof samplerNames)[number];
 
@@ -33,6 +33,7 @@ const displayNames: Record<SamplerName, string> = {
   dpmpp_3m_sde: 'DPM++ 3M SDE',
   restart: 'Restart',
   unipc: 'UniPC',
+  lcm: 'LCM',
 };
 
 /**
@@ -80,6 +81,7 @@ const aliases: Record<string, SamplerName | ResolvedSampler> = {
   k_dpmpp_2m_sde: 'dpmpp_2m_sde',
   k_dpmpp_2m_sde_heun: 'dpmpp_2m_sde_heun',
   k_dpmpp_3m_sde: 'dpmpp_3m_sde',
+  k_lcm: 'lcm',
   k_lms_ka: { sampler: 'lms', scheduler: 'karras' },
   k_dpm_2_ka: { sampler: 'dpm2', scheduler: 'karras' },
   k_dpm_2_a_ka: { sampler: 'dpm2_a', scheduler: 'karras' },

@@ -471,6 +471,31 @@ const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x.map((v) => v / alpha[steps]);
 };
 
+/** `sample_lcm` (A1111's sd_samplers_lcm): each step jumps to the estimate, then noises it afresh to the next level. */
+const lcm: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    x = next > 0 ? addNoise(denoised, options.randnLike(), next) : denoised;
+  });
+  return x;
+};
+
+/**
+ * LCM's boundary condition on the estimate (`LCMCompVisDenoiser.get_scaled_out`, σ_data 0.5): c_out·D + c_skip·x at
+ * the scaled timestep 10·t, t the quantised timestep the plan gives the level.
+ */
+function lcmBoundary(denoiser: Denoiser, plan: SigmaPlan): Denoiser {
+  const timestepOf = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
+  return async (x, sigma) => {
+    const denoised = await denoiser(x, sigma);
+    const scaled = 10 * (timestepOf.get(sigma) ?? 0);
+    const cSkip = 0.25 / (scaled ** 2 + 0.25);
+    const cOut = scaled / Math.sqrt(scaled ** 2 + 0.25);
+    return denoised.map((d, j) => cOut * d + cSkip * x[j]);
+  };
+}
+
 // 4-point Gauss–Legendre: exact for the degree ≤ 3 Lagrange polynomials of order-4 LMS.
 const GAUSS_NODES = [-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526];
 const GAUSS_WEIGHTS = [0.3478548451374538, 0.6521451548625461, 0.6521451548625461, 0.3478548451374538];
@@ -545,6 +570,7 @@ export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
   dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
   dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  lcm: { run: lcm, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
   unipc: { run: unipc, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
   restart: { run: restart, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
   dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
@@ -574,7 +600,8 @@ export async function samplePlan(
   if (init.length !== noise.length) throw new Error(`init latent has ${init.length} values, noise ${noise.length}`);
   const x = new Float32Array(noise.length);
   for (let j = 0; j < x.length; j++) x[j] = init[j] * initScale + f32(noise[j] * noiseScale);
-  const result = await sample(plan.sampler, denoiser, x, plan.sigmas, options);
+  const model = plan.sampler === 'lcm' ? lcmBoundary(denoiser, plan) : denoiser;
+  const result = await sample(plan.sampler, model, x, plan.sigmas, options);
   if (plan.finalScale === 1) return result;
   return result.map((v) => v * plan.finalScale);
 }

@@ -86,11 +86,7 @@ export class NoiseSchedule {
 
   /** Log-linear interpolation of the table at a fractional timestep. §3.1 */
   tToSigma(t: number): number {
-    const time = f32(t);
-    const low = Math.floor(time);
-    const high = Math.ceil(time);
-    const w = f32(time - low);
-    return sleefExpf(f32(f32(f32(1 - w) * this.logSigmas[low]) + f32(w * this.logSigmas[high])));
+    return interpolateLogSigma(this.logSigmas, t);
   }
 
   /**
@@ -116,6 +112,57 @@ export class NoiseSchedule {
   }
 }
 
+/** k-diffusion `DiscreteSchedule.t_to_sigma`: exp of log σ interpolated linearly at a fractional index, in float32. */
+function interpolateLogSigma(logSigmas: Float32Array, t: number): number {
+  const time = f32(t);
+  const low = Math.floor(time);
+  const high = Math.ceil(time);
+  const w = f32(time - low);
+  return sleefExpf(f32(f32(f32(1 - w) * logSigmas[low]) + f32(w * logSigmas[high])));
+}
+
+/**
+ * A1111's LCM model wrap (`sd_samplers_lcm.LCMCompVisDenoiser`): the levels of LCM's 50 original timesteps
+ * 19, 39, …, 999; the UNet gets the timestep of the nearest of them, and the "Automatic" schedule is even in timestep
+ * between them.
+ */
+export class LcmSchedule {
+  private static readonly ORIGINAL_STEPS = 50;
+  private readonly skip: number;
+  readonly sigmas: Float32Array;
+  private readonly logSigmas: Float32Array;
+
+  constructor(schedule: NoiseSchedule) {
+    this.skip = Math.floor(schedule.sigmas.length / LcmSchedule.ORIGINAL_STEPS);
+    const at = (i: number) => this.skip - 1 + this.skip * i;
+    this.sigmas = Float32Array.from({ length: LcmSchedule.ORIGINAL_STEPS }, (_, i) => schedule.sigmas[at(i)]);
+    this.logSigmas = Float32Array.from({ length: LcmSchedule.ORIGINAL_STEPS }, (_, i) => schedule.logSigmas[at(i)]);
+  }
+
+  get sigmaMin(): number {
+    return this.sigmas[0];
+  }
+
+  get sigmaMax(): number {
+    return this.sigmas[this.sigmas.length - 1];
+  }
+
+  /** `sigma_to_t`: the original timestep whose level is nearest in log σ (the first on a tie). */
+  sigmaToT(sigma: number): number {
+    const logSigma = sleefLogf(f32(sigma));
+    let best = 0;
+    for (let i = 1; i < this.logSigmas.length; i++) if (Math.abs(f32(logSigma - this.logSigmas[i])) < Math.abs(f32(logSigma - this.logSigmas[best]))) best = i;
+    return best * this.skip + (this.skip - 1);
+  }
+
+  /** `get_sigmas(n)`: n timesteps evenly from 999 to 19, each at its place between the levels, then 0. */
+  uniformSigmas(n: number): number[] {
+    const last = this.sigmas.length - 1;
+    const times = linspaceF32(this.sigmaToT(this.sigmaMax), this.sigmaToT(this.sigmaMin), n);
+    return [...times.map((t) => interpolateLogSigma(this.logSigmas, Math.min(Math.max(f32(f32(t - (this.skip - 1)) / this.skip), 0), last))), 0];
+  }
+}
+
 /** k-diffusion `get_sigmas_karras`: ramp in σ^(1/ρ) from max to min, then 0. Bounds are Python floats (double). */
 export function karrasSigmas(n: number, sigmaMin: number, sigmaMax: number, rho = 7): number[] {
   const minInvRho = sigmaMin ** (1 / rho);
@@ -138,7 +185,7 @@ export type SigmaSpacing = 'uniform' | 'karras' | 'exponential';
  * A1111 `KDiffusionSampler.get_sigmas(p, steps)`: `steps` levels of the spacing between the model's σ_min and σ_max,
  * then 0; with `discardNextToLastSigma`, one more level is made and the next-to-last dropped. §3.2
  */
-export function spacedSigmas(schedule: NoiseSchedule, spacing: SigmaSpacing, steps: number, discardNextToLastSigma = false): number[] {
+export function spacedSigmas(schedule: Pick<NoiseSchedule, 'sigmaMin' | 'sigmaMax' | 'uniformSigmas'>, spacing: SigmaSpacing, steps: number, discardNextToLastSigma = false): number[] {
   const n = discardNextToLastSigma ? steps + 1 : steps;
   const sigmas =
     spacing === 'karras'
@@ -225,14 +272,16 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   if (sampler === 'unipc') return planUniPc(schedule, run, strength !== undefined, discard);
   if (info.kind === 'timestep') return planTimesteps(schedule, sampler, run, strength !== undefined, discard);
   const spacing = scheduler === 'automatic' ? info.defaultScheduler : scheduler;
-  const full = spacedSigmas(schedule, spacing, run.steps, discard);
+  // LCM runs over its own 50 levels and quantised timesteps (A1111's LCM model wrap)
+  const levels = sampler === 'lcm' ? new LcmSchedule(schedule) : schedule;
+  const full = spacedSigmas(levels, spacing, run.steps, discard);
   const sigmas = full.slice(run.steps - run.tEnc - 1);
   const positive = full.filter((sigma) => sigma > 0);
   return {
     sampler,
     sigmas,
     noiseRange: { min: Math.min(...positive), max: Math.max(...positive) },
-    timesteps: sigmas.slice(0, -1).map((sigma) => schedule.sigmaToT(sigma)),
+    timesteps: sigmas.slice(0, -1).map((sigma) => levels.sigmaToT(sigma)),
     start: { init: strength === undefined ? 0 : 1, noise: sigmas[0] },
     finalScale: 1,
   };

@@ -43,6 +43,8 @@ describe('resolveSamplerName', () => {
     ['dpmpp_3m_sde', 'dpmpp_3m_sde', 'automatic'],
     ['Restart', 'restart', 'automatic'],
     ['UniPC', 'unipc', 'automatic'],
+    ['LCM', 'lcm', 'automatic'],
+    ['k_lcm', 'lcm', 'automatic'],
   ])('%j → %s + %s', (name, sampler, scheduler) => {
     expect(resolveSamplerName(name)).toEqual({ sampler, scheduler });
   });

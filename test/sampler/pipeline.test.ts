@@ -51,7 +51,7 @@ describe('txt2img', () => {
   });
 
   it('runs a non-square size and every sampler family', async () => {
-    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart', 'UniPC']) {
+    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart', 'UniPC', 'LCM']) {
       const image = await sd.generate({ ...base, sampler, width: 48, height: 32, steps: 3 });
       expect([image.width, image.height]).toEqual([48, 32]);
     }
@@ -61,6 +61,12 @@ describe('txt2img', () => {
     const timesteps: number[] = [];
     await sd.generate({ ...base, sampler: 'UniPC', steps: 10, control: (input) => void timesteps.push(input.timestep) });
     expect(timesteps).toEqual([999, 899.0999755859375, 799.2000122070312, 699.2999877929688, 599.3999633789062, 499.5000305175781, 399.6000061035156, 299.70001220703125, 199.8000030517578, 99.9000015258789]);
+  });
+
+  it('LCM gives the UNet the quantised timestep of LCM\'s 50 original steps', async () => {
+    const timesteps: number[] = [];
+    await sd.generate({ ...base, sampler: 'LCM', steps: 4, control: (input) => void timesteps.push(input.timestep) });
+    expect(timesteps).toEqual([999, 679, 339, 19]);
   });
 
   it('prompt blend weight 0 is the prompt itself; 0.5 is between', async () => {

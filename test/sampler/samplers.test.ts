@@ -17,6 +17,8 @@ interface Case {
   /** UniPC: the UNet timestep of each call, (t − 1/N)·1000, and the k-diffusion σ at each of its continuous times. */
   modelTimes?: number[];
   levels?: number[];
+  /** LCM: the quantised timestep the UNet gets at each level. */
+  lcmTimesteps?: number[];
   /** Restart: the (σ, σ_next) of every step it took, restarts included. */
   steps_run?: Array<[number, number]>;
   /** A1111's eta_ancestral and s_noise when not their defaults of 1. */
@@ -73,6 +75,7 @@ describe.each(fixture.cases.map((c) => [label(c), c] as const))('%s', (_label, c
     if (c.sigmas) expect(plan.sigmas).toEqual(c.sigmas);
     if (c.timesteps) expect(plan.timesteps).toEqual([...c.timesteps].reverse().slice(0, -1));
     if (c.modelTimes) expect(plan.timesteps).toEqual(c.modelTimes);
+    if (c.lcmTimesteps) expect(plan.timesteps).toEqual(c.lcmTimesteps);
     c.levels?.forEach((sigma, i) => expect(Math.abs(plan.sigmas[i] - sigma) / sigma).toBeLessThan(1e-6));
     if (c.levels) expect(plan.sigmas).toHaveLength(c.levels.length);
     c.steps_run?.flat().forEach((sigma, i) => expect(Math.abs(restartSteps(plan.sigmas).flat()[i] - sigma)).toBeLessThanOrEqual(1e-6 * sigma));
