@@ -334,9 +334,9 @@ export function restartSteps(sigmas: readonly number[]): Array<[number, number]>
   let levels = sigmas;
   let restart: { at: number; steps: number; times: number; max: number } | undefined;
   if (steps >= 20) {
-    const [restartSteps, times] = steps >= 36 ? [Math.floor(steps / 4), 2] : [9, 1];
-    levels = karrasSigmas(steps - restartSteps * times, sigmas[sigmas.length - 2], sigmas[0]);
-    restart = { at: nearestIndex(levels, 0.1), steps: restartSteps + 1, times, max: 2 };
+    const [count, times] = steps >= 36 ? [Math.floor(steps / 4), 2] : [9, 1];
+    levels = karrasSigmas(steps - count * times, sigmas[sigmas.length - 2], sigmas[0]);
+    restart = { at: nearestIndex(levels, 0.1), steps: count + 1, times, max: 2 };
   }
   const list: Array<[number, number]> = [];
   for (let i = 0; i < levels.length - 1; i++) {
