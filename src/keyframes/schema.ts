@@ -65,6 +65,9 @@ export const SchedulesSchema = z
     steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame, 1-1000 (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
+    noiseMultiplier: NumericScheduleSourceSchema.optional().describe(
+      'scales the noise added to the img2img start latent per frame (AUTOMATIC1111 initial_noise_multiplier; Deforum noise_multiplier_schedule); absent = off (1)',
+    ),
   })
   .describe('per-frame schedules');
 
@@ -140,7 +143,7 @@ export type Animation = z.infer<typeof AnimationSchema>;
 /** What a user writes: everything with a default may be left out. */
 export type AnimationInput = z.input<typeof AnimationSchema>;
 export type Schedules = Animation['schedules'];
-export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed'>;
+export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed' | 'noiseMultiplier'>;
 /** Per-frame limits on the schedules whose values cost time or memory; `validate` checks every frame (truncated). */
 export interface FrameValueLimit {
   min: number;

@@ -21,6 +21,8 @@ export const FrameJobSchema = z.strictObject({
   sampler: z.enum(samplerNames),
   scheduler: z.enum(schedulerNames),
   seed: z.int().min(0).max(4294967295),
+  /** A1111's initial_noise_multiplier for this img2img frame (schedules.noiseMultiplier); absent = 1. */
+  noiseMultiplier: z.number().optional(),
   zoom: z.number(),
   angle: z.number(),
   translationX: z.number(),

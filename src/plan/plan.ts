@@ -22,6 +22,8 @@ export interface AnimationSchedules {
   steps: Schedule;
   /** Only with seedBehavior "schedule": the seed schedule is not read otherwise (so not checked either). */
   seed?: Schedule;
+  /** Only when the file has one: absent means A1111's default multiplier 1 on every frame. */
+  noiseMultiplier?: Schedule;
   sampler: (frame: number) => ResolvedSampler;
 }
 
@@ -49,13 +51,14 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
   const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
+  const noiseMultiplier = animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier'));
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
-  if (!animation.schedules.sampler) return { numeric, steps, seed, sampler: () => fixedSampler };
+  if (!animation.schedules.sampler) return { numeric, steps, seed, noiseMultiplier, sampler: () => fixedSampler };
   const names = buildStringSchedule(animation.schedules.sampler, context('sampler'), (value, fail) => {
     if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
   });
-  return { numeric, steps, seed, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
+  return { numeric, steps, seed, noiseMultiplier, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
 }
 
 /**
@@ -105,6 +108,8 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       sampler: sampler.sampler,
       scheduler: sampler.scheduler,
       seed,
+      // A1111 applies initial_noise_multiplier in img2img only (sd-pipeline.md §4.2)
+      ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
       zoom: n.zoom(frame),
       angle: n.angle(frame),
       translationX: n.translationX(frame),

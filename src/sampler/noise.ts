@@ -154,6 +154,16 @@ export class TorchGenerator {
     return numel >= 16 ? this.randnVectorised(numel) : this.randnScalar(numel);
   }
 
+  /**
+   * `numel` draws of torch's scalar normal path (`normal_distribution<double>`, what `randn` uses below 16 elements),
+   * for any count: about ten times faster than the vectorised kernel's emulation, for noise that need not equal
+   * torch's `randn` of that size (the Brownian tree's nodes).
+   */
+  normal(numel: number): Float32Array {
+    if (!Number.isSafeInteger(numel) || numel < 0) throw new RangeError(`numel must be a non-negative integer, got ${numel}`);
+    return this.randnScalar(numel);
+  }
+
   /** `torch.rand(numel, generator=g)` as float32: one 24-bit uniform per element, serially (DistributionsHelper.h). */
   rand(numel: number): Float32Array {
     if (!Number.isSafeInteger(numel) || numel < 0) throw new RangeError(`numel must be a non-negative integer, got ${numel}`);

@@ -14,6 +14,7 @@ import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
 import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
 import { OnnxModel } from './onnx-model.js';
+import { BrownianTree, brownianNoiseSampler } from './brownian-tree.js';
 import { TorchGenerator } from './noise.js';
 import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
 import { SAMPLERS, samplePlan } from './samplers.js';
@@ -62,6 +63,11 @@ export interface GenerateOptions {
   init?: RawImage;
   /** A1111's "do exactly the amount of steps the slider specifies" for img2img. */
   exactSteps?: boolean;
+  /**
+   * A1111's `initial_noise_multiplier` (Deforum's noise multiplier schedule): scales the img2img start noise before it
+   * is added to the init latent. Default 1; txt2img ignores it, as A1111 does.
+   */
+  noiseMultiplier?: number;
   /**
    * Deforum prompt interpolation: blend towards another prompt by `weight` (0 = `prompt`, 1 = this one), and towards
    * another negative prompt when `negativePrompt` is given.
@@ -149,6 +155,9 @@ function validate(options: GenerateOptions): void {
   if (strength !== undefined) {
     if (!(strength >= 0 && strength <= 1)) throw new UsageError(`strength must be between 0 and 1, got ${strength}`);
     if (!init) throw new UsageError('strength needs an init image (img2img)');
+  }
+  if (options.noiseMultiplier !== undefined && !Number.isFinite(options.noiseMultiplier)) {
+    throw new UsageError(`noise multiplier must be a number, got ${options.noiseMultiplier}`);
   }
   if (options.promptBlend && !(options.promptBlend.weight >= 0 && options.promptBlend.weight <= 1)) {
     throw new UsageError(`prompt blend weight must be between 0 and 1, got ${options.promptBlend.weight}`);
@@ -269,6 +278,7 @@ export class StableDiffusion {
     const generator = new TorchGenerator(seed);
     const noise = generator.randn(numel);
     const progress: StepCounter = { step: 0, total: plan.sigmas.length - 1 };
+    const plannedTimesteps = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
     const denoiser = guidedDenoiser({
       unet: this.unet,
       cond,
@@ -277,12 +287,16 @@ export class StableDiffusion {
       prediction: this.folder.scheduler.prediction_type,
       latentHeight,
       latentWidth,
-      sigmaToT: (sigma) => this.schedule.sigmaToT(sigma),
+      // the plan's own timestep where it has one (UniPC's continuous times are not sigmaToT of their levels)
+      sigmaToT: (sigma) => plannedTimesteps.get(sigma) ?? this.schedule.sigmaToT(sigma),
       progress,
       control: options.control,
     });
-    const latent = await samplePlan(plan, denoiser, { noise, init: initLatent }, {
+    // the SDE samplers' Brownian tree spans the whole schedule and is seeded by the image seed, as A1111's (§3.3)
+    const brownian = SAMPLERS[resolved.sampler].brownianNoise && plan.noiseRange ? new BrownianTree(seed, numel, plan.noiseRange.min, plan.noiseRange.max) : undefined;
+    const latent = await samplePlan(plan, denoiser, { noise, init: initLatent, noiseMultiplier: initLatent ? options.noiseMultiplier : undefined }, {
       randnLike: () => generator.randn(numel),
+      brownianNoise: brownian && brownianNoiseSampler(brownian),
       onStep: (step, total) => {
         progress.step = step;
         options.onStep?.(step, total);

@@ -1,12 +1,13 @@
 /**
- * k-diffusion's samplers (k_diffusion/sampling.py @4601bf0) and A1111's DDIM as pure async functions over a
- * Denoiser: each takes the start latent and the sigma schedule and returns the final latent. sd-pipeline.md §3.3, §3.4.
+ * k-diffusion's samplers (k_diffusion/sampling.py @4601bf0) and A1111's own (DDIM, UniPC, Restart) as pure async
+ * functions over a Denoiser: each takes the start latent and the sigma schedule and returns the final latent.
+ * sd-pipeline.md §3.3, §3.4.
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
 import type { SamplerName } from '../keyframes/sampler-names.js';
-import type { SigmaPlan, SigmaSpacing } from './sigmas.js';
+import { karrasSigmas, type SigmaPlan, type SigmaSpacing } from './sigmas.js';
 import { f32 } from './torch-float32.js';
-import type { Denoiser, SampleOptions } from './types.js';
+import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
 
 export type SamplerRun = (denoiser: Denoiser, x: Float32Array, sigmas: readonly number[], options: SampleOptions) => Promise<Float32Array>;
 
@@ -18,9 +19,11 @@ export interface SamplerInfo {
   usesEnsd: boolean;
   /** What A1111's "Automatic" scheduler means for this sampler (v1.9 table, §3.2). */
   defaultScheduler: SigmaSpacing;
-  /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM), planned from DDPM timesteps. */
+  /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM, UniPC), planned from DDPM timesteps. */
   kind: 'k' | 'timestep';
   discardNextToLastSigma: boolean;
+  /** Its noise comes from a Brownian tree over the schedule's σ range, seeded by the image seed (`brownian_noise`). */
+  brownianNoise: boolean;
 }
 
 /** Steps through a schedule, checking for cancellation and reporting progress around each step. */
@@ -50,47 +53,58 @@ const euler: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
-/** `get_ancestral_step` with eta 1: the deterministic target σ_down and the noise σ_up to add. */
-function ancestralStep(from: number, to: number): { down: number; up: number } {
-  const up = Math.min(to, Math.sqrt((to ** 2 * (from ** 2 - to ** 2)) / from ** 2));
+/** `get_ancestral_step`: the deterministic target σ_down and the noise σ_up to add (eta 0: no noise). */
+function ancestralStep(from: number, to: number, eta = 1): { down: number; up: number } {
+  if (!eta) return { down: to, up: 0 };
+  const up = Math.min(to, eta * Math.sqrt((to ** 2 * (from ** 2 - to ** 2)) / from ** 2));
   return { down: Math.sqrt(to ** 2 - up ** 2), up };
 }
 
-/** `sample_euler_ancestral` (eta 1, s_noise 1): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
+/** x + noise·scale, stored as float32. */
+function addNoise(x: Float32Array, noise: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j] + noise[j] * scale;
+  return out;
+}
+
+/** The ancestral samplers' `s_noise` and `eta` (A1111 defaults 1 and 1). */
+const noiseScale = (options: SampleOptions) => options.sNoise ?? 1;
+const etaOf = (options: SampleOptions) => options.eta ?? 1;
+
+/** `sample_euler_ancestral` (s_noise, eta): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
 const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   await forEachStep(sigmas, options, async (_i, sigma, next) => {
     const denoised = await denoiser(x, sigma);
-    const { down, up } = ancestralStep(sigma, next);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
     x = eulerStep(x, denoised, sigma, down - sigma);
-    if (next > 0) {
-      const noise = options.randnLike();
-      for (let j = 0; j < x.length; j++) x[j] = x[j] + noise[j] * up;
-    }
+    if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
   });
   return x;
 };
 
-/** `sample_heun` (s_churn 0): Euler predictor, trapezoid corrector; one call on the step to σ = 0. Draws eps too. */
+/** A Heun step from σ to `next`: Euler predictor, trapezoid corrector; the step to σ = 0 is Euler (one call). */
+async function heunStep(denoiser: Denoiser, x: Float32Array, sigma: number, next: number): Promise<Float32Array> {
+  const denoised = await denoiser(x, sigma);
+  const dt = next - sigma;
+  const predicted = eulerStep(x, denoised, sigma, dt);
+  if (next === 0) return predicted;
+  const denoised2 = await denoiser(predicted, next);
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) {
+    const d = (x[j] - denoised[j]) / sigma;
+    const d2 = (predicted[j] - denoised2[j]) / next;
+    out[j] = x[j] + ((d + d2) / 2) * dt;
+  }
+  return out;
+}
+
+/** `sample_heun` (s_churn 0): Heun steps. Draws `randn_like` every step, as k-diffusion's churn does. */
 const heun: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   await forEachStep(sigmas, options, async (_i, sigma, next) => {
     options.randnLike();
-    const denoised = await denoiser(x, sigma);
-    const dt = next - sigma;
-    const predicted = eulerStep(x, denoised, sigma, dt);
-    if (next === 0) {
-      x = predicted;
-      return;
-    }
-    const denoised2 = await denoiser(predicted, next);
-    const out = new Float32Array(x.length);
-    for (let j = 0; j < x.length; j++) {
-      const d = (x[j] - denoised[j]) / sigma;
-      const d2 = (predicted[j] - denoised2[j]) / next;
-      out[j] = x[j] + ((d + d2) / 2) * dt;
-    }
-    x = out;
+    x = await heunStep(denoiser, x, sigma, next);
   });
   return x;
 };
@@ -122,6 +136,365 @@ const dpmpp2m: SamplerRun = async (denoiser, start, sigmas, options) => {
   });
   return x;
 };
+
+/** The midpoint of σ and σ_to in log σ (`sigma.log().lerp(sigma_to.log(), 0.5).exp()`). */
+const logMidpoint = (sigma: number, to: number) => Math.exp(Math.log(sigma) + 0.5 * (Math.log(to) - Math.log(sigma)));
+
+/**
+ * DPM-Solver-2 from σ to `to`: an Euler half step in log σ, then the full step along the derivative there (one more
+ * denoiser call). The step to σ = 0 is plain Euler. Shared by `sample_dpm_2` and `sample_dpm_2_ancestral`.
+ */
+async function dpmSolver2Step(denoiser: Denoiser, x: Float32Array, denoised: Float32Array, sigma: number, to: number): Promise<Float32Array> {
+  if (to === 0) return eulerStep(x, denoised, sigma, to - sigma);
+  const mid = logMidpoint(sigma, to);
+  const x2 = eulerStep(x, denoised, sigma, mid - sigma);
+  const denoised2 = await denoiser(x2, mid);
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j] + ((x2[j] - denoised2[j]) / mid) * (to - sigma);
+  return out;
+}
+
+/** `sample_dpm_2` (s_churn 0): DPM-Solver-2 steps. Draws `randn_like` every step, as k-diffusion's churn does. */
+const dpm2: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    options.randnLike();
+    x = await dpmSolver2Step(denoiser, x, await denoiser(x, sigma), sigma, next);
+  });
+  return x;
+};
+
+/** `sample_dpm_2_ancestral`: DPM-Solver-2 to σ_down, then noise of σ_up (not after an Euler step to 0). */
+const dpm2Ancestral: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
+    x = await dpmSolver2Step(denoiser, x, denoised, sigma, down);
+    if (down !== 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
+  });
+  return x;
+};
+
+/** The exponential-integrator step of DPM-Solver++ from σ to `to`: (to/σ)·x − expm1(−h)·D, h = log σ − log to. */
+function dataStep(x: Float32Array, denoised: Float32Array, sigma: number, to: number): Float32Array {
+  const ratio = to / sigma;
+  const blend = -Math.expm1(Math.log(to) - Math.log(sigma));
+  const out = new Float32Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = ratio * x[j] + blend * denoised[j];
+  return out;
+}
+
+/** `sample_dpmpp_2s_ancestral`: DPM-Solver++(2S) to σ_down through its log-σ midpoint, then noise of σ_up. */
+const dpmpp2sAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    const { down, up } = ancestralStep(sigma, next, etaOf(options));
+    if (down === 0) {
+      x = eulerStep(x, denoised, sigma, down - sigma);
+    } else {
+      const mid = logMidpoint(sigma, down);
+      const denoised2 = await denoiser(dataStep(x, denoised, sigma, mid), mid);
+      x = dataStep(x, denoised2, sigma, down);
+    }
+    if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
+  });
+  return x;
+};
+
+function brownianNoise(options: SampleOptions): NoiseSampler {
+  if (!options.brownianNoise) throw new Error('an SDE sampler needs the Brownian noise of its image (options.brownianNoise)');
+  return options.brownianNoise;
+}
+
+/**
+ * `sample_dpmpp_sde` (r = ½): per step an ancestral DPM-Solver++ half step to the log-σ midpoint s, a denoiser call
+ * there, and the full step from σ with the average of both estimates, each with its Brownian noise. Euler to σ = 0.
+ */
+const dpmppSde: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const noise = brownianNoise(options);
+  const eta = etaOf(options);
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    if (next === 0) {
+      x = eulerStep(x, denoised, sigma, next - sigma);
+      return;
+    }
+    const mid = logMidpoint(sigma, next);
+    const half = ancestralStep(sigma, mid, eta);
+    const x2 = addNoise(dataStep(x, denoised, sigma, half.down), noise(sigma, mid), noiseScale(options) * half.up);
+    const denoised2 = await denoiser(x2, mid);
+    const full = ancestralStep(sigma, next, eta);
+    // (1 − fac)·D + fac·D₂ with fac = 1/(2r) = 1: the full step uses the midpoint estimate alone.
+    x = addNoise(dataStep(x, denoised2, sigma, full.down), noise(sigma, next), noiseScale(options) * full.up);
+  });
+  return x;
+};
+
+/**
+ * `sample_dpmpp_2m_sde`: DPM-Solver++(2M) with eta·h of fresh Brownian noise per step; the second-order correction
+ * from the previous estimate is the `midpoint` (A1111's "DPM++ 2M SDE") or `heun` ("DPM++ 2M SDE Heun") form.
+ */
+function dpmpp2mSde(solver: 'midpoint' | 'heun'): SamplerRun {
+  return async (denoiser, start, sigmas, options) => {
+    const noise = brownianNoise(options);
+    const eta = etaOf(options);
+    let x = start;
+    let previous: Float32Array | undefined;
+    let hLast = 0;
+    await forEachStep(sigmas, options, async (_i, sigma, next) => {
+      const denoised = await denoiser(x, sigma);
+      if (next === 0) {
+        x = denoised;
+        return;
+      }
+      const h = Math.log(sigma) - Math.log(next);
+      const etaH = eta * h;
+      const decay = (next / sigma) * Math.exp(-etaH);
+      const blend = -Math.expm1(-h - etaH);
+      const correction = previous === undefined ? 0 : (solver === 'heun' ? blend / (-h - etaH) + 1 : 0.5 * blend) * (h / hLast);
+      const sigmaNoise = eta ? next * Math.sqrt(-Math.expm1(-2 * etaH)) * noiseScale(options) : 0;
+      const z = eta ? noise(sigma, next) : undefined;
+      const out = new Float32Array(x.length);
+      for (let j = 0; j < x.length; j++) {
+        let v = decay * x[j] + blend * denoised[j];
+        if (previous) v += correction * (denoised[j] - previous[j]);
+        out[j] = z ? v + z[j] * sigmaNoise : v;
+      }
+      x = out;
+      previous = denoised;
+      hLast = h;
+    });
+    return x;
+  };
+}
+
+/** `sample_dpmpp_3m_sde`: third-order multistep over the last three estimates, with Brownian noise per step. */
+const dpmpp3mSde: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const noise = brownianNoise(options);
+  const eta = etaOf(options);
+  let x = start;
+  let d1: Float32Array | undefined;
+  let d2: Float32Array | undefined;
+  let h1 = 0;
+  let h2 = 0;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    if (next === 0) {
+      x = denoised;
+      return;
+    }
+    const h = Math.log(sigma) - Math.log(next);
+    const hEta = h * (eta + 1);
+    const decay = Math.exp(-hEta);
+    const blend = -Math.expm1(-hEta);
+    const phi2 = Math.expm1(-hEta) / hEta + 1;
+    const phi3 = phi2 / hEta - 0.5;
+    const sigmaNoise = eta ? next * Math.sqrt(-Math.expm1(-2 * h * eta)) * noiseScale(options) : 0;
+    const z = eta ? noise(sigma, next) : undefined;
+    const out = new Float32Array(x.length);
+    for (let j = 0; j < x.length; j++) {
+      let v = decay * x[j] + blend * denoised[j];
+      if (d1 && d2) {
+        const r0 = h1 / h;
+        const r1 = h2 / h;
+        const slope0 = (denoised[j] - d1[j]) / r0;
+        const slope1 = (d1[j] - d2[j]) / r1;
+        const first = slope0 + ((slope0 - slope1) * r0) / (r0 + r1);
+        const second = (slope0 - slope1) / (r0 + r1);
+        v += phi2 * first - phi3 * second;
+      } else if (d1) {
+        v += phi2 * ((denoised[j] - d1[j]) / (h1 / h));
+      }
+      out[j] = z ? v + z[j] * sigmaNoise : v;
+    }
+    x = out;
+    [d1, d2] = [denoised, d1];
+    [h1, h2] = [h, h1];
+  });
+  return x;
+};
+
+/** Index of the level nearest to `target` (the first on a tie), as `torch.argmin(abs(sigmas - target))`. */
+function nearestIndex(sigmas: readonly number[], target: number): number {
+  let best = 0;
+  for (let i = 1; i < sigmas.length; i++) if (Math.abs(sigmas[i] - target) < Math.abs(sigmas[best] - target)) best = i;
+  return best;
+}
+
+/**
+ * The steps of A1111's `restart_sampler` (sd_samplers_extra.py) with its automatic restart list: from 20 steps on, the
+ * schedule is remade as Karras over [σ_{n−1}, σ_0] with the restart steps taken out, and after the level nearest 0.1
+ * the levels from the one nearest 2 down to it are run again (9 steps once; from 36 steps, steps/4 twice).
+ */
+export function restartSteps(sigmas: readonly number[]): Array<[number, number]> {
+  const steps = sigmas.length - 1;
+  let levels = sigmas;
+  let restart: { at: number; steps: number; times: number; max: number } | undefined;
+  if (steps >= 20) {
+    const [count, times] = steps >= 36 ? [Math.floor(steps / 4), 2] : [9, 1];
+    levels = karrasSigmas(steps - count * times, sigmas[sigmas.length - 2], sigmas[0]);
+    restart = { at: nearestIndex(levels, 0.1), steps: count + 1, times, max: 2 };
+  }
+  const list: Array<[number, number]> = [];
+  for (let i = 0; i < levels.length - 1; i++) {
+    list.push([levels[i], levels[i + 1]]);
+    if (restart && i + 1 === restart.at) {
+      const maxIndex = nearestIndex(levels, restart.max);
+      if (maxIndex >= restart.at) continue;
+      const again = karrasSigmas(restart.steps, levels[restart.at], levels[maxIndex]).slice(0, -1);
+      for (let time = 0; time < restart.times; time++) for (let k = 0; k < again.length - 1; k++) list.push([again[k], again[k + 1]]);
+    }
+  }
+  return list;
+}
+
+/**
+ * A1111's Restart sampler: Heun steps (Euler to σ = 0) along `restartSteps`; where a step starts above where the last
+ * one ended, it first adds `randn_like` noise of √(σ² − σ_last²)·s_noise to climb back up.
+ */
+const restart: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const steps = restartSteps(sigmas);
+  let x = start;
+  let last: number | undefined;
+  for (const [i, [sigma, next]] of steps.entries()) {
+    options.signal?.throwIfAborted();
+    if (last !== undefined && last < sigma) x = addNoise(x, options.randnLike(), noiseScale(options) * Math.sqrt(sigma ** 2 - last ** 2));
+    x = await heunStep(denoiser, x, sigma, next);
+    last = next;
+    options.onStep?.(i + 1, steps.length);
+  }
+  return x;
+};
+
+/** Solves the small system A·x = b (UniPC's ≤ 3×3 `torch.linalg.solve`) by Gaussian elimination with pivoting. */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row.slice(0, n), b[i]]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
+    [m[col], m[pivot]] = [m[pivot], m[col]];
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r][col] / m[col][col];
+      for (let c = col; c <= n; c++) m[r][c] -= f * m[col][c];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let c = r + 1; c < n; c++) s -= m[r][c] * x[c];
+    x[r] = s / m[r][r];
+  }
+  return x;
+}
+
+/**
+ * A1111's UniPC (`uni_pc.py`: multistep, variant bh1, order 3, lower order final, data prediction) in the VP space it
+ * runs in, over the levels `planSigmas` made from its continuous times: at level σ (k-diffusion's), α = 1/√(1+σ²),
+ * the VP std is σ·α and the half log-SNR λ = −log σ; the model's x0 is the Denoiser at x_vp/α. The state comes in and
+ * goes out divided by α, as the other timestep sampler (DDIM). A1111 asserts steps ≥ order; here order ≤ steps.
+ */
+const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
+  const steps = sigmas.length - 1;
+  if (steps < 1) return start;
+  const alpha = sigmas.map((s) => 1 / Math.sqrt(1 + s * s));
+  const lambda = sigmas.map((s) => -Math.log(s));
+  const model = (xv: Float32Array, i: number) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i]);
+  const order = Math.min(3, steps);
+
+  /** `multistep_uni_pc_bh_update` from the levels `previous` (oldest first) and their estimates to level t. */
+  async function update(x: Float32Array, estimates: Float32Array[], previous: number[], t: number, stepOrder: number, corrector: boolean) {
+    const last = previous.length - 1;
+    const p0 = previous[last];
+    const m0 = estimates[last];
+    const h = lambda[t] - lambda[p0];
+    const rks: number[] = [];
+    const d1s: Float32Array[] = [];
+    for (let i = 1; i < stepOrder; i++) {
+      const rk = (lambda[previous[last - i]] - lambda[p0]) / h;
+      rks.push(rk);
+      d1s.push(estimates[last - i].map((v, j) => (v - m0[j]) / rk));
+    }
+    rks.push(1);
+    const hh = -h;
+    const hPhi1 = Math.expm1(hh);
+    const bH = hh; // bh1: B(h) = h
+    const r: number[][] = [];
+    const b: number[] = [];
+    let hPhiK = hPhi1 / hh - 1;
+    let factorial = 1;
+    for (let i = 1; i <= stepOrder; i++) {
+      r.push(rks.map((rk) => rk ** (i - 1)));
+      b.push((hPhiK * factorial) / bH);
+      factorial *= i + 1;
+      hPhiK = hPhiK / hh - 1 / factorial;
+    }
+    const rhosP = d1s.length === 0 ? [] : stepOrder === 2 ? [0.5] : solve(r.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
+    const ratio = (sigmas[t] * alpha[t]) / (sigmas[p0] * alpha[p0]);
+    const base = x.map((v, j) => ratio * v - alpha[t] * hPhi1 * m0[j]);
+    const weighted = (rhos: number[], j: number) => rhos.reduce((sum, rho, k) => sum + rho * d1s[k][j], 0);
+    const predicted = base.map((v, j) => v - alpha[t] * bH * weighted(rhosP, j));
+    if (!corrector) return { x: predicted, estimate: undefined };
+    const rhosC = stepOrder === 1 ? [0.5] : solve(r, b);
+    const estimate = await model(predicted, t);
+    const corrected = base.map((v, j) => v - alpha[t] * bH * (weighted(rhosC.slice(0, -1), j) + rhosC[rhosC.length - 1] * (estimate[j] - m0[j])));
+    return { x: corrected, estimate };
+  }
+
+  let x = start.map((v) => v * alpha[0]);
+  const estimates = [await model(x, 0)];
+  const previous = [0];
+  let done = 0;
+  const report = () => {
+    options.signal?.throwIfAborted();
+    options.onStep?.(++done, steps);
+  };
+  for (let t = 1; t < order; t++) {
+    const next = await update(x, estimates, previous, t, t, true);
+    x = next.x;
+    estimates.push(next.estimate ?? (await model(x, t)));
+    previous.push(t);
+    report();
+  }
+  for (let t = order; t <= steps; t++) {
+    const next = await update(x, estimates, previous, t, Math.min(order, steps + 1 - t), t !== steps);
+    x = next.x;
+    estimates.shift();
+    previous.shift();
+    previous.push(t);
+    estimates.push(next.estimate ?? estimates[estimates.length - 1]);
+    report();
+  }
+  return x.map((v) => v / alpha[steps]);
+};
+
+/** `sample_lcm` (A1111's sd_samplers_lcm): each step jumps to the estimate, then noises it afresh to the next level. */
+const lcm: SamplerRun = async (denoiser, start, sigmas, options) => {
+  let x = start;
+  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+    const denoised = await denoiser(x, sigma);
+    x = next > 0 ? addNoise(denoised, options.randnLike(), next) : denoised;
+  });
+  return x;
+};
+
+/**
+ * LCM's boundary condition on the estimate (`LCMCompVisDenoiser.get_scaled_out`, σ_data 0.5): c_out·D + c_skip·x at
+ * the scaled timestep 10·t, t the quantised timestep the plan gives the level.
+ */
+function lcmBoundary(denoiser: Denoiser, plan: SigmaPlan): Denoiser {
+  const timestepOf = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
+  return async (x, sigma) => {
+    const denoised = await denoiser(x, sigma);
+    const scaled = 10 * (timestepOf.get(sigma) ?? 0);
+    const cSkip = 0.25 / (scaled ** 2 + 0.25);
+    const cOut = scaled / Math.sqrt(scaled ** 2 + 0.25);
+    return denoised.map((d, j) => cOut * d + cSkip * x[j]);
+  };
+}
 
 // 4-point Gauss–Legendre: exact for the degree ≤ 3 Lagrange polynomials of order-4 LMS.
 const GAUSS_NODES = [-0.8611363115940526, -0.3399810435848563, 0.3399810435848563, 0.8611363115940526];
@@ -183,14 +556,24 @@ const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
   return x;
 };
 
-/** The samplers deforum-ts ships, with A1111's options for each (§3.2). */
+/** The samplers deforum-ts ships, with A1111's options for each (v1.9 `samplers_k_diffusion`, §3.2). */
 export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
-  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false },
-  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false },
-  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false },
+  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
+  dpm2: { run: dpm2, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpm2_a: { run: dpm2Ancestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpmpp_2s_a: { run: dpmpp2sAncestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  lcm: { run: lcm, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  unipc: { run: unipc, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
+  restart: { run: restart, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
 };
 
 /** Runs a sampler from latent x over a sigma schedule; x is not modified. */
@@ -200,17 +583,25 @@ export function sample(name: SamplerName, denoiser: Denoiser, x: Float32Array, s
 
 /**
  * Runs a planned txt2img or img2img pass: builds the start latent from the noise (and the init latent for img2img,
- * `init + noise·σ₀` rounded as torch rounds it), samples, and returns the latent the VAE decodes.
+ * `init + noise·σ₀` rounded as torch rounds it), samples, and returns the latent the VAE decodes. An img2img
+ * `noiseMultiplier` ≠ 1 first scales the noise in float32, as A1111's `x *= initial_noise_multiplier` (§4.2).
  */
-export async function samplePlan(plan: SigmaPlan, denoiser: Denoiser, latents: { noise: Float32Array; init?: Float32Array }, options: SampleOptions): Promise<Float32Array> {
-  const { noise } = latents;
+export async function samplePlan(
+  plan: SigmaPlan,
+  denoiser: Denoiser,
+  latents: { noise: Float32Array; init?: Float32Array; noiseMultiplier?: number },
+  options: SampleOptions,
+): Promise<Float32Array> {
+  const { noiseMultiplier = 1 } = latents;
   const { init: initScale, noise: noiseScale } = plan.start;
   if (initScale !== 0 && latents.init === undefined) throw new Error('an img2img plan needs the init latent');
-  const init = latents.init ?? new Float32Array(noise.length);
+  const init = latents.init ?? new Float32Array(latents.noise.length);
+  const noise = noiseMultiplier === 1 ? latents.noise : latents.noise.map((v) => v * noiseMultiplier);
   if (init.length !== noise.length) throw new Error(`init latent has ${init.length} values, noise ${noise.length}`);
   const x = new Float32Array(noise.length);
   for (let j = 0; j < x.length; j++) x[j] = init[j] * initScale + f32(noise[j] * noiseScale);
-  const result = await sample(plan.sampler, denoiser, x, plan.sigmas, options);
+  const model = plan.sampler === 'lcm' ? lcmBoundary(denoiser, plan) : denoiser;
+  const result = await sample(plan.sampler, model, x, plan.sigmas, options);
   if (plan.finalScale === 1) return result;
   return result.map((v) => v * plan.finalScale);
 }

@@ -86,16 +86,80 @@ export class NoiseSchedule {
 
   /** Log-linear interpolation of the table at a fractional timestep. §3.1 */
   tToSigma(t: number): number {
-    const time = f32(t);
-    const low = Math.floor(time);
-    const high = Math.ceil(time);
-    const w = f32(time - low);
-    return sleefExpf(f32(f32(f32(1 - w) * this.logSigmas[low]) + f32(w * this.logSigmas[high])));
+    return interpolateLogSigma(this.logSigmas, t);
+  }
+
+  /**
+   * UniPC's `NoiseScheduleVP('discrete')` at a continuous time t ∈ [1/N, 1]: log α_t interpolated linearly between
+   * (i+1)/N ↦ ½·log ᾱ_i in float32 (`interpolate_fn`), returned as k-diffusion's σ = σ_t/α_t = √(1 − α_t²)/α_t. §3.4
+   */
+  vpSigma(t: number): number {
+    const n = this.alphasCumprod.length;
+    const times = linspaceF32(0, 1, n + 1);
+    const logAlpha = (i: number) => f32(0.5 * sleefLogf(this.alphasCumprod[i]));
+    let k = 0;
+    while (k < n - 2 && times[k + 2] < t) k++;
+    const [x0, x1] = [times[k + 1], times[k + 2]];
+    const [y0, y1] = [logAlpha(k), logAlpha(k + 1)];
+    const logMean = f32(y0 + f32(f32(f32(t - x0) * f32(y1 - y0)) / f32(x1 - x0)));
+    const alpha = sleefExpf(logMean);
+    return Math.sqrt(f32(1 - sleefExpf(f32(2 * logMean)))) / alpha;
   }
 
   /** k-diffusion `get_sigmas(n)`: n levels evenly spaced in timestep from the last to 0, then 0 ("Automatic"/Uniform). */
   uniformSigmas(n: number): number[] {
     return [...linspaceF32(this.sigmas.length - 1, 0, n).map((t) => this.tToSigma(t)), 0];
+  }
+}
+
+/** k-diffusion `DiscreteSchedule.t_to_sigma`: exp of log σ interpolated linearly at a fractional index, in float32. */
+function interpolateLogSigma(logSigmas: Float32Array, t: number): number {
+  const time = f32(t);
+  const low = Math.floor(time);
+  const high = Math.ceil(time);
+  const w = f32(time - low);
+  return sleefExpf(f32(f32(f32(1 - w) * logSigmas[low]) + f32(w * logSigmas[high])));
+}
+
+/**
+ * A1111's LCM model wrap (`sd_samplers_lcm.LCMCompVisDenoiser`): the levels of LCM's 50 original timesteps
+ * 19, 39, …, 999; the UNet gets the timestep of the nearest of them, and the "Automatic" schedule is even in timestep
+ * between them.
+ */
+export class LcmSchedule {
+  private static readonly ORIGINAL_STEPS = 50;
+  private readonly skip: number;
+  readonly sigmas: Float32Array;
+  private readonly logSigmas: Float32Array;
+
+  constructor(schedule: NoiseSchedule) {
+    this.skip = Math.floor(schedule.sigmas.length / LcmSchedule.ORIGINAL_STEPS);
+    const at = (i: number) => this.skip - 1 + this.skip * i;
+    this.sigmas = Float32Array.from({ length: LcmSchedule.ORIGINAL_STEPS }, (_, i) => schedule.sigmas[at(i)]);
+    this.logSigmas = Float32Array.from({ length: LcmSchedule.ORIGINAL_STEPS }, (_, i) => schedule.logSigmas[at(i)]);
+  }
+
+  get sigmaMin(): number {
+    return this.sigmas[0];
+  }
+
+  get sigmaMax(): number {
+    return this.sigmas[this.sigmas.length - 1];
+  }
+
+  /** `sigma_to_t`: the original timestep whose level is nearest in log σ (the first on a tie). */
+  sigmaToT(sigma: number): number {
+    const logSigma = sleefLogf(f32(sigma));
+    let best = 0;
+    for (let i = 1; i < this.logSigmas.length; i++) if (Math.abs(f32(logSigma - this.logSigmas[i])) < Math.abs(f32(logSigma - this.logSigmas[best]))) best = i;
+    return best * this.skip + (this.skip - 1);
+  }
+
+  /** `get_sigmas(n)`: n timesteps evenly from 999 to 19, each at its place between the levels, then 0. */
+  uniformSigmas(n: number): number[] {
+    const last = this.sigmas.length - 1;
+    const times = linspaceF32(this.sigmaToT(this.sigmaMax), this.sigmaToT(this.sigmaMin), n);
+    return [...times.map((t) => interpolateLogSigma(this.logSigmas, Math.min(Math.max(f32(f32(t - (this.skip - 1)) / this.skip), 0), last))), 0];
   }
 }
 
@@ -121,7 +185,7 @@ export type SigmaSpacing = 'uniform' | 'karras' | 'exponential';
  * A1111 `KDiffusionSampler.get_sigmas(p, steps)`: `steps` levels of the spacing between the model's σ_min and σ_max,
  * then 0; with `discardNextToLastSigma`, one more level is made and the next-to-last dropped. §3.2
  */
-export function spacedSigmas(schedule: NoiseSchedule, spacing: SigmaSpacing, steps: number, discardNextToLastSigma = false): number[] {
+export function spacedSigmas(schedule: Pick<NoiseSchedule, 'sigmaMin' | 'sigmaMax' | 'uniformSigmas'>, spacing: SigmaSpacing, steps: number, discardNextToLastSigma = false): number[] {
   const n = discardNextToLastSigma ? steps + 1 : steps;
   const sigmas =
     spacing === 'karras'
@@ -188,6 +252,11 @@ export interface SigmaPlan {
   start: { init: number; noise: number };
   /** Factor from the sampler's result to the latent the VAE decodes (1 except for DDIM's VP latent). */
   finalScale: number;
+  /**
+   * The positive σ range of the whole schedule before img2img cuts it, over which A1111 spans the SDE samplers'
+   * Brownian tree (`create_noise_sampler(x, sigmas, p)`); k-samplers only.
+   */
+  noiseRange?: { min: number; max: number };
 }
 
 /** The sigma schedule, step count and start/end scalings of one txt2img or img2img run, as A1111 computes them. */
@@ -200,13 +269,19 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   const run = strength === undefined ? { steps, tEnc: steps - 1 } : img2imgSteps(steps, strength, exactSteps);
   // exactSteps at strength 1: A1111 makes an empty schedule, so the init latent comes back unchanged.
   if (run.steps < 1) return { sampler, sigmas: [0], timesteps: [], start: { init: 1, noise: 0 }, finalScale: 1 };
+  if (sampler === 'unipc') return planUniPc(schedule, run, strength !== undefined, discard);
   if (info.kind === 'timestep') return planTimesteps(schedule, sampler, run, strength !== undefined, discard);
   const spacing = scheduler === 'automatic' ? info.defaultScheduler : scheduler;
-  const sigmas = spacedSigmas(schedule, spacing, run.steps, discard).slice(run.steps - run.tEnc - 1);
+  // LCM runs over its own 50 levels and quantised timesteps (A1111's LCM model wrap)
+  const levels = sampler === 'lcm' ? new LcmSchedule(schedule) : schedule;
+  const full = spacedSigmas(levels, spacing, run.steps, discard);
+  const sigmas = full.slice(run.steps - run.tEnc - 1);
+  const positive = full.filter((sigma) => sigma > 0);
   return {
     sampler,
     sigmas,
-    timesteps: sigmas.slice(0, -1).map((sigma) => schedule.sigmaToT(sigma)),
+    noiseRange: { min: Math.min(...positive), max: Math.max(...positive) },
+    timesteps: sigmas.slice(0, -1).map((sigma) => levels.sigmaToT(sigma)),
     start: { init: strength === undefined ? 0 : 1, noise: sigmas[0] },
     finalScale: 1,
   };
@@ -231,5 +306,30 @@ function planTimesteps(schedule: NoiseSchedule, sampler: SamplerName, run: { ste
     timesteps: levels.slice(0, -1),
     start: img2img ? { init: Math.sqrt(noisedAt) / first, noise: Math.sqrt(1 - noisedAt) / first } : { init: 0, noise: 1 / first },
     finalScale: Math.sqrt(alpha(levels[levels.length - 1])),
+  };
+}
+
+/**
+ * A1111's UniPC (`sd_samplers_timesteps_impl.unipc`): as many steps as DDIM's timesteps (`t_enc` for img2img), from
+ * continuous time t_T = 1 (img2img: the last scheduled timestep/1000 + 1/1000, though the latent is noised to
+ * timesteps[t_enc] as for DDIM) evenly down to 1/N (`time_uniform`); the UNet gets (t − 1/N)·1000. Levels are
+ * k-diffusion σ at those times; the sampler runs in VP space and the plan's scalings convert in and out. §3.4
+ */
+function planUniPc(schedule: NoiseSchedule, run: { steps: number; tEnc: number }, img2img: boolean, discard: boolean): SigmaPlan {
+  const n = schedule.alphasCumprod.length;
+  const all = ddimTimesteps(run.steps + (discard ? 1 : 0), n);
+  const scheduled = img2img ? all.slice(0, run.tEnc) : all;
+  const first = f32(1 / n);
+  const tStart = img2img && scheduled.length > 0 ? f32(f32(scheduled[scheduled.length - 1] / n) + first) : 1;
+  const times = linspaceF32(tStart, first, scheduled.length + 1);
+  const sigmas = times.map((t) => schedule.vpSigma(t));
+  const alpha = (sigma: number) => 1 / Math.sqrt(1 + sigma * sigma);
+  const noisedAt = schedule.alphasCumprod[all[run.tEnc]];
+  return {
+    sampler: 'unipc',
+    sigmas,
+    timesteps: times.slice(0, -1).map((t) => f32(f32(t - first) * n)),
+    start: img2img ? { init: Math.sqrt(noisedAt) / alpha(sigmas[0]), noise: Math.sqrt(1 - noisedAt) / alpha(sigmas[0]) } : { init: 0, noise: 1 / alpha(sigmas[0]) },
+    finalScale: alpha(sigmas[sigmas.length - 1]),
   };
 }

@@ -4,9 +4,18 @@
  */
 export type Denoiser = (x: Float32Array, sigma: number) => Promise<Float32Array>;
 
+/** Unit-variance noise for the step from sigma to next (k-diffusion's `noise_sampler(sigma, sigma_next)`). */
+export type NoiseSampler = (sigma: number, next: number) => Float32Array;
+
 export interface SampleOptions {
   /** The next draw from the image's torch-compatible generator, same length as x (k-diffusion's `randn_like`). */
   randnLike: () => Float32Array;
+  /** The SDE samplers' noise: A1111 gives them a Brownian tree seeded by the image seed (see brownian-tree.ts). */
+  brownianNoise?: NoiseSampler;
+  /** A1111's "Eta for ancestral samplers" (`eta_ancestral`, default 1); also the SDE samplers' eta. */
+  eta?: number;
+  /** A1111's `s_noise` (default 1): scales the noise the ancestral and SDE samplers add. */
+  sNoise?: number;
   /** Called after each sampler step (1-based step, total steps). */
   onStep?: (step: number, total: number) => void;
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -120,6 +120,20 @@ describe.skipIf(!existsSync(path.join(repoRoot, 'models', 'tiny-sd', 'unet', 'mo
     const centre = (x: number, y: number) => Math.max(Math.abs(x - size / 2), Math.abs(y - size / 2)) < size * 0.1;
     return { border: (colour: string) => share(data, size, colour, border), centre: (colour: string) => share(data, size, colour, centre) };
   }
+
+  it('--sampler "DPM++ SDE Karras": the same seed writes the same PNG bytes (its Brownian noise is seeded too)', () => {
+    const files = ['sde-1.png', 'sde-2.png', 'sde-3.png'].map((f) => path.join(dir, f));
+    const run = (file: string, seed: string) => runCli(['generate', '--prompt', 'a white circle on a red background', '--sampler', 'DPM++ SDE Karras', '--steps', '8', '--seed', seed, '--device', 'cpu', '-o', file]);
+    for (const [file, seed] of [[files[0], '5'], [files[1], '5'], [files[2], '6']]) {
+      const result = run(file, seed);
+      expect(result.stderr).not.toMatch(/^deforum:/m);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('DPM++ SDE Karras, 8 steps');
+    }
+    const [a, b, c] = files.map((file) => readFileSync(file));
+    expect(a.equals(b)).toBe(true);
+    expect(a.equals(c)).toBe(false);
+  });
 
   it('"a white circle on a red background": a white centre on a red border', async () => {
     const image = await regions('a white circle on a red background', 'white-on-red.png');

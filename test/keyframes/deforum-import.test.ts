@@ -65,8 +65,8 @@ describe('importDeforumSettings', () => {
   });
 
   it('reports 3D mode, unknown samplers and colour modes it lacks', () => {
-    const r = importDeforumSettings({ ...settings, animation_mode: '3D', sampler: 'UniPC', color_coherence: 'Video Input' });
-    expect(r.notCarried).toEqual(expect.arrayContaining(['animation_mode "3D" (rendered as 2D)', 'sampler "UniPC" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)', 'translation_z "0: (1.75)"']));
+    const r = importDeforumSettings({ ...settings, animation_mode: '3D', sampler: 'DPM fast', color_coherence: 'Video Input' });
+    expect(r.notCarried).toEqual(expect.arrayContaining(['animation_mode "3D" (rendered as 2D)', 'sampler "DPM fast" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)', 'translation_z "0: (1.75)"']));
   });
 
   it('carries the init image and its strength only when use_init is on, and a seed schedule for behaviour schedule', () => {

@@ -28,6 +28,16 @@ describe('planAnimation', () => {
     expect(jobs.map((j) => [j.source, j.strength])).toEqual([['init-image', 0.7], ['previous-frame', 0.25], ['previous-frame', 0]]);
   });
 
+  it('schedules.noiseMultiplier sets A1111\'s initial_noise_multiplier on img2img frames; absent, no frame carries one', () => {
+    const jobs = plan({ frames: 4, diffusionCadence: 1, schedules: { noiseMultiplier: '0: (1.05), 2: (0.9)' } });
+    expect(jobs.map((j) => j.noiseMultiplier)).toEqual([undefined, 1.05 - 0.075, 0.9, 0.9]);
+    expect(jobs[0]).not.toHaveProperty('noiseMultiplier');
+    for (const job of jobs) expect(FrameJobSchema.parse(job)).toEqual(job);
+    expect(plan({ frames: 3, initImage: 'start.png', schedules: { noiseMultiplier: '0: (1.05)' } }).map((j) => j.noiseMultiplier)).toEqual([1.05, 1.05, 1.05]);
+    expect(plan({ frames: 3 }).some((j) => 'noiseMultiplier' in j)).toBe(false);
+    expect(() => plan({ frames: 3, schedules: { noiseMultiplier: '0: (1.05 +)' } })).toThrow(/schedules\.noiseMultiplier/);
+  });
+
   it('seeds count diffused frames only when cadence > 1', () => {
     const jobs = plan({ frames: 9, diffusionCadence: 3, seedBehavior: 'iter' });
     expect(jobs.map((j) => j.seed)).toEqual([10, 10, 10, 11, 11, 11, 12, 12, 12]);

@@ -72,3 +72,13 @@ describe('TorchGenerator.rand', () => {
     expect(Array.from(g.rand(81).slice(0, 4))).toEqual([0.869138777256012, 0.9161238074302673, 0.38900184631347656, 0.2185690999031067]);
   });
 });
+
+describe('TorchGenerator.normal', () => {
+  it('is torch\'s scalar randn path at any length: torch.randn(n) for n < 16, continued draw by draw', () => {
+    expect(Array.from(new TorchGenerator(0).normal(4))).toEqual(Array.from(randn(0, [4])));
+    const long = new TorchGenerator(3).normal(40);
+    const g = new TorchGenerator(3);
+    const pieces = [g.randn(15), g.randn(15), g.randn(10)];
+    expect(Array.from(long)).toEqual(pieces.flatMap((p) => Array.from(p)));
+  });
+});

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { UsageError } from '../../src/errors.js';
 import type { ControlInput } from '../../src/sampler/cfg-denoiser.js';
+import { TorchGenerator } from '../../src/sampler/noise.js';
 import { StableDiffusion, type GenerateOptions } from '../../src/sampler/pipeline.js';
+import { NoiseSchedule } from '../../src/sampler/sigmas.js';
 import { fixtureModel, referenceImage } from './model-fixtures.js';
 
 const base: GenerateOptions = { prompt: 'a red circle', negativePrompt: '', width: 64, height: 64, seed: 1, steps: 6, cfg: 7, sampler: 'euler_a' };
@@ -49,10 +51,22 @@ describe('txt2img', () => {
   });
 
   it('runs a non-square size and every sampler family', async () => {
-    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim']) {
+    for (const sampler of ['euler', 'Euler a', 'heun', 'DPM++ 2M Karras', 'lms', 'ddim', 'DPM2', 'DPM2 a Karras', 'DPM++ 2S a', 'DPM++ SDE Karras', 'DPM++ 2M SDE', 'DPM++ 2M SDE Heun Karras', 'DPM++ 3M SDE', 'Restart', 'UniPC', 'LCM']) {
       const image = await sd.generate({ ...base, sampler, width: 48, height: 32, steps: 3 });
       expect([image.width, image.height]).toEqual([48, 32]);
     }
+  });
+
+  it('UniPC gives the UNet its continuous model times (t − 1/N)·1000, not timesteps rounded through σ', async () => {
+    const timesteps: number[] = [];
+    await sd.generate({ ...base, sampler: 'UniPC', steps: 10, control: (input) => void timesteps.push(input.timestep) });
+    expect(timesteps).toEqual([999, 899.0999755859375, 799.2000122070312, 699.2999877929688, 599.3999633789062, 499.5000305175781, 399.6000061035156, 299.70001220703125, 199.8000030517578, 99.9000015258789]);
+  });
+
+  it('LCM gives the UNet the quantised timestep of LCM\'s 50 original steps', async () => {
+    const timesteps: number[] = [];
+    await sd.generate({ ...base, sampler: 'LCM', steps: 4, control: (input) => void timesteps.push(input.timestep) });
+    expect(timesteps).toEqual([999, 679, 339, 19]);
   });
 
   it('prompt blend weight 0 is the prompt itself; 0.5 is between', async () => {
@@ -115,6 +129,29 @@ describe('img2img', () => {
     expect(bytes(await sd.generate({ ...base, init, strength: 0.9 })).equals(bytes(strong))).toBe(true);
     const weak = await sd.generate({ ...base, init, strength: 0.1 });
     expect(distance(strong)).toBeLessThan(distance(weak));
+  });
+
+  it('scales the start noise by the noise multiplier as A1111: the UNet gets (init + (noise·m)·σ₀)·c_in', async () => {
+    const init = referenceImage();
+    const firstSample = async (options: Partial<GenerateOptions>) => {
+      const samples: Float32Array[] = [];
+      await sd.generate({ ...base, sampler: 'euler', steps: 10, init, strength: 0.5, ...options, control: (input) => void samples.push(input.sample) });
+      return samples[0].subarray(0, 4 * 8 * 8);
+    };
+    const [plain, scaled] = [await firstSample({}), await firstSample({ noiseMultiplier: 1.3 })];
+    // the first draw of the seed's generator is the noise; σ₀ of 10 uniform steps from t_enc 5 is sigmas[4]
+    const noise = new TorchGenerator(base.seed).randn(4 * 8 * 8);
+    const sigma0 = new NoiseSchedule().uniformSigmas(10)[4];
+    const cIn = 1 / Math.sqrt(sigma0 ** 2 + 1);
+    noise.forEach((z, j) => {
+      const added = Math.fround(Math.fround(z * 1.3) * sigma0) - Math.fround(z * sigma0);
+      expect(Math.abs((scaled[j] - plain[j]) / cIn - added)).toBeLessThan(1e-5 * sigma0);
+    });
+    expect(Array.from(await firstSample({ noiseMultiplier: 1 }))).toEqual(Array.from(plain));
+  });
+
+  it('leaves txt2img alone with a noise multiplier, as A1111 does', async () => {
+    expect(bytes(await sd.generate({ ...base, noiseMultiplier: 1.5 })).equals(bytes(await sd.generate(base)))).toBe(true);
   });
 
   it('resizes an init image of another size', async () => {
