@@ -89,7 +89,11 @@ interface PromptKey {
   template: PromptPart[];
 }
 
-/** Per-frame prompts: hard cuts at keys, the first prompt before the first key (deforum.md §b "Frame selection"). */
+/**
+ * Per-frame prompts: hard cuts at keys, the first prompt before the first key (deforum.md §b "Frame selection"). The
+ * key in force at each frame is found once, walking the sorted keys and the frames together (O(frames + keys));
+ * frames outside 0 … frames − 1 take the nearest frame's key, as schedules do.
+ */
 export function buildPromptSchedule(settings: PromptSettings, context: Omit<ScheduleContext, 'name'>): (frame: number) => FramePrompt {
   const byFrame = new Map<number, PromptKey>();
   for (const [key, prompt] of Object.entries(settings.prompts)) {
@@ -105,10 +109,15 @@ export function buildPromptSchedule(settings: PromptSettings, context: Omit<Sche
   }
   const keys = [...byFrame.values()].sort((a, b) => a.frame - b.frame);
   if (keys.length === 0) throw new KeyframeError('prompts: no prompt at frame 0 or later');
-  const promptAt = (key: PromptKey, frame: number) => splitPrompt(renderTemplate(key.template, { t: frame, max_f: context.frames - 1, s: context.seed }, key.key));
-  return (frame) => {
-    let k = 0;
+  const keyAt = new Int32Array(context.frames);
+  for (let frame = 0, k = 0; frame < context.frames; frame++) {
     while (k + 1 < keys.length && keys[k + 1].frame <= frame) k++;
+    keyAt[frame] = k;
+  }
+  const last = context.frames - 1;
+  const promptAt = (key: PromptKey, frame: number) => splitPrompt(renderTemplate(key.template, { t: frame, max_f: last, s: context.seed }, key.key));
+  return (frame) => {
+    const k = keyAt[Math.min(Math.max(Math.trunc(frame), 0), last)];
     const current = keys[k];
     const prompt = promptAt(current, frame);
     const next = keys[k + 1];
