@@ -1,6 +1,6 @@
 import { KeyframeError } from '../errors.js';
 import { formatNumber, type CompiledExpression } from './expression.js';
-import { compileAt, KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
+import { compileAt, ignoredKeysWarning, KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 
 /** A prompt as the sampler gets it. */
 export interface PromptPair {
@@ -96,17 +96,19 @@ interface PromptKey {
  */
 export function buildPromptSchedule(settings: PromptSettings, context: Omit<ScheduleContext, 'name'>): (frame: number) => FramePrompt {
   const byFrame = new Map<number, PromptKey>();
+  const beforeStart: string[] = [];
   for (const [key, prompt] of Object.entries(settings.prompts)) {
     const frame = resolveKeyFrame(key, { ...context, name: 'prompts' }, (detail) => {
       throw new KeyframeFieldError('prompts', [key], detail, true);
     });
     if (frame < 0) {
-      context.onWarning?.(`prompts: key '${key}' is frame ${frame}, before frame 0; ignored`);
+      beforeStart.push(`'${key}' is frame ${frame}`);
       continue;
     }
     const merged = mergeGlobalPrompts(prompt, settings.positivePrompt, settings.negativePrompt);
     byFrame.set(frame, { frame, key, template: compileTemplate(merged, key) });
   }
+  if (beforeStart.length > 0) context.onWarning?.(ignoredKeysWarning('prompts', beforeStart, 'before frame 0'));
   const keys = [...byFrame.values()].sort((a, b) => a.frame - b.frame);
   if (keys.length === 0) throw new KeyframeError('prompts: no prompt at frame 0 or later');
   const keyAt = new Int32Array(context.frames);
