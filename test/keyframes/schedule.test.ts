@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchedule } from '../../src/keyframes/schedule.js';
+import { buildStringSchedule } from '../../src/keyframes/string-schedule.js';
 import type { NumericScheduleSource } from '../../src/keyframes/schema.js';
 
 const values = (source: NumericScheduleSource, frames: number, seed = 0, warnings: string[] = []) =>
@@ -221,6 +222,11 @@ describe('bounded input (issue 13)', () => {
     expect(error('0:(10**(t*100))')).toBe("schedules.zoom: frame 4: '(10**(t*100))' is Infinity, not a finite number");
     expect(error('0:(1.7e308), 9:(-1.7e308)')).toBe('schedules.zoom: frame 1: the in-between value is -Infinity, not a finite number');
     expect(error({ 0: { value: -1.7e308, interpolation: 'easeInOutBack' }, 9: 1.7e308 })).toMatch(/^schedules\.zoom: frame \d: the in-between value is -?Infinity, not a finite number$/);
+  });
+
+  it('a text schedule value that is not text (an array nested 100,000 deep) is a clean error', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as string;
+    expect(() => buildStringSchedule({ 0: deep }, { frames: 2, name: 'schedules.sampler' })).toThrow(/^schedules\.sampler\.0(\.value)?: expected text, e\.g\. "euler_a"$/);
   });
 
   it('a null or unknown interpolation in structured keyframes is a clean error', () => {
