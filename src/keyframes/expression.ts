@@ -187,7 +187,7 @@ const binary: ReadonlyMap<string, (a: number, b: number) => number> = new Map(Ob
   unequal: (a, b) => flag(a !== b),
   and: (a, b) => flag(truthy(a) && truthy(b)),
   or: (a, b) => flag(truthy(a) || truthy(b)),
-  xor: (a: number, b: number) => flag(truthy(a) !== truthy(b)),
+  xor: (a, b) => flag(truthy(a) !== truthy(b)),
 }));
 const comparisons = new Set(['smaller', 'larger', 'smallerEq', 'largerEq', 'equal', 'unequal', 'and', 'or', 'xor']);
 const relational: ReadonlyMap<string, (a: number, b: number) => boolean> = new Map([
@@ -358,7 +358,7 @@ function compileFunction(callee: MathNode, args: MathNode[], vars: Variables): C
  */
 export const expressionLimits = { characters: 1000, brackets: 32, depth: 256 } as const;
 
-/** The deepest bracket nesting and where it first passes the limit, before mathjs (which recurses on brackets) sees it. */
+/** Refuses brackets nested past the limit, at the first one past it, before mathjs (which recurses on them) sees them. */
 function checkBrackets(source: string): void {
   let depth = 0;
   for (let i = 0; i < source.length; i++) {
