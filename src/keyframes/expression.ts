@@ -383,12 +383,25 @@ function treeDepth(root: MathNode): number {
   return deepest;
 }
 
-/** mathjs's parse; a stack overflow inside it (a long chain of signs or powers) is a refusal, not a crash. */
+/**
+ * Parsing and compiling recurse as deep as the expression nests. Within the limits that fits the main thread's stack
+ * with room to spare; on a thread with a small stack an overflow is a refusal, not a crash.
+ */
+function withinStack<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RangeError) throw new ExpressionError(`too deeply nested for this thread's stack; at most ${expressionLimits.depth} nested operations are allowed`);
+    throw error;
+  }
+}
+
+/** mathjs's parse, its messages made ours. */
 function parseText(text: string): MathNode {
   try {
     return mathParse()(text);
   } catch (error) {
-    if (error instanceof RangeError) throw new ExpressionError(`too deeply nested to parse; at most ${expressionLimits.depth} nested operations are allowed`);
+    if (error instanceof RangeError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const char = (error as { char?: number }).char;
     throw new ExpressionError(message.replace(/\s*\(char \d+\)$/, '').replace(/^Value expected$/, 'a value is expected'), typeof char === 'number' ? Math.max(0, char - 1) : undefined);
@@ -408,12 +421,12 @@ export function compileExpression(source: string, options: { literal?: boolean }
   if (/[\n;]/.test(source)) throw new ExpressionError('only one expression is allowed (no ";" or new lines)', source.search(/[\n;]/));
   checkBrackets(source);
   // Same length keeps mathjs's character offsets valid for the original text.
-  const tree = parseText(source.replaceAll('**', '^ '));
+  const tree = withinStack(() => parseText(source.replaceAll('**', '^ ')));
   const depth = treeDepth(tree);
   if (depth > expressionLimits.depth) {
     throw new ExpressionError(`expression nests ${depth} operations deep (a chain like 1+1+… counts one per term); at most ${expressionLimits.depth} are allowed`);
   }
-  const compiled = compileNode(tree, options.literal ? literalVariables : scheduleVariables);
+  const compiled = withinStack(() => compileNode(tree, options.literal ? literalVariables : scheduleVariables));
   return { source, type: compiled.type, usesT: compiled.usesT, evaluate: compiled.fn };
 }
 

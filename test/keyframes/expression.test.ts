@@ -1,5 +1,9 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { compileExpression, ExpressionError, formatNumber } from '../../src/keyframes/expression.js';
+import { repoRoot } from '../helpers.js';
 
 const scope = { t: 0, max_f: 9, s: 42 };
 const evaluate = (source: string, t = 0) => compileExpression(source).evaluate({ ...scope, t });
@@ -168,6 +172,29 @@ describe('bounded input: limits instead of a stack overflow (issue 13)', () => {
     })();
     expect(error).toBeInstanceOf(ExpressionError);
     expect((error as ExpressionError).offset).toBe(1000);
+  });
+
+  it('on a thread with a small stack, an expression within the limits compiles or is refused, never overflows', async () => {
+    // The built module (npm test builds first): a worker cannot load TypeScript. 0.4 MB is under half the main
+    // thread's stack (about 1 MB, where all of these compile); here some of them overflow (measured).
+    const cases = [chain(250), chain(250).replaceAll('1', 't'), chain(250, '*'), `${'('.repeat(32)}t${')'.repeat(32)}`, `${'-'.repeat(255)}1`];
+    const results = await new Promise<unknown[]>((resolve, reject) => {
+      const worker = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+        import(workerData.module).then(({ compileExpression }) => parentPort.postMessage(workerData.cases.map((source) => {
+          try {
+            compileExpression(source).evaluate({ t: 1, max_f: 1, s: 1 });
+            return 'ok';
+          } catch (error) {
+            return error.constructor.name + ': ' + error.message;
+          }
+        })));`,
+        { eval: true, workerData: { module: pathToFileURL(path.join(repoRoot, 'dist/keyframes/expression.js')).href, cases }, resourceLimits: { stackSizeMb: 0.4 } },
+      );
+      worker.once('message', (message) => resolve(message as unknown[]));
+      worker.once('error', reject);
+    });
+    for (const result of results) expect(result).toMatch(/^ok$|^ExpressionError: too deeply nested for this thread's stack; at most 256 nested operations are allowed$/);
   });
 
   it.each(['1e400', '-1e400', 't + 1e309', '2e999 * 0'])('the literal in %s is beyond the double range', (source) => {
