@@ -17,6 +17,11 @@ export interface DeforumImport {
 
 type Settings = Record<string, unknown>;
 
+/*
+ * The file's keys are a stranger's text: every table they are looked up in is a Map (or a Set), so that a key such as
+ * `constructor` or `__proto__` finds nothing Object.prototype has.
+ */
+
 /** Numeric schedules, Deforum name → ours. */
 const scheduleFields: Record<string, keyof NonNullable<AnimationInput['schedules']>> = {
   cfg_scale_schedule: 'cfg',
@@ -35,7 +40,7 @@ const scheduleFields: Record<string, keyof NonNullable<AnimationInput['schedules
   threshold_schedule: 'antiBlurThreshold',
 };
 
-const colorModes: Record<string, (typeof colorCoherenceModes)[number]> = { None: 'none', LAB: 'lab', HSV: 'hsv', RGB: 'rgb', Image: 'image' };
+const colorModes: ReadonlyMap<string, (typeof colorCoherenceModes)[number]> = new Map([['None', 'none'], ['LAB', 'lab'], ['HSV', 'hsv'], ['RGB', 'rgb'], ['Image', 'image']]);
 
 /** Fields that are metadata, UI state or already folded into what is carried. */
 const metadata = new Set([
@@ -74,7 +79,7 @@ const switchedOff: Array<[RegExp, (s: Settings) => boolean]> = [
 ];
 
 /** Off-by-default features whose default value means "not used". */
-const inactiveValues: Record<string, unknown[]> = {
+const inactiveValues: ReadonlyMap<string, unknown[]> = new Map(Object.entries({
   optical_flow_cadence: ['None'],
   optical_flow_redo_generation: ['None'],
   diffusion_redo: ['0', 0],
@@ -97,7 +102,7 @@ const inactiveValues: Record<string, unknown[]> = {
   use_noise_mask: [false],
   enable_perspective_flip: [false],
   animation_mode: ['2D'],
-};
+}));
 
 /**
  * Undoes Deforum's global merge `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (deforum.md §b),
@@ -112,11 +117,27 @@ export function unmergePrompt(prompt: string, positivePrompt: string, negativePr
   return (value.endsWith(' --neg') && !value.slice(0, -' --neg'.length).includes('--neg') ? value.slice(0, -' --neg'.length) : value).trim();
 }
 
+/**
+ * A field's value as the not-carried list shows it: one short line whatever its size or depth (a value nested
+ * 100,000 deep would overflow JSON.stringify's recursion).
+ */
+function preview(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.length} item${value.length === 1 ? '' : 's'}]`;
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.keys(value).length;
+    return `{${fields} field${fields === 1 ? '' : 's'}}`;
+  }
+  return clip(JSON.stringify(value) ?? String(value));
+}
+const clip = (line: string): string => (line.length > 80 ? `${line.slice(0, 79)}…` : line);
+
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-const int = (v: unknown): number | undefined => {
+/** Only a number or a numeric string: `Number()` of a deeply nested array would recurse through its `join`. */
+const number = (v: unknown): number | undefined => {
   const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? Math.trunc(n) : undefined;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 };
+
 
 function promptsOf(settings: Settings): Record<string, string> {
   let prompts = settings.prompts ?? settings.animation_prompts;
@@ -128,7 +149,11 @@ function promptsOf(settings: Settings): Record<string, string> {
     }
   }
   if (!prompts || typeof prompts !== 'object' || Array.isArray(prompts)) throw new KeyframeError('prompts: missing; expected an object {"0": "a prompt", …}');
-  return Object.fromEntries(Object.entries(prompts as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(Object.entries(prompts as Record<string, unknown>).map(([key, value]) => {
+    const prompt = text(value);
+    if (prompt === undefined) throw new KeyframeError(`prompts[${JSON.stringify(key)}]: expected a prompt string, got ${preview(value)}`);
+    return [key, prompt];
+  }));
 }
 
 export function importDeforumSettings(settings: Settings, name?: string): DeforumImport {
@@ -138,6 +163,17 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     return settings[key];
   };
   const notCarried: string[] = [];
+  /** A numeric field; a value that is no number (an array, an object, a word) is listed rather than guessed. */
+  const takeNumber = (key: string): number | undefined => {
+    const value = take(key);
+    const n = number(value);
+    if (value !== undefined && n === undefined) notCarried.push(`${key} ${preview(value)} (not a number)`);
+    return n;
+  };
+  const takeInt = (key: string): number | undefined => {
+    const n = takeNumber(key);
+    return n === undefined ? undefined : Math.trunc(n);
+  };
   const positivePrompt = text(take('animation_prompts_positive') ?? take('positive_prompts')) ?? '';
   const negativePrompt = (text(take('animation_prompts_negative') ?? take('negative_prompts')) ?? '').replaceAll('--neg', '').trim();
   const prompts = Object.fromEntries(Object.entries(promptsOf(settings)).map(([k, v]) => [k, unmergePrompt(v, positivePrompt, negativePrompt)]));
@@ -153,69 +189,69 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   const seedBehavior = text(take('seed_behavior'));
   // Deforum treats any other behaviour string as random (deforum.md §c notes).
   const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');
-  if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${JSON.stringify(seedBehavior)} (Deforum falls back to random; so does this file)`);
+  if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
   const seedSchedule = text(settings.seed_schedule);
   if (behavior === 'schedule' && seedSchedule !== undefined && seedSchedule !== defaultSeedSchedule) schedules.seed = seedSchedule;
   if (settings.enable_steps_scheduling === true && text(settings.steps_schedule)) schedules.steps = text(settings.steps_schedule);
   if (settings.enable_sampler_scheduling === true && text(settings.sampler_schedule)) schedules.sampler = text(settings.sampler_schedule);
 
   const animation: Partial<AnimationInput> = { ...(name ? { name } : {}) };
-  const width = int(take('W'));
-  const height = int(take('H'));
+  const width = takeInt('W');
+  const height = takeInt('H');
   if (width !== undefined) animation.width = width;
   if (height !== undefined) animation.height = height;
-  const frames = int(take('max_frames'));
+  const frames = takeInt('max_frames');
   if (frames !== undefined) animation.frames = frames;
-  const fps = Number(take('fps'));
-  if (Number.isFinite(fps) && fps > 0) animation.fps = fps;
+  const fps = takeNumber('fps');
+  if (fps !== undefined && fps > 0) animation.fps = fps;
   const samplerName = text(take('sampler'));
   if (samplerName !== undefined) {
     const resolved = resolveSamplerName(samplerName);
     if (resolved) animation.sampler = canonicalSamplerName(resolved);
-    else notCarried.push(`sampler ${JSON.stringify(samplerName)} (not available; using euler_a)`);
+    else notCarried.push(`sampler ${preview(samplerName)} (not available; using euler_a)`);
   }
-  const steps = int(take('steps'));
+  const steps = takeInt('steps');
   if (steps !== undefined) animation.steps = steps;
-  const seed = int(take('seed'));
+  const seed = takeInt('seed');
   if (seed !== undefined) animation.seed = seed;
   if (behavior) animation.seedBehavior = behavior;
-  const seedIterN = int(take('seed_iter_N'));
+  const seedIterN = takeInt('seed_iter_N');
   if (seedIterN !== undefined) animation.seedIterN = seedIterN;
   animation.prompts = prompts;
   if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
   if (negativePrompt) animation.negativePrompt = negativePrompt;
   animation.schedules = schedules;
-  const cadence = int(take('diffusion_cadence'));
+  const cadence = takeInt('diffusion_cadence');
   if (cadence !== undefined) animation.diffusionCadence = cadence;
   if (settings.use_init === true && text(settings.init_image)) {
     animation.initImage = text(settings.init_image);
-    const strength = Number(settings.strength);
-    if (Number.isFinite(strength)) animation.initStrength = Math.min(Math.max(strength, 0), 1);
+    const strength = number(settings.strength);
+    if (strength !== undefined) animation.initStrength = Math.min(Math.max(strength, 0), 1);
   }
   const colorCoherence = text(take('color_coherence'));
   if (colorCoherence !== undefined) {
-    const mode = colorModes[colorCoherence];
+    const mode = colorModes.get(colorCoherence);
     if (mode) animation.colorCoherence = mode;
-    else notCarried.push(`color_coherence ${JSON.stringify(colorCoherence)} (not available; using LAB)`);
+    else notCarried.push(`color_coherence ${preview(colorCoherence)} (not available; using LAB)`);
     if (mode === 'image' && text(settings.color_coherence_image_path)) animation.colorCoherenceImage = text(settings.color_coherence_image_path);
   }
   const border = text(take('border'));
   if (border === 'replicate' || border === 'wrap') animation.borderMode = border;
-  else if (border !== undefined) notCarried.push(`border ${JSON.stringify(border)}`);
+  else if (border !== undefined) notCarried.push(`border ${preview(border)}`);
   const noiseType = text(take('noise_type'));
   if (noiseType === 'perlin' || noiseType === 'uniform') animation.noiseType = noiseType;
-  else if (noiseType !== undefined) notCarried.push(`noise_type ${JSON.stringify(noiseType)}`);
+  else if (noiseType !== undefined) notCarried.push(`noise_type ${preview(noiseType)}`);
   for (const [field, ours] of [['perlin_w', 'perlinW'], ['perlin_h', 'perlinH'], ['perlin_octaves', 'perlinOctaves']] as const) {
-    const value = int(take(field));
+    const value = takeInt(field);
     if (value !== undefined) animation[ours] = value;
   }
-  const persistence = Number(take('perlin_persistence'));
-  if (Number.isFinite(persistence)) animation.perlinPersistence = persistence;
+  const persistence = takeNumber('perlin_persistence');
+  if (persistence !== undefined) animation.perlinPersistence = persistence;
   if (settings.add_soundtrack === 'File' && text(settings.soundtrack_path)) animation.output = { audio: text(settings.soundtrack_path) };
-  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') notCarried.push(`add_soundtrack ${JSON.stringify(settings.add_soundtrack)}`);
-  if (settings.animation_mode !== undefined && settings.animation_mode !== '2D') notCarried.push(`animation_mode ${JSON.stringify(settings.animation_mode)} (rendered as 2D)`);
+  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') notCarried.push(`add_soundtrack ${preview(settings.add_soundtrack)}`);
+  if (settings.animation_mode !== undefined && settings.animation_mode !== '2D') notCarried.push(`animation_mode ${preview(settings.animation_mode)} (rendered as 2D)`);
   used.add('animation_mode');
-  if (settings.sd_model_name !== undefined) notCarried.push(`sd_model_name ${JSON.stringify(settings.sd_model_name)} (set "model" to an ONNX model folder)`);
+  if (settings.sd_model_name !== undefined) notCarried.push(`sd_model_name ${preview(settings.sd_model_name)} (set "model" to an ONNX model folder)`);
   used.add('sd_model_name');
 
   for (const [key, value] of Object.entries(settings)) {
@@ -223,8 +259,8 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     if (switchedOff.some(([pattern, off]) => pattern.test(key) && off(settings))) continue;
     const cn = /^cn_(\d+)_/.exec(key);
     if (cn && settings[`cn_${cn[1]}_enabled`] !== true) continue;
-    if (inactiveValues[key]?.includes(value)) continue;
-    notCarried.push(`${key} ${JSON.stringify(value)}`);
+    if (inactiveValues.get(key)?.includes(value)) continue;
+    notCarried.push(`${clip(key)} ${preview(value)}`);
   }
   return { animation: animation as AnimationInput, notCarried };
 }

@@ -40,6 +40,9 @@ export class ExpressionError extends KeyframeError {
   }
 }
 
+/** A literal such as `1e400`, which JavaScript reads as Infinity. */
+export const beyondDoubleRange = 'a number beyond the double range (about ±1.8e308); expected a finite number';
+
 const refuse = (name: string) => () => {
   throw new ExpressionError(`'${name}' is not allowed in a schedule expression`);
 };
@@ -78,17 +81,22 @@ interface Compiled {
   constant: boolean;
 }
 
+/*
+ * Every name table is a Map: a name a stranger writes (`constructor`, `__proto__`, `toString`) must never find what
+ * a plain object inherits from Object.prototype.
+ */
+
 /** `literal`: the variables are numbers pasted into the text, as Deforum does for prompt backticks. */
-const variablesOf = (literal: boolean): Record<string, Compiled> => ({
-  t: { fn: (v) => v.t, type: 'int', usesT: true, constant: literal },
-  max_f: { fn: (v) => v.max_f, type: 'int', usesT: false, constant: literal },
-  s: { fn: (v) => v.s, type: 'int', usesT: false, constant: literal },
-  pi: { fn: () => Math.PI, type: 'float', usesT: false, constant: true },
-  e: { fn: () => Math.E, type: 'float', usesT: false, constant: true },
-});
+const variablesOf = (literal: boolean): ReadonlyMap<string, Compiled> => new Map<string, Compiled>([
+  ['t', { fn: (v) => v.t, type: 'int', usesT: true, constant: literal }],
+  ['max_f', { fn: (v) => v.max_f, type: 'int', usesT: false, constant: literal }],
+  ['s', { fn: (v) => v.s, type: 'int', usesT: false, constant: literal }],
+  ['pi', { fn: () => Math.PI, type: 'float', usesT: false, constant: true }],
+  ['e', { fn: () => Math.E, type: 'float', usesT: false, constant: true }],
+]);
 const scheduleVariables = variablesOf(false);
 const literalVariables = variablesOf(true);
-type Variables = Record<string, Compiled>;
+type Variables = ReadonlyMap<string, Compiled>;
 
 const numericType = (types: ExpressionType[]): ExpressionType => (types.every((t) => t !== 'float') ? 'int' : 'float');
 
@@ -101,7 +109,7 @@ const float = () => 'float' as const;
 const unary = (fn: (x: number) => number): FunctionSpec => ({ arity: [1, 1], fn, type: float });
 const roundHalfAwayFromZero = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 /** numexpr's names (deforum.md §a list) plus the usual mathjs/JS spellings; `min`/`max` are element-wise here. */
-const functions: Record<string, FunctionSpec> = {
+const functions: ReadonlyMap<string, FunctionSpec> = new Map(Object.entries({
   abs: { arity: [1, 1], fn: Math.abs, type: (a) => (a[0] === 'float' ? 'float' : 'int') },
   sqrt: unary(Math.sqrt),
   cbrt: unary(Math.cbrt),
@@ -145,17 +153,18 @@ const functions: Record<string, FunctionSpec> = {
   max: { arity: [1, Infinity], fn: Math.max, type: numericType },
   clamp: { arity: [3, 3], fn: (x, lo, hi) => Math.min(Math.max(x, lo), hi), type: numericType },
   where: { arity: [3, 3], fn: (c, a, b) => (c !== 0 ? a : b), type: (a) => numericType(a.slice(1)) },
-};
+} satisfies Record<string, FunctionSpec>));
 
 /** Names a user might try, refused with the reason rather than "unknown function". */
-const refusedNames: Record<string, string> = Object.fromEntries([
-  ...refusedCapabilities.map((n) => [n, 'only arithmetic is allowed']),
-  ...['matrix', 'range', 'zeros', 'ones', 'concat', 'subset', 'index', 'size', 'map', 'forEach', 'filter'].map((n) => [n, 'matrices are not allowed']),
-  ...['string', 'format', 'print', 'concat', 'bin', 'hex', 'oct'].map((n) => [n, 'strings are not allowed']),
-  ...['unit', 'to', 'splitUnit'].map((n) => [n, 'units are not allowed']),
+const refused = (names: readonly string[], reason: string) => names.map((name): [string, string] => [name, reason]);
+const refusedNames: ReadonlyMap<string, string> = new Map([
+  ...refused(refusedCapabilities, 'only arithmetic is allowed'),
+  ...refused(['matrix', 'range', 'zeros', 'ones', 'concat', 'subset', 'index', 'size', 'map', 'forEach', 'filter'], 'matrices are not allowed'),
+  ...refused(['string', 'format', 'print', 'concat', 'bin', 'hex', 'oct'], 'strings are not allowed'),
+  ...refused(['unit', 'to', 'splitUnit'], 'units are not allowed'),
 ]);
 
-const functionNames = Object.keys(functions).sort().join(', ');
+const functionNames = [...functions.keys()].sort().join(', ');
 
 function fail(message: string): never {
   throw new ExpressionError(message);
@@ -164,7 +173,7 @@ function fail(message: string): never {
 const truthy = (x: number) => x !== 0;
 const flag = (b: boolean) => (b ? 1 : 0);
 
-const binary: Record<string, (a: number, b: number) => number> = {
+const binary: ReadonlyMap<string, (a: number, b: number) => number> = new Map(Object.entries({
   add: (a, b) => a + b,
   subtract: (a, b) => a - b,
   multiply: (a, b) => a * b,
@@ -179,16 +188,16 @@ const binary: Record<string, (a: number, b: number) => number> = {
   and: (a, b) => flag(truthy(a) && truthy(b)),
   or: (a, b) => flag(truthy(a) || truthy(b)),
   xor: (a, b) => flag(truthy(a) !== truthy(b)),
-};
+}));
 const comparisons = new Set(['smaller', 'larger', 'smallerEq', 'largerEq', 'equal', 'unequal', 'and', 'or', 'xor']);
-const relational: Record<string, (a: number, b: number) => boolean> = {
-  smaller: (a, b) => a < b,
-  larger: (a, b) => a > b,
-  smallerEq: (a, b) => a <= b,
-  largerEq: (a, b) => a >= b,
-  equal: (a, b) => a === b,
-  unequal: (a, b) => a !== b,
-};
+const relational: ReadonlyMap<string, (a: number, b: number) => boolean> = new Map([
+  ['smaller', (a, b) => a < b],
+  ['larger', (a, b) => a > b],
+  ['smallerEq', (a, b) => a <= b],
+  ['largerEq', (a, b) => a >= b],
+  ['equal', (a, b) => a === b],
+  ['unequal', (a, b) => a !== b],
+]);
 
 function compileNode(node: MathNode, vars: Variables): Compiled {
   const n = node as MathNode & Record<string, any>;
@@ -198,12 +207,13 @@ function compileNode(node: MathNode, vars: Variables): Compiled {
     case 'ConstantNode': {
       if (typeof n.value !== 'number') fail(typeof n.value === 'string' ? 'strings are not allowed (quotes may only surround a number)' : `'${String(n.value)}' is not a number`);
       const value: number = n.value;
+      if (!Number.isFinite(value)) fail(beyondDoubleRange);
       return { fn: () => value, type: Number.isInteger(value) ? 'int' : 'float', usesT: false, constant: true };
     }
     case 'SymbolNode': {
-      const v = vars[n.name];
+      const v = vars.get(n.name);
       if (v) return v;
-      if (functions[n.name]) fail(`'${n.name}' is a function: call it as ${n.name}(…)`);
+      if (functions.has(n.name)) fail(`'${n.name}' is a function: call it as ${n.name}(…)`);
       return fail(`unknown name '${n.name}' (an expression can use t, max_f, s, pi and e)`);
     }
     case 'OperatorNode':
@@ -219,7 +229,7 @@ function compileNode(node: MathNode, vars: Variables): Compiled {
     }
     case 'RelationalNode': {
       const params = (n.params as MathNode[]).map((p) => compileNode(p, vars));
-      const tests = (n.conditionals as string[]).map((c) => relational[c] ?? fail(`comparison '${c}' is not allowed`));
+      const tests = (n.conditionals as string[]).map((c) => relational.get(c) ?? fail(`comparison '${c}' is not allowed`));
       return {
         fn: (v) => {
           const values = params.map((p) => p.fn(v));
@@ -255,7 +265,7 @@ function compileNode(node: MathNode, vars: Variables): Compiled {
 function compileOperator(fnName: string, op: string, args: MathNode[], implicit: boolean, vars: Variables): Compiled {
   if (implicit) {
     const unit = args[1].type === 'SymbolNode' ? (args[1] as MathNode & { name: string }).name : '';
-    if (unit && !(unit in vars) && isUnitName(unit)) fail(`units are not allowed ('${args[0].toString()} ${unit}')`);
+    if (unit && !vars.has(unit) && isUnitName(unit)) fail(`units are not allowed ('${args[0].toString()} ${unit}')`);
     fail(`missing operator between '${args[0].toString()}' and '${args[1].toString()}'`);
   }
   const compiled = args.map((a) => compileNode(a, vars));
@@ -297,7 +307,7 @@ function compileOperator(fnName: string, op: string, args: MathNode[], implicit:
     }
     return fail(`'${op}' needs integers or comparisons on both sides`);
   }
-  const f = binary[fnName] ?? fail(`operator '${op}' is not allowed`);
+  const f = binary.get(fnName) ?? fail(`operator '${op}' is not allowed`);
   const fa = a.fn;
   const fb = b.fn;
   const type: ExpressionType = comparisons.has(fnName) ? 'bool' : fnName === 'divide' ? 'float' : numericType([a.type, b.type]);
@@ -307,9 +317,9 @@ function compileOperator(fnName: string, op: string, args: MathNode[], implicit:
 function compileFunction(callee: MathNode, args: MathNode[], vars: Variables): Compiled {
   if (callee.type !== 'SymbolNode') return fail('only named functions can be called');
   const name = (callee as MathNode & { name: string }).name;
-  const spec = functions[name];
+  const spec = functions.get(name);
   if (!spec) {
-    const reason = refusedNames[name];
+    const reason = refusedNames.get(name);
     if (reason) return fail(`function '${name}' is not allowed: ${reason}`);
     return fail(`unknown function '${name}' (available: ${functionNames})`);
   }
@@ -340,24 +350,83 @@ function compileFunction(callee: MathNode, args: MathNode[], vars: Variables): C
 }
 
 /**
+ * Bounds on one expression, so that a stranger's text costs bounded time and stack: mathjs parses recursively (about
+ * 4 KB of stack per bracket level, measured with `node --stack-size`), and the compiled closures nest as deep as the
+ * parse tree (`1+1+…` is a chain as deep as it is long). Real schedules stay far below: the longest expression in
+ * schedules/ and in Deforum's examples is under 100 characters, and Python's parser under numexpr refuses 200 nested
+ * brackets.
+ */
+export const expressionLimits = { characters: 1000, brackets: 32, depth: 256 } as const;
+
+/** Refuses brackets nested past the limit, at the first one past it, before mathjs (which recurses on them) sees them. */
+function checkBrackets(source: string): void {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    if (depth > expressionLimits.brackets) {
+      throw new ExpressionError(`brackets nest more than ${expressionLimits.brackets} deep; at most ${expressionLimits.brackets} levels are allowed`, i);
+    }
+  }
+}
+
+/** The parse tree's depth, walked without recursion so that any tree can be measured. */
+function treeDepth(root: MathNode): number {
+  let deepest = 0;
+  const pending: Array<[MathNode, number]> = [[root, 1]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [node, depth] = item;
+    deepest = Math.max(deepest, depth);
+    node.forEach((child) => pending.push([child, depth + 1]));
+  }
+  return deepest;
+}
+
+/**
+ * Parsing and compiling recurse as deep as the expression nests. Within the limits that fits the main thread's stack
+ * with room to spare; on a thread with a small stack an overflow is a refusal, not a crash.
+ */
+function withinStack<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof RangeError) throw new ExpressionError(`too deeply nested for this thread's stack; at most ${expressionLimits.depth} nested operations are allowed`);
+    throw error;
+  }
+}
+
+/** mathjs's parse, its messages made ours. */
+function parseText(text: string): MathNode {
+  try {
+    return mathParse()(text);
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const char = (error as { char?: number }).char;
+    throw new ExpressionError(message.replace(/\s*\(char \d+\)$/, '').replace(/^Value expected$/, 'a value is expected'), typeof char === 'number' ? Math.max(0, char - 1) : undefined);
+  }
+}
+
+/**
  * Parses and compiles an expression once. `**` is accepted as Python's power (same as `^`).
  * Throws `ExpressionError` (with the character offset where mathjs reports one) for anything outside the whitelist.
  * `literal`: treat t, max_f and s as numbers written in the text (prompt backticks, where Deforum pastes them in).
  */
 export function compileExpression(source: string, options: { literal?: boolean } = {}): CompiledExpression {
   if (source.trim() === '') throw new ExpressionError('empty expression', 0);
-  if (/[\n;]/.test(source)) throw new ExpressionError('only one expression is allowed (no ";" or new lines)', source.search(/[\n;]/));
-  // Same length keeps mathjs's character offsets valid for the original text.
-  const text = source.replaceAll('**', '^ ');
-  let tree: MathNode;
-  try {
-    tree = mathParse()(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const char = (error as { char?: number }).char;
-    throw new ExpressionError(message.replace(/\s*\(char \d+\)$/, '').replace(/^Value expected$/, 'a value is expected'), typeof char === 'number' ? Math.max(0, char - 1) : undefined);
+  if (source.length > expressionLimits.characters) {
+    throw new ExpressionError(`expression is ${source.length} characters long; at most ${expressionLimits.characters} are allowed`, expressionLimits.characters);
   }
-  const compiled = compileNode(tree, options.literal ? literalVariables : scheduleVariables);
+  if (/[\n;]/.test(source)) throw new ExpressionError('only one expression is allowed (no ";" or new lines)', source.search(/[\n;]/));
+  checkBrackets(source);
+  // Same length keeps mathjs's character offsets valid for the original text.
+  const tree = withinStack(() => parseText(source.replaceAll('**', '^ ')));
+  const depth = treeDepth(tree);
+  if (depth > expressionLimits.depth) {
+    throw new ExpressionError(`expression nests ${depth} operations deep (a chain like 1+1+… counts one per term); at most ${expressionLimits.depth} are allowed`);
+  }
+  const compiled = withinStack(() => compileNode(tree, options.literal ? literalVariables : scheduleVariables));
   return { source, type: compiled.type, usesT: compiled.usesT, evaluate: compiled.fn };
 }
 

@@ -68,6 +68,8 @@ export const easings: Record<string, Ease> = Object.fromEntries(
 
 export const interpolationNames = ['linear', 'step', 'cubic', ...Object.keys(easings)] as [string, ...string[]];
 export type Interpolation = string;
+/** An own name only: `constructor` or `toString` must not find what every object inherits. */
+export const isInterpolation = (name: string): name is Interpolation => interpolationNames.includes(name);
 
 interface Point {
   x: number;
@@ -91,6 +93,7 @@ export function interpolate(kind: Interpolation, x: number, a: Point, b: Point, 
     const u3 = u2 * u;
     return (2 * u3 - 3 * u2 + 1) * a.y + (u3 - 2 * u2 + u) * h * ma + (-2 * u3 + 3 * u2) * b.y + (u3 - u2) * h * mb;
   }
+  if (!Object.hasOwn(easings, kind)) throw new RangeError(`unknown interpolation '${kind}'`);
   return a.y + (b.y - a.y) * easings[kind](u);
 }
 

@@ -1,6 +1,6 @@
 import { KeyframeError } from '../errors.js';
 import { formatNumber, type CompiledExpression } from './expression.js';
-import { compileAt, KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
+import { compileAt, ignoredKeysWarning, KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 
 /** A prompt as the sampler gets it. */
 export interface PromptPair {
@@ -89,26 +89,37 @@ interface PromptKey {
   template: PromptPart[];
 }
 
-/** Per-frame prompts: hard cuts at keys, the first prompt before the first key (deforum.md §b "Frame selection"). */
+/**
+ * Per-frame prompts: hard cuts at keys, the first prompt before the first key (deforum.md §b "Frame selection"). The
+ * key in force at each frame is found once, walking the sorted keys and the frames together (O(frames + keys));
+ * frames outside 0 … frames − 1 take the nearest frame's key, as schedules do.
+ */
 export function buildPromptSchedule(settings: PromptSettings, context: Omit<ScheduleContext, 'name'>): (frame: number) => FramePrompt {
   const byFrame = new Map<number, PromptKey>();
+  const beforeStart: string[] = [];
   for (const [key, prompt] of Object.entries(settings.prompts)) {
     const frame = resolveKeyFrame(key, { ...context, name: 'prompts' }, (detail) => {
       throw new KeyframeFieldError('prompts', [key], detail, true);
     });
     if (frame < 0) {
-      context.onWarning?.(`prompts: key '${key}' is frame ${frame}, before frame 0; ignored`);
+      beforeStart.push(`'${key}' is frame ${frame}`);
       continue;
     }
     const merged = mergeGlobalPrompts(prompt, settings.positivePrompt, settings.negativePrompt);
     byFrame.set(frame, { frame, key, template: compileTemplate(merged, key) });
   }
+  if (beforeStart.length > 0) context.onWarning?.(ignoredKeysWarning('prompts', beforeStart, 'before frame 0'));
   const keys = [...byFrame.values()].sort((a, b) => a.frame - b.frame);
   if (keys.length === 0) throw new KeyframeError('prompts: no prompt at frame 0 or later');
-  const promptAt = (key: PromptKey, frame: number) => splitPrompt(renderTemplate(key.template, { t: frame, max_f: context.frames - 1, s: context.seed }, key.key));
-  return (frame) => {
-    let k = 0;
+  const keyAt = new Int32Array(context.frames);
+  for (let frame = 0, k = 0; frame < context.frames; frame++) {
     while (k + 1 < keys.length && keys[k + 1].frame <= frame) k++;
+    keyAt[frame] = k;
+  }
+  const last = context.frames - 1;
+  const promptAt = (key: PromptKey, frame: number) => splitPrompt(renderTemplate(key.template, { t: frame, max_f: last, s: context.seed }, key.key));
+  return (frame) => {
+    const k = keyAt[Math.min(Math.max(Math.trunc(frame), 0), last)];
     const current = keys[k];
     const prompt = promptAt(current, frame);
     const next = keys[k + 1];

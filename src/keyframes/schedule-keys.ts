@@ -116,19 +116,24 @@ export interface ResolvedKeyframe<V> {
 }
 
 /**
- * Resolves keys to frames, drops (with a warning) those outside 0 … frames − 1 and lets the last duplicate win, as
+ * Resolves keys to frames, drops (with one warning) those outside 0 … frames − 1 and lets the last duplicate win, as
  * Deforum does (deforum.md §a steps 1 and 4). Sorted by frame.
  */
 export function resolveKeyframes<V>(written: WrittenKeyframe<V>[], context: ScheduleContext): ResolvedKeyframe<V>[] {
   const byFrame = new Map<number, ResolvedKeyframe<V>>();
+  const outside: string[] = [];
   for (const keyframe of written) {
     const frame = resolveKeyFrame(keyframe.key, context, (detail, offset) => keyframe.fail('key', detail, offset));
-    if (frame < 0 || frame >= context.frames) {
-      context.onWarning?.(`${context.name}: key '${keyframe.key}' is frame ${frame}, outside 0-${context.frames - 1}; ignored`);
-      continue;
-    }
-    byFrame.set(frame, { frame, written: keyframe });
+    if (frame < 0 || frame >= context.frames) outside.push(`'${keyframe.key}' is frame ${frame}`);
+    else byFrame.set(frame, { frame, written: keyframe });
   }
+  if (outside.length > 0) context.onWarning?.(ignoredKeysWarning(context.name, outside, `outside 0-${context.frames - 1}`));
   if (byFrame.size === 0) throw new KeyframeError(`${context.name}: no keyframe inside frames 0-${context.frames - 1}`);
   return [...byFrame.values()].sort((a, b) => a.frame - b.frame);
+}
+
+/** One warning for all ignored keys, however many (a file may hold 100,000): `keys` are "'KEY' is frame N". */
+export function ignoredKeysWarning(name: string, keys: string[], where: string): string {
+  if (keys.length === 1) return `${name}: key ${keys[0]}, ${where}; ignored`;
+  return `${name}: ${keys.length} keys are ${where}; ignored: ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`;
 }

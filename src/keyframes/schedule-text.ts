@@ -21,12 +21,23 @@ export interface ScheduleTextKeyframe {
   value: ScheduleTextPart;
 }
 
+/** At most this much of the schedule string is quoted in a message, around the position: one readable line. */
+const quoteWidth = 80;
+
+/** The schedule string as quoted in a message: all of it when short, else the part around `offset` with ellipses. */
+function quoted(source: string, offset: number): string {
+  if (source.length <= quoteWidth) return JSON.stringify(source);
+  const start = Math.min(Math.max(0, offset - quoteWidth / 2), source.length - quoteWidth);
+  const end = start + quoteWidth;
+  return `${start > 0 ? '…' : ''}${JSON.stringify(source.slice(start, end))}${end < source.length ? '…' : ''}`;
+}
+
 /** A schedule string error: `offset` is the 0-based character it points at. */
 export class ScheduleSyntaxError extends KeyframeError {
   readonly offset: number;
   readonly detail: string;
   constructor(context: string, source: string, offset: number, detail: string) {
-    super(`${context}: position ${offset + 1}: ${detail} in ${JSON.stringify(source)}`);
+    super(`${context}: position ${offset + 1}: ${detail} in ${quoted(source, offset)}`);
     this.offset = offset;
     this.detail = detail;
   }

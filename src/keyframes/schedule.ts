@@ -1,6 +1,6 @@
 import { KeyframeError } from '../errors.js';
-import type { CompiledExpression, ExpressionScope } from './expression.js';
-import { interpolate, type Interpolation } from './interpolation.js';
+import { beyondDoubleRange, type CompiledExpression, type ExpressionScope } from './expression.js';
+import { interpolate, isInterpolation, type Interpolation } from './interpolation.js';
 import {
   asNumber,
   compileAt,
@@ -31,21 +31,35 @@ interface Key {
   interpolation?: Interpolation;
 }
 
-/** A written value: a number (Deforum's sanitised number test, widened) or an expression evaluated every frame. */
+/**
+ * A written value: a number (Deforum's sanitised number test, widened) or an expression evaluated every frame. A
+ * literal past the double range (`1e400`) would be read as Infinity: an error, like an expression giving ±Infinity.
+ */
 function keyValue(written: WrittenKeyframe<unknown>): KeyValue {
   const { value } = written;
-  if (typeof value === 'number') return value;
-  if (typeof value !== 'string') return written.fail('value', 'expected a number or an expression string');
-  const number = asNumber(sanitize(value));
-  if (number !== undefined) return number;
-  return compileAt(value, (detail, offset) => written.fail('value', detail, offset));
+  const number = typeof value === 'string' ? asNumber(sanitize(value)) : value;
+  if (typeof value === 'string' && number === undefined) return compileAt(value, (detail, offset) => written.fail('value', detail, offset));
+  if (typeof number !== 'number') return written.fail('value', 'expected a number or an expression string');
+  return Number.isFinite(number) ? number : written.fail('value', beyondDoubleRange);
+}
+
+/**
+ * The interpolation written on a key. The schema checks it in files; this checks it for every caller (the library, a
+ * command line's JSON), so that a name such as `constructor` is refused, never looked up.
+ */
+function keyInterpolation(written: WrittenKeyframe<unknown>): Interpolation | undefined {
+  // Typed as a string, but a caller's JSON may hold anything here.
+  const interpolation: unknown = written.interpolation;
+  if (interpolation === undefined || (typeof interpolation === 'string' && isInterpolation(interpolation))) return interpolation;
+  const named = typeof interpolation === 'string' && interpolation.length <= 40 ? ` ${JSON.stringify(interpolation)}` : '';
+  return written.fail('value', `unknown interpolation${named}; expected linear, step, cubic or an easing such as easeInOutSine`);
 }
 
 /** Keyframes of any accepted source, unresolved. */
 export function writtenKeyframes(source: NumericScheduleSource, name: string): WrittenKeyframe<unknown>[] {
   if (typeof source === 'number') return keyframesOfObject({ 0: source }, name, (v) => ({ value: v }));
   if (typeof source === 'string') return keyframesOfText(source, name);
-  return keyframesOfObject(source, name, (v) => (typeof v === 'object' ? v : { value: v }));
+  return keyframesOfObject(source, name, (v) => (typeof v === 'object' && v !== null ? v : { value: v }));
 }
 
 /**
@@ -59,7 +73,7 @@ export function buildSchedule(source: NumericScheduleSource, contextInput: Sched
   const keys: Key[] = resolveKeyframes(writtenKeyframes(source, context.name), context).map(({ frame, written }) => ({
     frame,
     value: keyValue(written),
-    interpolation: written.interpolation,
+    interpolation: keyInterpolation(written),
   }));
   const n = context.frames;
   const values = new Float64Array(n).fill(Number.NaN);
@@ -92,6 +106,9 @@ export function buildSchedule(source: NumericScheduleSource, contextInput: Sched
     }
   }
   fillGaps(values, (a, b) => arriving[b] ?? leaving[a] ?? 'linear', context.name);
+  // Between finite keys near ±1.8e308 an in-between can still overflow.
+  const overflow = values.findIndex((v) => !Number.isFinite(v));
+  if (overflow >= 0) throw new KeyframeError(`${context.name}: frame ${overflow}: the in-between value is ${values[overflow]}, not a finite number`);
   if (options.integer) for (let i = 0; i < n; i++) values[i] = Math.trunc(values[i]);
   const last = n - 1;
   const schedule = (frame: number) => values[Math.min(Math.max(Math.trunc(frame), 0), last)];

@@ -21,7 +21,9 @@ export function buildStringSchedule(
   const context = withDefaults(contextInput);
   const written = typeof source === 'string' ? keyframesOfText(source, context.name) : keyframesOfObject(source, context.name, (v) => ({ value: v }));
   const keys = resolveKeyframes(written, context).map(({ frame, written: w }) => {
-    const value = sanitize(String(w.value)).trim();
+    // Checked, not String()-ed: a caller's JSON may hold an array nested deeper than String() can recurse.
+    if (typeof w.value !== 'string') return w.fail('value', 'expected text, e.g. "euler_a"');
+    const value = sanitize(w.value).trim();
     check?.(value, (detail) => w.fail('value', detail));
     return { frame, value };
   });

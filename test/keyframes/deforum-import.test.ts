@@ -87,3 +87,31 @@ describe('importDeforumSettings', () => {
     expect(committed).toEqual(importDeforumSettings(settings, 'deforum_20240312180455').animation);
   });
 });
+
+describe('hostile settings files (issue 13)', () => {
+  const deep = (depth: number) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown;
+
+  it('a value nested 100,000 deep is listed as one short line, not serialised', () => {
+    const { notCarried } = importDeforumSettings({ prompts: { 0: 'a cat' }, extra: deep(100_000), nested: { a: { b: 1 } } });
+    expect(notCarried).toEqual(['extra [1 item]', 'nested {1 field}']);
+  });
+
+  it('a numeric field that is not a number is listed, whatever its depth', () => {
+    const { animation, notCarried } = importDeforumSettings({ prompts: { 0: 'a cat' }, fps: deep(100_000), W: 'wide', steps: '25' });
+    expect(animation).not.toHaveProperty('fps');
+    expect(animation).not.toHaveProperty('width');
+    expect(animation.steps).toBe(25);
+    expect(notCarried).toEqual(['W "wide" (not a number)', 'fps [1 item] (not a number)']);
+  });
+
+  it('a prompt that is not text is an error naming its key', () => {
+    expect(() => importDeforumSettings({ prompts: { 0: 'a cat', 30: deep(100_000) } })).toThrow(/^prompts\["30"\]: expected a prompt string, got \[1 item\]$/);
+    expect(() => importDeforumSettings({ prompts: { 0: { text: 'a cat' } } })).toThrow(/^prompts\["0"\]: expected a prompt string, got \{1 field\}$/);
+  });
+
+  it('long names and values are clipped to one readable line', () => {
+    const { notCarried } = importDeforumSettings({ prompts: { 0: 'a cat' }, ['k'.repeat(1000)]: 'v'.repeat(100_000), sampler: 's'.repeat(100_000) });
+    expect(notCarried.every((line) => line.length < 200)).toBe(true);
+    expect(notCarried).toHaveLength(2);
+  });
+});

@@ -1,5 +1,9 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { compileExpression, formatNumber } from '../../src/keyframes/expression.js';
+import { compileExpression, ExpressionError, formatNumber } from '../../src/keyframes/expression.js';
+import { repoRoot } from '../helpers.js';
 
 const scope = { t: 0, max_f: 9, s: 42 };
 const evaluate = (source: string, t = 0) => compileExpression(source).evaluate({ ...scope, t });
@@ -132,5 +136,68 @@ describe('numexpr folds constants in Python first', () => {
 
   it('with literal variables (prompt backticks), t is a constant too', () => {
     expect(compileExpression('(t-3)%2', { literal: true }).evaluate({ ...scope, t: 0 })).toBe(1);
+  });
+});
+
+describe('bounded input: limits instead of a stack overflow (issue 13)', () => {
+  const chain = (terms: number, op = '+') => Array(terms).fill('1').join(op);
+
+  it.each([
+    ['a 10,000-term sum', chain(10_000), /^expression is 19999 characters long; at most 1000 are allowed$/],
+    ['min() with 200,000 arguments', `min(${chain(200_000, ',')})`, /^expression is 400004 characters long; at most 1000 are allowed$/],
+    ['100,000 nested brackets', `${'('.repeat(100_000)}t${')'.repeat(100_000)}`, /^expression is 200001 characters long/],
+    ['33 nested brackets', `${'('.repeat(33)}t${')'.repeat(33)}`, /^brackets nest more than 32 deep; at most 32 levels are allowed$/],
+    ['33 nested calls', `${'sin('.repeat(33)}t${')'.repeat(33)}`, /^brackets nest more than 32 deep/],
+    ['a 300-term sum', chain(300), /^expression nests 300 operations deep \(a chain like 1\+1\+… counts one per term\); at most 256 are allowed$/],
+    ['900 signs', `${'-'.repeat(900)}1`, /^expression nests 901 operations deep/],
+    ['a chain of 400 powers', chain(400, '^'), /^expression nests 400 operations deep/],
+  ])('%s is refused with the limit', (_, source, message) => {
+    expect(refusal(source)).toMatch(message);
+    expect(() => compileExpression(source, { literal: true })).toThrow(message);
+  });
+
+  it('below the limits a long expression compiles and evaluates', () => {
+    expect(evaluate(chain(256))).toBe(256);
+    expect(evaluate(`min(${chain(498, ',')})`)).toBe(1);
+    expect(evaluate(`${'('.repeat(32)}t${')'.repeat(32)}`, 7)).toBe(7);
+  });
+
+  it('the limit error points at the first character past the limit', () => {
+    const error = (() => {
+      try {
+        return compileExpression(chain(600));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ExpressionError);
+    expect((error as ExpressionError).offset).toBe(1000);
+  });
+
+  it('on a thread with a small stack, an expression within the limits compiles or is refused, never overflows', async () => {
+    // The built module (npm test builds first): a worker cannot load TypeScript. 0.4 MB is under half the main
+    // thread's stack (about 1 MB, where all of these compile); here some of them overflow (measured).
+    const cases = [chain(250), chain(250).replaceAll('1', 't'), chain(250, '*'), `${'('.repeat(32)}t${')'.repeat(32)}`, `${'-'.repeat(255)}1`];
+    const results = await new Promise<unknown[]>((resolve, reject) => {
+      const worker = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+        import(workerData.module).then(({ compileExpression }) => parentPort.postMessage(workerData.cases.map((source) => {
+          try {
+            compileExpression(source).evaluate({ t: 1, max_f: 1, s: 1 });
+            return 'ok';
+          } catch (error) {
+            return error.constructor.name + ': ' + error.message;
+          }
+        })));`,
+        { eval: true, workerData: { module: pathToFileURL(path.join(repoRoot, 'dist/keyframes/expression.js')).href, cases }, resourceLimits: { stackSizeMb: 0.4 } },
+      );
+      worker.once('message', (message) => resolve(message as unknown[]));
+      worker.once('error', reject);
+    });
+    for (const result of results) expect(result).toMatch(/^ok$|^ExpressionError: too deeply nested for this thread's stack; at most 256 nested operations are allowed$/);
+  });
+
+  it.each(['1e400', '-1e400', 't + 1e309', '2e999 * 0'])('the literal in %s is beyond the double range', (source) => {
+    expect(refusal(source)).toBe('a number beyond the double range (about ±1.8e308); expected a finite number');
   });
 });

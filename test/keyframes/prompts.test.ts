@@ -91,3 +91,28 @@ describe('promptInterpolation', () => {
     expect(schedule({ 0: 'a', 4: 'b' })(2).blend).toBeUndefined();
   });
 });
+
+describe('lookup cost (issue 13)', () => {
+  it('keys before frame 0, however many, are one warning', () => {
+    const warnings: string[] = [];
+    const prompts = Object.fromEntries([['0', 'a cat'], ...Array.from({ length: 1000 }, (_, i) => [`-${i + 1}`, 'a dog'])]);
+    buildPromptSchedule({ prompts, positivePrompt: '', negativePrompt: '', promptInterpolation: false }, { frames: 2, seed: 0, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual(["prompts: 1000 keys are before frame 0; ignored: '-1' is frame -1, '-2' is frame -2, '-3' is frame -3, …"]);
+  });
+
+  // The key in force is found once per frame by a walk, not a scan of the keys per frame (which never finished here).
+  it('100,000 keys over 1,000,000 frames: every frame gets its key, the blend its next key', { timeout: 15_000 }, () => {
+    const frames = 1_000_000;
+    const prompts = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [String(i * 10), `a cat ${i} --neg dog ${i}`]));
+    const at = schedule(prompts, { frames, promptInterpolation: true });
+    let wrong = 0;
+    for (let frame = 0; frame < frames; frame++) {
+      const key = Math.floor(frame / 10);
+      const { prompt, blend } = at(frame);
+      if (prompt.positive !== `a cat ${key}` || prompt.negative !== `dog ${key}`) wrong++;
+      const between = frame % 10 !== 0 && key + 1 < 100_000;
+      if (between ? blend?.next.positive !== `a cat ${key + 1}` || blend.weight !== (frame % 10) / 10 : blend !== undefined) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+});

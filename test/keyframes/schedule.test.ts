@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchedule } from '../../src/keyframes/schedule.js';
+import { buildStringSchedule } from '../../src/keyframes/string-schedule.js';
 import type { NumericScheduleSource } from '../../src/keyframes/schema.js';
 
 const values = (source: NumericScheduleSource, frames: number, seed = 0, warnings: string[] = []) =>
@@ -177,5 +178,59 @@ describe('buildSchedule context', () => {
   it('s defaults to -1 as in Deforum without a seed, and errors name "schedule"', () => {
     expect(Array.from(buildSchedule('0:(s)', { frames: 2 }).values)).toEqual([-1, -1]);
     expect(() => buildSchedule('0:(1)5:(2)', { frames: 2 })).toThrow(/^schedule: position 6/);
+  });
+});
+
+describe('bounded input (issue 13)', () => {
+  it('a schedule string with 100,000 keyframes builds, like structured keyframes', () => {
+    const frames = 100_000;
+    const text = Array.from({ length: frames }, (_, i) => `${i}:(${i % 7})`).join(', ');
+    const expected = Array.from({ length: frames }, (_, i) => i % 7);
+    expect(values(text, frames)).toEqual(expected);
+    expect(values(Object.fromEntries(expected.map((v, i) => [String(i), v])), frames)).toEqual(expected);
+  });
+
+  it('keys outside the animation, however many, are one warning', () => {
+    const warnings: string[] = [];
+    values(Array.from({ length: 100_000 }, (_, i) => `${i}:(${i})`).join(', '), 5, 0, warnings);
+    expect(warnings).toEqual(["schedules.zoom: 99995 keys are outside 0-4; ignored: '5' is frame 5, '6' is frame 6, '7' is frame 7, …"]);
+  });
+
+  it('a value past the expression limits is one short line naming the schedule, the position, the key and the limit', () => {
+    const message = error(`0:(0), 5:(${Array(10_000).fill('1').join('+')})`);
+    expect(message).toMatch(/^schedules\.zoom: position 1010: value of key 5: expression is 20001 characters long; at most 1000 are allowed in …"(\+1)+"…$/);
+    expect(message.length).toBeLessThan(200);
+    expect(error(`0:(${'('.repeat(100_000)}t${')'.repeat(100_000)})`)).toMatch(/^schedules\.zoom: position 1003: value of key 0: expression is 200003 characters long; at most 1000 are allowed/);
+    expect(error(`0:(0), 1:(min(${Array(200_000).fill('1').join(',')}))`)).toMatch(/value of key 1: expression is 400006 characters long; at most 1000 are allowed/);
+  });
+
+  it.each([
+    ['0:(1e400)', "schedules.zoom: position 3: value of key 0: a number beyond the double range (about ±1.8e308); expected a finite number in \"0:(1e400)\""],
+    ['0:(0), 5:(-1e400)', "schedules.zoom: position 10: value of key 5: a number beyond the double range (about ±1.8e308); expected a finite number in \"0:(0), 5:(-1e400)\""],
+    ['0:(t*1e400)', "schedules.zoom: position 3: value of key 0: a number beyond the double range (about ±1.8e308); expected a finite number in \"0:(t*1e400)\""],
+  ])('%s is refused: a finite number is expected', (source, message) => {
+    expect(error(source)).toBe(message);
+  });
+
+  it('structured keyframes: a number past the double range (JSON 1e400 parses to Infinity) names the key', () => {
+    expect(error(JSON.parse('{"0": 1, "3": 1e400}'))).toBe('schedules.zoom.3: a number beyond the double range (about ±1.8e308); expected a finite number');
+    expect(error(JSON.parse('{"0": {"value": -1e400}}'))).toBe('schedules.zoom.0.value: a number beyond the double range (about ±1.8e308); expected a finite number');
+    expect(error(JSON.parse('1e400'))).toBe('schedules.zoom.0: a number beyond the double range (about ±1.8e308); expected a finite number');
+  });
+
+  it('a value that overflows at some frame names the frame, between keys too', () => {
+    expect(error('0:(10**(t*100))')).toBe("schedules.zoom: frame 4: '(10**(t*100))' is Infinity, not a finite number");
+    expect(error('0:(1.7e308), 9:(-1.7e308)')).toBe('schedules.zoom: frame 1: the in-between value is -Infinity, not a finite number');
+    expect(error({ 0: { value: -1.7e308, interpolation: 'easeInOutBack' }, 9: 1.7e308 })).toMatch(/^schedules\.zoom: frame \d: the in-between value is -?Infinity, not a finite number$/);
+  });
+
+  it('a text schedule value that is not text (an array nested 100,000 deep) is a clean error', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as string;
+    expect(() => buildStringSchedule({ 0: deep }, { frames: 2, name: 'schedules.sampler' })).toThrow(/^schedules\.sampler\.0(\.value)?: expected text, e\.g\. "euler_a"$/);
+  });
+
+  it('a null or unknown interpolation in structured keyframes is a clean error', () => {
+    expect(error({ 0: null } as unknown as NumericScheduleSource)).toBe('schedules.zoom.0: expected a number or an expression string');
+    expect(error({ 0: { value: 1, interpolation: 'wobble' }, 5: 2 })).toBe('schedules.zoom.0.value: unknown interpolation "wobble"; expected linear, step, cubic or an easing such as easeInOutSine');
   });
 });
