@@ -47,58 +47,75 @@ function paddedLocation(v: number, size: number, padding: PaddingMode): number {
   return v;
 }
 
-/** A bicubic tap index after the padding mode (applied to each tap), or −1 when zeros padding drops it. */
-function tapIndex(i: number, size: number, padding: PaddingMode): number {
-  if (padding === 'zeros') return i > -1 && i < size ? i : -1;
-  return Math.trunc(padding === 'border' ? clip(i, size) : reflect(i, size));
+/** A bicubic tap's element offset (index·step) after the padding mode, applied to each tap; −1 when zeros drops it. */
+function tapOffset(i: number, size: number, padding: PaddingMode, step: number): number {
+  if (padding === 'zeros') return i > -1 && i < size ? i * step : -1;
+  return Math.trunc(padding === 'border' ? clip(i, size) : reflect(i, size)) * step;
 }
 
 /**
- * The four cubic convolution weights for fraction t (Keys, A = −0.75), rounded as torch's build computes them: GCC
- * fuses the exact constant products (5A, 8A, 4A) rather than the ones in x, so the outer weights are rounded at every
- * step, and `((A+2)x − (A+3))·x·x + 1` ends in one FMA.
+ * Outer cubic convolution weight (1 < x < 2, Keys, A = −0.75), rounded as torch's build computes it: GCC fuses the
+ * exact constant products (5A, 8A, 4A) rather than the ones in x, so every step is rounded.
  */
-function cubicCoefficients(t: number, out: Float64Array): void {
-  const outer = (x: number) => f32(f32(f32(f32(f32(f32(A * x) - 5 * A) * x) + 8 * A) * x) - 4 * A);
-  const inner = (x: number) => fma32(f32(fma32(A + 2, x, -(A + 3)) * x), x, 1);
-  out[0] = outer(f32(t + 1));
-  out[1] = inner(t);
-  out[2] = inner(f32(1 - t));
-  out[3] = outer(f32(2 - t));
+function cubicOuter(x: number): number {
+  return f32(f32(f32(f32(f32(f32(A * x) - 5 * A) * x) + 8 * A) * x) - 4 * A);
+}
+
+/** Inner weight (x ≤ 1): `((A+2)x − (A+3))·x·x + 1`, ending in one FMA. */
+function cubicInner(x: number): number {
+  return fma32(f32(fma32(A + 2, x, -(A + 3)) * x), x, 1);
 }
 
 /**
  * `c0·v0 + c1·v1 + c2·v2 + c3·v3` along x as GCC compiled it: the first product fused into the first addition, the
  * other two rounded and added (measured against torch 1.13).
  */
-function cubicSumX(c: Float64Array, v0: number, v1: number, v2: number, v3: number): number {
-  return f32(f32(fma32(c[0], v0, f32(c[1] * v1)) + f32(c[2] * v2)) + f32(c[3] * v3));
+function cubicSumX(c0: number, c1: number, c2: number, c3: number, v0: number, v1: number, v2: number, v3: number): number {
+  return f32(f32(fma32(c0, v0, f32(c1 * v1)) + f32(c2 * v2)) + f32(c3 * v3));
 }
 
 /** The same sum along y: every product after the first fused (measured against torch 1.13). */
-function cubicSumY(c: Float64Array, v0: number, v1: number, v2: number, v3: number): number {
-  return fma32(c[3], v3, fma32(c[2], v2, fma32(c[1], v1, f32(c[0] * v0))));
+function cubicSumY(c0: number, c1: number, c2: number, c3: number, v0: number, v1: number, v2: number, v3: number): number {
+  return fma32(c3, v3, fma32(c2, v2, fma32(c1, v1, f32(c0 * v0))));
 }
 
-function sampleBicubic(src: FloatImage, gx: number, gy: number, padding: PaddingMode, out: Float32Array, o: number, cx: Float64Array, cy: Float64Array, xs: Int32Array, ys: Int32Array, lines: Float64Array): void {
+/** One source value, or 0 for a tap that zeros padding dropped (offset −1). */
+function tap(data: Float32Array, row: number, column: number, c: number): number {
+  return row < 0 || column < 0 ? 0 : data[row + column + c];
+}
+
+function sampleBicubic(src: FloatImage, gx: number, gy: number, padding: PaddingMode, out: Float32Array, o: number): void {
   const { width, height, channels, data } = src;
   const x = unnormalize(gx, width);
   const y = unnormalize(gy, height);
   const ix = Math.floor(x);
   const iy = Math.floor(y);
-  cubicCoefficients(f32(x - ix), cx);
-  cubicCoefficients(f32(y - iy), cy);
-  for (let k = 0; k < 4; k++) {
-    xs[k] = tapIndex(ix - 1 + k, width, padding);
-    ys[k] = tapIndex(iy - 1 + k, height, padding);
-  }
+  const tx = f32(x - ix);
+  const ty = f32(y - iy);
+  const cx0 = cubicOuter(f32(tx + 1));
+  const cx1 = cubicInner(tx);
+  const cx2 = cubicInner(f32(1 - tx));
+  const cx3 = cubicOuter(f32(2 - tx));
+  const cy0 = cubicOuter(f32(ty + 1));
+  const cy1 = cubicInner(ty);
+  const cy2 = cubicInner(f32(1 - ty));
+  const cy3 = cubicOuter(f32(2 - ty));
+  // Element offsets of the four columns and rows, −1 where zeros padding drops the tap.
+  const stride = width * channels;
+  const x0 = tapOffset(ix - 1, width, padding, channels);
+  const x1 = tapOffset(ix, width, padding, channels);
+  const x2 = tapOffset(ix + 1, width, padding, channels);
+  const x3 = tapOffset(ix + 2, width, padding, channels);
+  const y0 = tapOffset(iy - 1, height, padding, stride);
+  const y1 = tapOffset(iy, height, padding, stride);
+  const y2 = tapOffset(iy + 1, height, padding, stride);
+  const y3 = tapOffset(iy + 2, height, padding, stride);
   for (let c = 0; c < channels; c++) {
-    for (let r = 0; r < 4; r++) {
-      const row = ys[r] * width;
-      const at = (k: number) => (ys[r] < 0 || xs[k] < 0 ? 0 : data[(row + xs[k]) * channels + c]);
-      lines[r] = cubicSumX(cx, at(0), at(1), at(2), at(3));
-    }
-    out[o + c] = cubicSumY(cy, lines[0], lines[1], lines[2], lines[3]);
+    const l0 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y0, x0, c), tap(data, y0, x1, c), tap(data, y0, x2, c), tap(data, y0, x3, c));
+    const l1 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y1, x0, c), tap(data, y1, x1, c), tap(data, y1, x2, c), tap(data, y1, x3, c));
+    const l2 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y2, x0, c), tap(data, y2, x1, c), tap(data, y2, x2, c), tap(data, y2, x3, c));
+    const l3 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y3, x0, c), tap(data, y3, x1, c), tap(data, y3, x2, c), tap(data, y3, x3, c));
+    out[o + c] = cubicSumY(cy0, cy1, cy2, cy3, l0, l1, l2, l3);
   }
 }
 
@@ -116,11 +133,13 @@ function sampleBilinear(src: FloatImage, gx: number, gy: number, padding: Paddin
   const ne = f32(s * w);
   const sw = f32(n * e);
   const se = f32(n * w);
-  const inX = (i: number) => i > -1 && i < width;
-  const inY = (i: number) => i > -1 && i < height;
-  const at = (xi: number, yi: number, c: number) => (inX(xi) && inY(yi) ? data[(yi * width + xi) * channels + c] : 0);
+  // Offsets of the two columns and rows, −1 outside the image (torch masks those taps to 0).
+  const west = xw > -1 && xw < width ? xw * channels : -1;
+  const east = xw + 1 > -1 && xw + 1 < width ? (xw + 1) * channels : -1;
+  const north = yn > -1 && yn < height ? yn * width * channels : -1;
+  const south = yn + 1 > -1 && yn + 1 < height ? (yn + 1) * width * channels : -1;
   for (let c = 0; c < channels; c++) {
-    out[o + c] = fma32(at(xw + 1, yn + 1, c), se, fma32(at(xw, yn + 1, c), sw, fma32(at(xw + 1, yn, c), ne, f32(at(xw, yn, c) * nw))));
+    out[o + c] = fma32(tap(data, south, east, c), se, fma32(tap(data, south, west, c), sw, fma32(tap(data, north, east, c), ne, f32(tap(data, north, west, c) * nw))));
   }
 }
 
@@ -141,17 +160,7 @@ function roundHalfEvenF(v: number): number {
 /** Samples `src` at every grid location. */
 export function gridSample(src: FloatImage, grid: Float32Array, gridWidth: number, gridHeight: number, mode: SamplingMode, padding: PaddingMode): FloatImage {
   const out = new Float32Array(gridWidth * gridHeight * src.channels);
-  const cx = new Float64Array(4);
-  const cy = new Float64Array(4);
-  const xs = new Int32Array(4);
-  const ys = new Int32Array(4);
-  const lines = new Float64Array(4);
-  for (let p = 0, o = 0; p < gridWidth * gridHeight; p++, o += src.channels) {
-    const gx = grid[2 * p];
-    const gy = grid[2 * p + 1];
-    if (mode === 'bicubic') sampleBicubic(src, gx, gy, padding, out, o, cx, cy, xs, ys, lines);
-    else if (mode === 'bilinear') sampleBilinear(src, gx, gy, padding, out, o);
-    else sampleNearest(src, gx, gy, padding, out, o);
-  }
+  const sample = mode === 'bicubic' ? sampleBicubic : mode === 'bilinear' ? sampleBilinear : sampleNearest;
+  for (let p = 0, o = 0; p < gridWidth * gridHeight; p++, o += src.channels) sample(src, grid[2 * p], grid[2 * p + 1], padding, out, o);
   return { width: gridWidth, height: gridHeight, channels: src.channels, data: out };
 }

@@ -154,7 +154,10 @@ export function warp3D(img: RawImage, depth: Float32Array | undefined, motion: M
   const { z, flat } = depthToZ(depth, width * height, transform);
   const grid = samplingGrid(width, height, z, motion);
   const bias = transform.kind === 'legacy' ? LEGACY_BIAS : 0;
-  const source = { width, height, channels, data: Float32Array.from(data, (v) => v + bias) };
-  const sampled = gridSample(source, grid, width, height, options.sampling, options.padding);
-  return { image: { width, height, channels, data: Uint8Array.from(sampled.data, toByte) }, flatDepth: flat };
+  const values = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) values[i] = data[i] + bias;
+  const sampled = gridSample({ width, height, channels, data: values }, grid, width, height, options.sampling, options.padding).data;
+  const out = new Uint8Array(sampled.length);
+  for (let i = 0; i < sampled.length; i++) out[i] = toByte(sampled[i]);
+  return { image: { width, height, channels, data: out }, flatDepth: flat };
 }
