@@ -1,8 +1,15 @@
+import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { readImageFile, writePngFile } from '../image-file.js';
 import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../keyframes/sampler-names.js';
 import { randn } from '../sampler/noise.js';
 import { NoiseSchedule, planSigmas } from '../sampler/sigmas.js';
+import { depthAlgorithmNames, depthTransform } from '../motion/depth-normalise.js';
+import { paddingModes, samplingModes } from '../motion/grid-sample.js';
+import { defaultMotion3D, warp3D } from '../motion/warp3d.js';
+import { NpyError, readNpyFile } from '../npy-file.js';
+import type { RawImage } from '../raw-image.js';
 import { integerOption } from './schedule.js';
 
 const MAX_NOISE_VALUES = 1 << 26;
@@ -37,8 +44,98 @@ function float32Text(value: number): string {
   return String(value);
 }
 
+/** A finite number within [min, max]; negative values are given as `--fov=-70`. */
+const numberOption = (min: number, max: number, also = '') => (value: string): number => {
+  const n = value.trim() === '' ? Number.NaN : Number(value);
+  if (!(n >= min && n <= max)) throw new InvalidArgumentError(`expected a number from ${min} to ${max}${also}.`);
+  return n;
+};
+
+const nonZero = (parse: (value: string) => number, what: string) => (value: string): number => {
+  const n = parse(value);
+  if (n === 0) throw new InvalidArgumentError(`expected a non-zero number (${what}).`);
+  return n;
+};
+
+/** `X,Y,Z`: three numbers within ±max. */
+const tripleOption = (max: number) => (value: string): [number, number, number] => {
+  const parts = value.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
+  if (parts.length !== 3 || !parts.every((n) => Math.abs(n) <= max)) throw new InvalidArgumentError(`expected three comma-separated numbers from -${max} to ${max}, e.g. 3,2,10 (a negative first value as =-3,2,10).`);
+  return parts as [number, number, number];
+};
+
+const choiceOption = (choices: readonly string[]) => (value: string): string => {
+  if (!choices.includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}.`);
+  return value;
+};
+
+// Bounds the memory of one warp (about 60 bytes per pixel).
+const MAX_WARP_PIXELS = 4096 * 4096;
+// SLEEF's short trig reduction covers |radians| < 125 (torch-float32.ts).
+const MAX_ROTATION_DEGREES = 7000;
+
+interface Warp3DFlags {
+  image: string;
+  depth?: string;
+  depthAlgorithm: string;
+  translation: [number, number, number];
+  rotation: [number, number, number];
+  fov: number;
+  near: number;
+  far: number;
+  aspect: number;
+  oldAspect?: boolean;
+  padding: (typeof paddingModes)[number];
+  sampling: (typeof samplingModes)[number];
+  output: string;
+}
+
+async function readWarpImage(file: string): Promise<RawImage> {
+  if (!existsSync(file)) throw new UsageError(`--image: file not found: ${file}`);
+  let image: RawImage;
+  try {
+    image = await readImageFile(file);
+  } catch (error) {
+    throw new UsageError(`--image: ${file} is not a readable image (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (image.width * image.height > MAX_WARP_PIXELS) throw new UsageError(`--image: ${file} is ${image.width}×${image.height}; expected at most ${MAX_WARP_PIXELS} pixels`);
+  return image;
+}
+
+async function readWarpDepth(file: string, image: RawImage): Promise<Float32Array> {
+  if (!existsSync(file)) throw new UsageError(`--depth: file not found: ${file}`);
+  try {
+    return (await readNpyFile(file, image)).data;
+  } catch (error) {
+    if (error instanceof NpyError) throw new UsageError(`--depth: ${file}: ${error.message}`);
+    throw new UsageError(`--depth: ${file} is not readable (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+async function debugWarp3D(flags: Warp3DFlags): Promise<void> {
+  if (!depthTransform(flags.depthAlgorithm)) {
+    throw new UsageError(`--depth-algorithm: unknown algorithm "${flags.depthAlgorithm}"; expected one of ${depthAlgorithmNames.join(', ')} (case-insensitive; any name starting with Midas or Depth-Anything)`);
+  }
+  const image = await readWarpImage(flags.image);
+  const depth = flags.depth === undefined ? undefined : await readWarpDepth(flags.depth, image);
+  const [translationX, translationY, translationZ] = flags.translation;
+  const [rotationX, rotationY, rotationZ] = flags.rotation;
+  const { image: warped, flatDepth } = warp3D(
+    image,
+    depth,
+    { translationX, translationY, translationZ, rotationX, rotationY, rotationZ, fov: flags.fov, near: flags.near, far: flags.far, aspectRatio: flags.aspect, aspectRatioUseOldFormula: flags.oldAspect === true },
+    { depthAlgorithm: flags.depthAlgorithm, padding: flags.padding, sampling: flags.sampling },
+  );
+  if (depth && flatDepth) process.stderr.write(`deforum: warning: --depth: ${flags.depth} has NaN, infinite or constant values; Deforum warps it with flat depth (z = 1)\n`);
+  try {
+    await writePngFile(warped, flags.output);
+  } catch (error) {
+    throw new UsageError(`-o: cannot write ${flags.output} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
 export function register(program: Command): void {
-  const debug = program.command('debug').description('inspect the numeric core of the sampler: seeded noise and sigma schedules');
+  const debug = program.command('debug').description('inspect the numeric core: seeded noise, sigma schedules and the 3D warp');
 
   debug
     .command('noise')
@@ -78,4 +175,23 @@ export function register(program: Command): void {
       const rows = plan.sigmas.map((sigma, i) => `${String(i).padStart(4)}  ${String(sigma).padEnd(22)}${plan.timesteps[i] ?? ''}`);
       process.stdout.write(`step  sigma                 timestep\n${rows.join('\n')}\n`);
     });
+
+  const d = defaultMotion3D;
+  debug
+    .command('warp3d')
+    .description("one 3D warp as Deforum's anim_frame_warp_3d computes it (defaults: Deforum's 3D defaults); negative numbers as --fov=-70")
+    .requiredOption('--image <file>', 'the image to warp (PNG, JPEG, WebP …)')
+    .option('--depth <file.npy>', "the depth model's raw output at the image's size: a float32 (or float64) H×W NumPy .npy array; without it, flat depth")
+    .option('--depth-algorithm <name>', `Deforum's depth_algorithm: picks the normalisation (${depthAlgorithmNames.join(', ')})`, 'Midas-3-Hybrid')
+    .option('--translation <x,y,z>', "translation_x, _y, _z (Deforum's units)", tripleOption(1e6), [d.translationX, d.translationY, d.translationZ])
+    .option('--rotation <x,y,z>', 'rotation_3d_x, _y, _z in degrees', tripleOption(MAX_ROTATION_DEGREES), [d.rotationX, d.rotationY, d.rotationZ])
+    .option('--fov <degrees>', 'field of view, −180 … 180 (not 0)', nonZero(numberOption(-180, 180, ', not 0'), 'the field of view'), d.fov)
+    .option('--near <n>', 'near plane (only rounds into the camera; not 0)', nonZero(numberOption(-1e9, 1e9), 'near'), d.near)
+    .option('--far <n>', 'far plane (no effect on the image)', numberOption(-1e9, 1e9), d.far)
+    .option('--aspect <a>', 'aspect_ratio_schedule (not 0)', nonZero(numberOption(-1e6, 1e6), 'the aspect ratio'), d.aspectRatio)
+    .option('--old-aspect', 'aspect_ratio_use_old_formula: aspect = width/height')
+    .option('--padding <mode>', `padding_mode: ${paddingModes.join(', ')}`, choiceOption(paddingModes), 'border')
+    .option('--sampling <mode>', `sampling_mode: ${samplingModes.join(', ')}`, choiceOption(samplingModes), 'bicubic')
+    .requiredOption('-o, --output <file.png>', 'where to write the warped image (PNG)')
+    .action((options: Warp3DFlags) => debugWarp3D(options));
 }

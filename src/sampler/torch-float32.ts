@@ -295,3 +295,86 @@ export function powTensorScalarF32(values: readonly number[], exponent: number):
   const vectorEnd = values.length - (values.length % UNROLL);
   return values.map((v, i) => (i < vectorEnd ? sleefPowf(v, exponent) : glibcPowf(v, exponent)));
 }
+
+// SLEEF 3.5's single-precision trig (`xsinf_u1`, `xcosf_u1`, `xtanf_u1`, FMA variants), which torch's vectorised
+// `sin`/`cos`/`tan` call even for a one-element tensor (Deforum's Euler angles and field of view; deforum-3d.md §5).
+// Only the Cody–Waite reduction for |d| < 125 is restated; larger arguments need SLEEF's Payne–Hanek path.
+const PI_A2 = 3.1414794921875;
+const PI_B2 = f32(0.00011315941810607910156);
+const PI_C2 = f32(1.9841872589410058936e-9);
+/** Largest |argument| the short range reduction covers (SLEEF's TRIGRANGEMAX2f). */
+export const SLEEF_TRIG_MAX = 125;
+const M_1_PI_F = f32(1 / Math.PI);
+const M_2_PI_F = f32(2 / Math.PI);
+
+function dfAdd(x: number, y: number): Df {
+  const s = f32(x + y);
+  return { x: s, y: f32(f32(x - s) + y) };
+}
+function dfMulToF(x: Df, y: Df): number {
+  return fma32(x.x, y.x, fma32(x.y, y.x, f32(x.x * y.y)));
+}
+function dfRec(d: Df): Df {
+  const s = f32(1 / d.x);
+  return { x: s, y: f32(s * fma32(-d.y, s, fma32(-d.x, s, 1))) };
+}
+function checkTrigRange(d: number): void {
+  if (!(Math.abs(d) < SLEEF_TRIG_MAX)) throw new RangeError(`SLEEF float trig restated only for |x| < ${SLEEF_TRIG_MAX}, got ${d}`);
+}
+
+/** The polynomial shared by `xsinf_u1` and `xcosf_u1` on the reduced argument t. */
+function sinCosKernel(t: Df): number {
+  const s = dfSqu(t);
+  let u = f32(2.6083159809786593541503e-6);
+  u = fma32(u, s.x, f32(-0.0001981069071916863322258));
+  u = fma32(u, s.x, f32(0.00833307858556509017944336));
+  const x = dfAddFDf(1, dfMulDfDf(dfAdd(f32(-0.166666597127914428710938), f32(u * s.x)), s));
+  return dfMulToF(t, x);
+}
+
+/** SLEEF `xsinf_u1` (`Sleef_sinf8_u10`) for |d| < 125. */
+export function sleefSinf(d: number): number {
+  checkTrigRange(d);
+  const u = rintEven(f32(d * M_1_PI_F));
+  const v = fma32(u, -PI_A2, d);
+  let s = dfAdd2(v, f32(u * -PI_B2));
+  s = dfAddDfF(s, f32(u * -PI_C2));
+  const r = sinCosKernel(s);
+  if (Object.is(d, -0)) return d;
+  return (u & 1) === 1 ? -r : r;
+}
+
+/** SLEEF `xcosf_u1` (`Sleef_cosf8_u10`) for |d| < 125. */
+export function sleefCosf(d: number): number {
+  checkTrigRange(d);
+  const dq = fma32(rintEven(fma32(d, M_1_PI_F, -0.5)), 2, 1);
+  let s = dfAdd2(d, f32(dq * f32(-PI_A2 * 0.5)));
+  s = dfAdd2DfF(s, f32(dq * f32(-PI_B2 * 0.5)));
+  s = dfAdd2DfF(s, f32(dq * f32(-PI_C2 * 0.5)));
+  const r = sinCosKernel(s);
+  return (dq & 2) === 0 ? -r : r;
+}
+
+/** SLEEF `xtanf_u1` (`Sleef_tanf8_u10`) for |d| < 125. */
+export function sleefTanf(d: number): number {
+  checkTrigRange(d);
+  const q = rintEven(f32(d * M_2_PI_F));
+  const v = fma32(q, f32(-PI_A2 * 0.5), d);
+  let s = dfAdd2(v, f32(q * f32(-PI_B2 * 0.5)));
+  s = dfAddDfF(s, f32(q * f32(-PI_C2 * 0.5)));
+  const odd = (q & 1) === 1;
+  if (odd) s = { x: -s.x, y: -s.y };
+  const t = s;
+  s = dfNormalize(dfSqu(s));
+  let u = f32(0.00446636462584137916564941);
+  u = fma32(u, s.x, f32(-8.3920182078145444393158e-5));
+  u = fma32(u, s.x, f32(0.0109639242291450500488281));
+  u = fma32(u, s.x, f32(0.0212360303848981857299805));
+  u = fma32(u, s.x, f32(0.0540687143802642822265625));
+  let x = dfAdd(f32(0.133325666189193725585938), f32(u * s.x));
+  x = dfAddFDf(1, dfMulDfDf(dfAddFDf(f32(0.33333361148834228515625), dfMulDfDf(s, x)), s));
+  x = dfMulDfDf(t, x);
+  if (odd) x = dfRec(x);
+  if (Object.is(d, -0)) return d;
+  return f32(x.x + x.y);
+}
