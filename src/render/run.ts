@@ -15,7 +15,7 @@ import { PreviewEncoder } from '../video/preview.js';
 import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
-import { renderFolder } from './render-folder.js';
+import { claimRenderFolder, renderFolder } from './render-folder.js';
 import { renderFrames } from './render.js';
 
 export interface RenderRequest {
@@ -133,7 +133,10 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const modelDir = resolveModelDir(animation.model, baseDir);
   const sd = await StableDiffusion.load(modelDir, { device: request.device, log: request.log });
   let controlnet: ControlNetRuntime | undefined;
+  let releaseFolder: (() => Promise<void>) | undefined;
   try {
+    // Held until the video is written: a second render or a verify must not start while this one encodes.
+    releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
     if (animation.controlnet.some((unit) => unit.enabled)) {
       controlnet = await ControlNetRuntime.open(animation.controlnet, {
         device: sd.device,
@@ -211,5 +214,6 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   } finally {
     await controlnet?.close();
     await sd.release();
+    await releaseFolder?.();
   }
 }
