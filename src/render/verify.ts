@@ -4,7 +4,7 @@ import { RenderError } from '../errors.js';
 import { nodeFs } from './durable-fs.js';
 import { sha256 } from './job-hash.js';
 import { JOURNAL_FILE, RenderJournal } from './journal.js';
-import { claimRenderFolder, renderFolder } from './render-folder.js';
+import { claimRenderFolder, FRAME_NAME, renderFolder } from './render-folder.js';
 
 export interface FrameProblem {
   frame: number;
@@ -53,7 +53,7 @@ export async function verifyRender(dir: string): Promise<VerifyReport> {
     const names = await fsp.readdir(folder.framesDir).catch(() => [] as string[]);
     for (const name of names.sort()) {
       const frame = Number.parseInt(name, 10);
-      if (/^\d+\.png$/.test(name) && frame >= journal.frames.length) problems.push({ frame, file: path.join(folder.framesDir, name), problem: 'not in the journal' });
+      if (FRAME_NAME.test(name) && frame >= journal.frames.length) problems.push({ frame, file: path.join(folder.framesDir, name), problem: 'not in the journal' });
     }
     return { dir, journalled: journal.frames.length, expected: journal.header.frames, problems };
   } finally {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -198,10 +198,12 @@ describe('resume after crashes', () => {
     expect((await render(file, outDir)).code).toBe(0);
     const first = path.join(outDir, 'frames', '000000000.png');
     const original = readFileSync(first);
-    copyFileSync(path.join(outDir, 'frames', '000000005.png'), first);
+    writeFileSync(first, await otherPixelsOfSize(original.length + 1, 128, 128));
     const resized = await runCliAsync(['resume', outDir, '--json']);
     expect(resized.code, resized.stderr).toBe(0);
-    expect(String(jsonEvents(resized.stdout).find((e) => e.type === 'start')?.message)).toMatch(/^keeping no frames; frame 0 is damaged \(\d+ bytes on disk, \d+ in the journal\): re-rendering frames 0-7$/);
+    expect(jsonEvents(resized.stdout).find((e) => e.type === 'start')?.message).toBe(
+      `keeping no frames; frame 0 is damaged (${original.length + 1} bytes on disk, ${original.length} in the journal): re-rendering frames 0-7`,
+    );
     expect(frameBytes(outDir)).toEqual(reference);
 
     writeFileSync(first, await otherPixelsOfSize(original.length, 128, 128));
@@ -350,11 +352,12 @@ describe('edits, identity and locks', () => {
     expect(folderBytes(outDir)).toEqual(before);
   }, 300_000);
 
-  it('refuses a render folder whose frames/ is a file or whose journal.jsonl is a folder: one line, exit 2, nothing touched', async () => {
+  it('refuses a render folder whose frames/ is a file, or whose journal.jsonl or a frame is a folder: one line, exit 2, nothing touched', async () => {
     const dir = tempDir();
     const file = animationFile(dir, { frames: 2 });
     const cases: Array<[string, (outDir: string) => void, RegExp]> = [
       ['frames-file', (outDir) => { rmSync(path.join(outDir, 'frames'), { recursive: true }); writeFileSync(path.join(outDir, 'frames'), 'not frames'); }, /frames is not a folder, but this render keeps its frames in a folder there; move it away or choose another render folder$/],
+      ['frame-folder', (outDir) => { rmSync(path.join(outDir, 'frames', '000000001.png')); mkdirSync(path.join(outDir, 'frames', '000000001.png')); }, /frames\/000000001\.png is a folder, but this render keeps a frame there; move it away or choose another render folder$/],
       ['journal-folder', (outDir) => { rmSync(path.join(outDir, 'journal.jsonl')); mkdirSync(path.join(outDir, 'journal.jsonl')); }, /journal\.jsonl is a folder, but this render keeps a file there; move it away or choose another render folder$/],
     ];
     for (const [name, damage, message] of cases) {
