@@ -43,10 +43,10 @@ export interface RenderInputs {
   controlnet?: ControlNetRuntime;
   /** Write each frame's pose maps to `detectmaps/` (never into the frames). */
   saveDetectMaps?: boolean;
-  /** Frames to render now (inclusive); frames before `first` must already be done. */
+  /** Frames to render now (inclusive); `first` can be at most the first frame not yet done. */
   first?: number;
   last?: number;
-  /** Re-hash every kept frame instead of checking sizes (and the last frame's hash) only. */
+  /** Re-hash every kept frame, not only the sizes of all and the hashes of the frames the render reads. */
   verifyFrames?: boolean;
   /** Re-render even though the model or device (or file) changed. */
   force?: boolean;
@@ -317,7 +317,8 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
 
   let previousPng = kept.length > 0 ? kept[kept.length - 1].png : undefined;
   let rendered = 0;
-  let lastDurable = resumeAt - 1;
+  // Frames 0…lastDurable are durably on disk (with cadence, kept frames of the restarted group among them).
+  let lastDurable = kept.length - 1;
   let frameStarted = performance.now();
   try {
     await runGroups({
@@ -334,7 +335,6 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
         if (frame < kept.length) {
           // Re-made only because its cadence group restarted; the durable copy stays.
           previousPng = kept[frame].png;
-          lastDurable = frame;
           return;
         }
         const png = await encodePng(image);
