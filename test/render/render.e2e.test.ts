@@ -115,13 +115,13 @@ describe('deforum render', () => {
     expect(readdirSync(path.join(out, 'frames'))).toEqual([]);
   }, 120_000);
 
-  it('streams plan.json with --save-plan: 150,000 frames in a heap smaller than the plan as one string', async () => {
+  it('streams plan.json with --save-plan: 200,000 frames in a heap smaller than the plan as one string', async () => {
     const d = tempDir();
-    const frames = 150_000;
+    const frames = 200_000;
     const file = animationFile(d, { frames, width: 64, height: 64, steps: 1, diffusionCadence: 1 });
     const out = path.join(d, 'out');
     const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--max-old-space-size=192', cliPath, 'render', file, '--device', 'cpu', '--out', out, '--frames', '0-0', '--save-plan'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, ['--max-old-space-size=256', cliPath, 'render', file, '--device', 'cpu', '--out', out, '--frames', '0-0', '--save-plan'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       child.on('error', reject);
