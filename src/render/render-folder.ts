@@ -35,26 +35,28 @@ export function renderFolder(dir: string, name: string): RenderFolder {
 /** Names of frame files (`000000042.png`). */
 export const FRAME_NAME = /^\d+\.png$/;
 
-function misshapen(entry: string, isFolder: boolean, keeps: string): UsageError {
-  return new UsageError(`${entry} is ${isFolder ? 'a folder' : 'not a folder'}, but this render keeps ${keeps} there; move it away or choose another render folder`);
+function misshapen(entry: string, is: string, keeps: string): UsageError {
+  return new UsageError(`${entry} is ${is}, but this render keeps ${keeps} there; move it away or choose another render folder`);
 }
 
 /**
- * Refuses a folder where something the render writes has the wrong kind (a file named `frames`, a folder named
- * `journal.jsonl` or `frames/000000003.png`), before anything is written or taken: nothing there is touched.
+ * Refuses a folder where something the render reads or writes has the wrong kind (a file named `frames`, a folder
+ * named `journal.jsonl` or `frames/000000003.png`, a FIFO that would block a read), before anything is written or
+ * taken: nothing there is touched.
  */
 async function checkFolderShape(folder: RenderFolder, videoExtensions: readonly string[]): Promise<void> {
   const frames = await fsp.stat(folder.framesDir).catch(() => undefined);
-  if (frames && !frames.isDirectory()) throw misshapen(folder.framesDir, false, 'its frames in a folder');
+  if (frames && !frames.isDirectory()) throw misshapen(folder.framesDir, 'not a folder', 'its frames in a folder');
   const files = [JOURNAL_FILE, LOCK_FILE, path.basename(folder.settingsFile), path.basename(folder.planFile), path.basename(folder.previewFile)]
     .concat(videoExtensions.map((extension) => path.basename(folder.videoFile(extension))))
     .map((name) => path.join(folder.dir, name));
   for (const file of files) {
-    if ((await fsp.stat(file).catch(() => undefined))?.isDirectory()) throw misshapen(file, true, 'a file');
+    const stats = await fsp.stat(file).catch(() => undefined);
+    if (stats && !stats.isFile()) throw misshapen(file, stats.isDirectory() ? 'a folder' : 'not a regular file', 'a file');
   }
   const entries = frames ? await fsp.readdir(folder.framesDir, { withFileTypes: true }) : [];
   const folderAsFrame = entries.find((entry) => entry.isDirectory() && FRAME_NAME.test(entry.name));
-  if (folderAsFrame) throw misshapen(path.join(folder.framesDir, folderAsFrame.name), true, 'a frame');
+  if (folderAsFrame) throw misshapen(path.join(folder.framesDir, folderAsFrame.name), 'a folder', 'a frame');
 }
 
 /**

@@ -147,7 +147,8 @@ function framesFedForward(animation: Animation, colorImageFile: string | undefin
 /** Why a journalled frame's file cannot be kept, judged by its size; undefined when it can. */
 async function sizeProblem(fs: RenderFs, file: string, entry: JournalFrame): Promise<string | undefined> {
   const stats = await fs.stat(file).catch(() => undefined);
-  if (stats === undefined || !stats.isFile()) return 'is missing';
+  if (stats === undefined) return 'is missing';
+  if (!stats.isFile()) return 'is not a regular file';
   return stats.size === entry.size ? undefined : `is damaged (${stats.size} bytes on disk, ${entry.size} in the journal)`;
 }
 

@@ -9,7 +9,7 @@ import { claimRenderFolder, FRAME_NAME, renderFolder } from './render-folder.js'
 export interface FrameProblem {
   frame: number;
   file: string;
-  problem: 'missing' | 'modified' | 'not in the journal';
+  problem: 'missing' | 'not a regular file' | 'modified' | 'not in the journal';
 }
 
 export interface VerifyReport {
@@ -41,6 +41,12 @@ export async function verifyRender(dir: string): Promise<VerifyReport> {
     const problems: FrameProblem[] = [];
     for (const entry of journal.frames) {
       const file = folder.frameFile(entry.frame);
+      // A FIFO or device in a frame's place would block the read or never end.
+      const stats = await fsp.stat(file).catch(() => undefined);
+      if (stats === undefined || !stats.isFile()) {
+        problems.push({ frame: entry.frame, file, problem: stats === undefined ? 'missing' : 'not a regular file' });
+        continue;
+      }
       let bytes: Buffer;
       try {
         bytes = await fsp.readFile(file);
