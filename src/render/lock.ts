@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { RenderError } from '../errors.js';
 
@@ -9,6 +10,8 @@ export const LOCK_FILE = 'render.lock';
 
 const LockOwnerSchema = z.object({ pid: z.int().positive(), host: z.string(), startedAt: z.string(), command: z.string() });
 type LockOwner = z.infer<typeof LockOwnerSchema>;
+
+const ATTEMPTS = 10;
 
 /** File systems without hard links (FAT, exFAT, some network shares) answer link() with one of these. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
@@ -73,21 +76,45 @@ async function createLock(dir: string, file: string, text: string): Promise<bool
   }
 }
 
+/** A lock or gate whose process may still be running (one on another host is never judged). */
+function heldByLiveProcess(owner: LockOwner): boolean {
+  return owner.host !== os.hostname() || isAlive(owner.pid);
+}
+
 /**
- * Removes a stale lock, and only that one: it is renamed aside first and compared with what was judged stale; a lock
- * another process took in the meantime is put back.
+ * Removes a gate whose process died while it held it, and only that one: it is renamed aside first and compared with
+ * what was judged stale; a gate another process took in the meantime is put back.
  */
-async function removeStaleLock(dir: string, file: string, staleText: string): Promise<void> {
-  const aside = path.join(dir, `.${LOCK_FILE}.stale.${process.pid}.${randomUUID()}`);
+async function removeDeadGate(dir: string, gate: string, deadText: string): Promise<void> {
+  const aside = path.join(dir, `.${LOCK_FILE}.dead.${process.pid}.${randomUUID()}`);
   try {
-    await fsp.rename(file, aside);
+    await fsp.rename(gate, aside);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return;
     throw error;
   }
   const moved = await fsp.readFile(aside, 'utf8').catch(() => undefined);
-  if (moved !== staleText) await fsp.link(aside, file).catch(() => undefined);
+  if (moved !== deadText) await fsp.link(aside, gate).catch(() => undefined);
   await fsp.unlink(aside);
+}
+
+/**
+ * Removes a stale lock, and only that one. One process at a time removes a given stale lock: it first takes a gate
+ * named after the lock's text (created as the lock is, naming itself), then removes the lock if it still has that
+ * text. Nobody else removes a lock whose process is gone, so it cannot change between that check and the removal.
+ */
+async function removeStaleLock(dir: string, file: string, staleText: string, ownText: string): Promise<void> {
+  const gate = path.join(dir, `.${LOCK_FILE}.break-${createHash('sha256').update(staleText).digest('hex').slice(0, 16)}`);
+  if (!(await createLock(dir, gate, ownText))) {
+    const breaker = await readLock(gate);
+    if (breaker?.owner !== undefined && !heldByLiveProcess(breaker.owner)) await removeDeadGate(dir, gate, breaker.text);
+    return;
+  }
+  try {
+    if ((await readLock(file))?.text === staleText) await fsp.unlink(file);
+  } finally {
+    await fsp.unlink(gate).catch(() => undefined);
+  }
 }
 
 /**
@@ -99,7 +126,9 @@ export async function acquireRenderLock(dir: string): Promise<() => Promise<void
   const file = path.join(dir, LOCK_FILE);
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
   const text = JSON.stringify(owner);
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // Another process is removing a stale lock: give it a moment (5 ms, doubling: about 2.5 s in all).
+    if (attempt > 0) await sleep(5 * 2 ** (attempt - 1));
     if (await createLock(dir, file, text)) {
       return async () => {
         if ((await readLock(file))?.text === text) await fsp.unlink(file).catch(() => undefined);
@@ -111,12 +140,12 @@ export async function acquireRenderLock(dir: string): Promise<() => Promise<void
     if (holder === undefined) {
       throw new RenderError(`${file} names no process (it is empty or damaged); if nothing is rendering or verifying ${dir}, delete it and try again`);
     }
-    if (holder.host !== os.hostname() || isAlive(holder.pid)) {
+    if (heldByLiveProcess(holder)) {
       throw new RenderError(
         `${dir} is in use by process ${holder.pid} on ${holder.host} (started ${holder.startedAt}: ${holder.command}); wait for it to finish or stop it first`,
       );
     }
-    await removeStaleLock(dir, file, lock.text);
+    await removeStaleLock(dir, file, lock.text, text);
   }
   throw new RenderError(`${dir}: could not take the render lock ${file}`, 1);
 }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,19 @@ describe('render lock', () => {
     expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await release();
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over a stale lock even when a process was killed half-way through removing it', async () => {
+    const dir = tempDir();
+    const stale = JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: 'then', command: 'x' });
+    writeFileSync(path.join(dir, LOCK_FILE), stale);
+    // The gate a remover holds while it removes that lock, left by a remover that was killed.
+    const gate = `.${LOCK_FILE}.break-${createHash('sha256').update(stale).digest('hex').slice(0, 16)}`;
+    writeFileSync(path.join(dir, gate), JSON.stringify({ pid: deadPid(), host: os.hostname(), startedAt: 'then', command: 'y' }));
+    const release = await acquireRenderLock(dir);
+    expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('never calls an empty or half-written lock stale: it is refused and left as it is', async () => {
