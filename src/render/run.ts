@@ -1,4 +1,4 @@
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RenderError, UsageError } from '../errors.js';
@@ -77,6 +77,8 @@ export function resolveModelDir(model: string, baseDir: string): string {
 /** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
 function previousSeed(settingsFile: string, source: string): number | undefined {
   try {
+    // Not a FIFO or device: its read would block (the render then refuses the folder, naming it).
+    if (!statSync(settingsFile).isFile()) return undefined;
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as { source?: string; animation?: { seed?: number } };
     return settings.source === source ? settings.animation?.seed : undefined;
   } catch {

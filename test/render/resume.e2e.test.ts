@@ -352,13 +352,14 @@ describe('edits, identity and locks', () => {
     expect(folderBytes(outDir)).toEqual(before);
   }, 300_000);
 
-  it('refuses a render folder whose frames/ is a file, whose journal.jsonl is a FIFO, or whose journal.jsonl or a frame is a folder: one line, exit 2, nothing touched', async () => {
+  it('refuses a render folder whose frames/ is a file, whose journal.jsonl or settings.json is a FIFO, or whose journal.jsonl or a frame is a folder: one line, exit 2, nothing touched', async () => {
     const dir = tempDir();
     const file = animationFile(dir, { frames: 2 });
     const cases: Array<[string, (outDir: string) => void, RegExp]> = [
       ['frames-file', (outDir) => { rmSync(path.join(outDir, 'frames'), { recursive: true }); writeFileSync(path.join(outDir, 'frames'), 'not frames'); }, /frames is not a folder, but this render keeps its frames in a folder there; move it away or choose another render folder$/],
       ['frame-folder', (outDir) => { rmSync(path.join(outDir, 'frames', '000000001.png')); mkdirSync(path.join(outDir, 'frames', '000000001.png')); }, /frames\/000000001\.png is a folder, but this render keeps a frame there; move it away or choose another render folder$/],
       ['journal-fifo', (outDir) => { rmSync(path.join(outDir, 'journal.jsonl')); expect(spawnSync('mkfifo', [path.join(outDir, 'journal.jsonl')]).status).toBe(0); }, /journal\.jsonl is not a regular file, but this render keeps a file there; move it away or choose another render folder$/],
+      ['settings-fifo', (outDir) => { rmSync(path.join(outDir, 'settings.json')); expect(spawnSync('mkfifo', [path.join(outDir, 'settings.json')]).status).toBe(0); }, /settings\.json is not a regular file/],
       ['journal-folder', (outDir) => { rmSync(path.join(outDir, 'journal.jsonl')); mkdirSync(path.join(outDir, 'journal.jsonl')); }, /journal\.jsonl is a folder, but this render keeps a file there; move it away or choose another render folder$/],
     ];
     for (const [name, damage, message] of cases) {
