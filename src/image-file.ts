@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { nonEmptyFileProblem, statRegularFile } from './input-file.js';
@@ -73,6 +73,11 @@ export async function encodePng(image: RawImage): Promise<Buffer> {
 /** Writes an image as a PNG file whole or not at all (temporary file in the same folder, then rename). */
 export async function writePngFile(image: RawImage, file: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await writeFile(temp, await encodePng(image));
-  await rename(temp, file);
+  try {
+    await writeFile(temp, await encodePng(image));
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }

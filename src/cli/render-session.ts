@@ -31,7 +31,8 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
     if (error instanceof RenderInterrupted) {
       const resume = `${deforum()} resume ${JSON.stringify(outDir ?? '')}`;
       if (options.json) process.stdout.write(`${JSON.stringify({ type: 'stopped', lastFrame: error.lastDurableFrame, resume })}\n`);
-      process.stderr.write(`deforum: stopped; frames 0-${error.lastDurableFrame} are saved. Resume with: ${resume}\n`);
+      const saved = error.lastDurableFrame < 0 ? 'no frame is saved yet' : error.lastDurableFrame === 0 ? 'frame 0 is saved' : `frames 0-${error.lastDurableFrame} are saved`;
+      process.stderr.write(`deforum: stopped; ${saved}. Resume with: ${resume}\n`);
       process.exit(INTERRUPTED_EXIT_CODE);
     }
     if (options.json) {

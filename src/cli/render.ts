@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'render folder (default renders/<name>)')
     .option('--model <dir>', 'model folder or bundled model name (overrides the file)')
     .option('--device <device>', 'auto, cuda, webgpu or cpu', 'auto')
-    .option('--frames <range>', 'render only frames A-B (inclusive)')
+    .option('--frames <range>', 'render only frames A-B (inclusive); each frame is made from the one before, so A can be at most the first frame not yet rendered')
     .option('--preview-every <n>', 'rewrite preview.mp4 every N frames', integerOption(1, 1_000_000))
     .option('--seed <n>', 'starting seed (overrides the file)', integerOption(0, 4294967295))
     .option('--force', 're-render even if the model, device or file of the folder changed')

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { RenderError } from '../errors.js';
@@ -31,6 +31,10 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: ResumeFlags) => {
       const outDir = path.resolve(dir);
       const settingsFile = renderFolder(outDir, path.basename(outDir)).settingsFile;
+      // A FIFO or device in its place would block the read forever.
+      if (statSync(settingsFile, { throwIfNoEntry: false })?.isFile() === false) {
+        throw new RenderError(`${settingsFile} is not a regular file; is this a render folder (renders/<name>)?`);
+      }
       let settings: { source?: string; animation?: unknown; device?: { requested?: string } };
       try {
         settings = JSON.parse(readFileSync(settingsFile, 'utf8'));

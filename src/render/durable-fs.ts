@@ -11,6 +11,7 @@ export interface RenderFs {
   unlink(file: string): Promise<void>;
   mkdir(dir: string): Promise<void>;
   readFile(file: string): Promise<Buffer>;
+  stat(file: string): Promise<{ size: number; isFile(): boolean }>;
   readdir(dir: string): Promise<string[]>;
   truncate(file: string, length: number): Promise<void>;
 }
@@ -23,6 +24,7 @@ export const nodeFs: RenderFs = {
     await fsp.mkdir(dir, { recursive: true });
   },
   readFile: (file) => fsp.readFile(file),
+  stat: (file) => fsp.stat(file),
   readdir: (dir) => fsp.readdir(dir),
   truncate: (file, length) => fsp.truncate(file, length),
 };
@@ -47,16 +49,18 @@ export async function syncDir(fs: RenderFs, dir: string): Promise<void> {
 
 /**
  * Write-temp-then-rename: the final path holds either the old content or the whole new content, never a
- * torn file. The data is flushed before the rename and the directory after it.
+ * torn file. The data is flushed before the rename and the directory after it. Large content comes as chunks
+ * (written in order), so it never has to be one string.
  */
-export async function writeFileDurable(fs: RenderFs, file: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileDurable(fs: RenderFs, file: string, data: Uint8Array | string | Iterable<string>): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}${TEMP_MARKER}${process.pid}`);
   let renamed = false;
   try {
     const handle = await fs.open(temp, 'w');
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      else for (const chunk of data) await handle.writeFile(chunk);
       await handle.sync();
     } finally {
       await handle.close();

@@ -46,18 +46,23 @@ export class RenderJournal {
     private readonly entries: JournalFrame[],
   ) {}
 
-  /** Reads the journal of a render folder, or returns undefined when the folder has none. */
-  static async read(fs: RenderFs, dir: string): Promise<RenderJournal | undefined> {
+  /**
+   * Reads the journal of a render folder, or returns undefined when the folder has none. A torn last line or lines
+   * after an invalid one are dropped, and removed from the file unless `readOnly` (`deforum verify`).
+   */
+  static async read(fs: RenderFs, dir: string, options: { readOnly?: boolean } = {}): Promise<RenderJournal | undefined> {
     const file = path.join(dir, JOURNAL_FILE);
     let text: string;
     try {
       text = (await fs.readFile(file)).toString('utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'EISDIR') throw new RenderError(`${file} is a folder, not a render journal; move it away or choose another render folder`);
       throw error;
     }
     const complete = text.lastIndexOf('\n') + 1;
-    if (complete < text.length) await fs.truncate(file, Buffer.byteLength(text.slice(0, complete)));
+    if (complete < text.length && !options.readOnly) await fs.truncate(file, Buffer.byteLength(text.slice(0, complete)));
     const lines = text.slice(0, complete).split('\n').filter((line) => line.length > 0);
     if (lines.length === 0) return undefined;
     const header = JournalHeaderSchema.safeParse(parseLine(lines[0]));
@@ -67,7 +72,7 @@ export class RenderJournal {
       const entry = JournalFrameSchema.safeParse(parseLine(lines[i]));
       // Entries are written in frame order; anything else was edited by hand: keep the valid prefix only.
       if (!entry.success || entry.data.frame !== entries.length) {
-        return RenderJournal.write(fs, dir, header.data, entries);
+        return options.readOnly ? new RenderJournal(fs, file, header.data, entries) : RenderJournal.write(fs, dir, header.data, entries);
       }
       entries.push(entry.data);
     }

@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RenderError, UsageError } from '../errors.js';
@@ -16,7 +16,7 @@ import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { checkInputFiles, formatInputFileProblem } from './input-files.js';
-import { renderFolder } from './render-folder.js';
+import { claimRenderFolder, renderFolder } from './render-folder.js';
 import { RenderInterrupted, renderFrames } from './render.js';
 
 export interface RenderRequest {
@@ -72,6 +72,8 @@ export function renderName(animation: Animation, source: string): string {
 /** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
 function previousSeed(settingsFile: string, source: string): number | undefined {
   try {
+    // Not a FIFO or device: its read would block (the render then refuses the folder, naming it).
+    if (!statSync(settingsFile).isFile()) return undefined;
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as { source?: string; animation?: { seed?: number } };
     return settings.source === source ? settings.animation?.seed : undefined;
   } catch {
@@ -126,7 +128,10 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const preview = request.previewEvery
     ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile, signal: request.signal })
     : undefined;
+  let releaseFolder: (() => Promise<void>) | undefined;
   try {
+    // Held until the video is written: a second render or a verify must not start while this one encodes.
+    releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
     if (animation.controlnet.some((unit) => unit.enabled)) {
       controlnet = await ControlNetRuntime.open(animation.controlnet, {
         device: sd.device,
@@ -208,5 +213,6 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
     await preview?.settled();
     await controlnet?.close();
     await sd.release();
+    await releaseFolder?.();
   }
 }

@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { nodeFs } from '../../src/render/durable-fs.js';
 import { JOURNAL_FILE, RenderJournal, type JournalHeader } from '../../src/render/journal.js';
-import { acquireRenderLock, LOCK_FILE } from '../../src/render/lock.js';
 
 const header: JournalHeader = {
   type: 'render',
@@ -62,30 +60,27 @@ describe('RenderJournal', () => {
     expect(readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
+  it('reads a torn or hand-edited journal without changing it when read-only (deforum verify)', async () => {
+    const dir = tempDir();
+    const journal = await RenderJournal.write(nodeFs, dir, header);
+    await journal.commit({ frame: 0, job: 'j0', png: 'p0', size: 10 });
+    appendFileSync(path.join(dir, JOURNAL_FILE), '{"type":"frame","frame":5,"job":"x","png":"y","size":3}\n{"type":"frame","frame":1,"jo');
+    const before = readFileSync(path.join(dir, JOURNAL_FILE));
+    const read = (await RenderJournal.read(nodeFs, dir, { readOnly: true }))!;
+    expect(read.frames.map((f) => f.frame)).toEqual([0]);
+    expect(readFileSync(path.join(dir, JOURNAL_FILE))).toEqual(before);
+  });
+
+  it('says a folder named journal.jsonl is not a journal, in one line', async () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, JOURNAL_FILE));
+    await expect(RenderJournal.read(nodeFs, dir)).rejects.toThrow(/journal\.jsonl is a folder, not a render journal/);
+  });
+
   it('says a folder without a journal has none, and rejects a file that is not a journal', async () => {
     const dir = tempDir();
     expect(await RenderJournal.read(nodeFs, dir)).toBeUndefined();
     writeFileSync(path.join(dir, JOURNAL_FILE), 'hello\n');
     await expect(RenderJournal.read(nodeFs, dir)).rejects.toThrow(/not a deforum-ts render journal/);
-  });
-});
-
-describe('render lock', () => {
-  it('refuses a second render while the first holds the lock, naming the process', async () => {
-    const dir = tempDir();
-    const release = await acquireRenderLock(dir);
-    await expect(acquireRenderLock(dir)).rejects.toThrow(new RegExp(`being rendered by process ${process.pid}`));
-    await release();
-    const again = await acquireRenderLock(dir);
-    await again();
-  });
-
-  it('takes over a stale lock left by a killed process', async () => {
-    const dir = tempDir();
-    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!;
-    writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: dead, host: os.hostname(), startedAt: 'then', command: 'x' }));
-    const release = await acquireRenderLock(dir);
-    expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
-    await release();
   });
 });

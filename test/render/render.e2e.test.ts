@@ -1,12 +1,16 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage, encodePng } from '../../src/image-file.js';
+import { AnimationSchema } from '../../src/keyframes/schema.js';
+import { planAnimation } from '../../src/plan/plan.js';
+import { StableDiffusion } from '../../src/sampler/pipeline.js';
 import { findFfmpeg } from '../../src/video/ffmpeg.js';
 import { probeVideo } from '../../src/video/probe.js';
-import { repoRoot } from '../helpers.js';
-import { animationFile, jsonEvents, runCliAsync, tempDir } from './render-fixture.js';
+import { cliPath, repoRoot } from '../helpers.js';
+import { animationFile, jsonEvents, runCliAsync, tempDir, TEST_MODEL } from './render-fixture.js';
 
 async function pixels(file: string): Promise<{ width: number; height: number; data: Buffer }> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -93,6 +97,48 @@ describe('deforum render', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(readdirSync(path.join(out, 'frames'))).toHaveLength(30);
   }, 300_000);
+
+  it('says no frame is saved yet on a Ctrl-C before the first frame is done', async () => {
+    const d = tempDir();
+    // Frame 0 takes many sampler steps, so the Ctrl-C sent when the render starts lands inside it.
+    const file = animationFile(d, { frames: 2, steps: 150 });
+    const out = path.join(d, 'out');
+    let sent = false;
+    const stopped = await runCliAsync(['render', file, '--device', 'cpu', '--out', out], {
+      onOutput: (text, child) => {
+        if (!sent && /^rendering out: /m.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/^deforum: stopped; no frame is saved yet\. Resume with: deforum resume ".*out"$/m);
+    expect(readdirSync(path.join(out, 'frames'))).toEqual([]);
+  }, 120_000);
+
+  it('streams plan.json with --save-plan: 200,000 frames in a heap smaller than the plan as one string', async () => {
+    const d = tempDir();
+    const frames = 200_000;
+    const file = animationFile(d, { frames, width: 64, height: 64, steps: 1, diffusionCadence: 1 });
+    const out = path.join(d, 'out');
+    const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--max-old-space-size=256', cliPath, 'render', file, '--device', 'cpu', '--out', out, '--frames', '0-0', '--save-plan'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr: stderr.slice(-2000) }));
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const text = readFileSync(path.join(out, 'plan.json'), 'utf8');
+    const lines = text.split('\n');
+    // One job per line between the brackets.
+    expect(lines).toHaveLength(frames + 3);
+    expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['[', ']', '']);
+    expect(JSON.parse(lines[frames].replace(/,$/, ''))).toMatchObject({ frame: frames - 1, diffused: true });
+    const plan = JSON.parse(text) as unknown[];
+    expect(plan).toHaveLength(frames);
+  }, 120_000);
 
   it('refuses bad input before rendering anything, with exit code 2', async () => {
     const d = tempDir();
@@ -213,6 +259,50 @@ describe('deforum render colour coherence', () => {
     const lab = await drift('lab');
     console.log(`mean-colour drift over 8 frames: none ${none.toFixed(1)}, lab ${lab.toFixed(1)}`);
     expect(lab).toBeLessThan(none / 2);
+  }, 300_000);
+});
+
+describe('deforum render prompt interpolation', () => {
+  it('blends the negative prompts too: in-between frames follow the next key\'s negative, and equal the blend of both prompts and both negatives', async () => {
+    const d = tempDir();
+    // No motion, colour matching, contrast, sharpening or noise: a frame's init is exactly the frame before it.
+    const still = { zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)', strength: '0:(0.5)', noise: '0:(0)', contrast: '0:(1)', antiBlurAmount: '0:(0)' };
+    const animationWith = (nextNegative: string, name: string) =>
+      animationFile(d, {
+        frames: 5, diffusionCadence: 1, promptInterpolation: true, colorCoherence: 'none', schedules: still,
+        prompts: { '0': 'a red circle on a blue background --neg green', '4': `a yellow square on a green background --neg ${nextNegative}` },
+      }, name);
+    const renders = [];
+    for (const [nextNegative, name] of [['blue', 'a'], ['red', 'b']]) {
+      const file = animationWith(nextNegative, `${name}.json`);
+      const out = path.join(d, name);
+      const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      renders.push({ file, out, frames: readdirSync(path.join(out, 'frames')).sort().map((n) => readFileSync(path.join(out, 'frames', n))) });
+    }
+    const [a, b] = renders;
+    // Frame 0 is at its key (weight 0) and frame 4 is the next key: only the frames between see the next negative.
+    expect(a.frames[0]).toEqual(b.frames[0]);
+    for (const frame of [1, 2, 3]) expect(a.frames[frame].equals(b.frames[frame]), `frame ${frame}`).toBe(false);
+
+    // Frame 1 made by hand: img2img of frame 0 with the blend, at weight 1/4, of both prompts and both negatives.
+    const animation = AnimationSchema.parse(JSON.parse(readFileSync(a.file, 'utf8')));
+    const job = planAnimation(animation, { seed: 42 })[1];
+    expect(job.prompt.negative).toBe('green');
+    expect(job.promptBlend).toEqual({ next: { positive: 'a yellow square on a green background', negative: 'blue' }, weight: 0.25 });
+    const sd = await StableDiffusion.load(TEST_MODEL, { device: 'cpu' });
+    try {
+      const expected = await sd.generate({
+        prompt: job.prompt.positive,
+        negativePrompt: job.prompt.negative,
+        promptBlend: { prompt: job.promptBlend!.next.positive, negativePrompt: job.promptBlend!.next.negative, weight: job.promptBlend!.weight },
+        width: 128, height: 128, seed: job.seed, steps: job.steps, cfg: job.cfg, sampler: job.sampler, scheduler: job.scheduler,
+        init: await decodeImage(a.frames[0]), strength: job.strength,
+      });
+      expect((await encodePng(expected)).equals(a.frames[1])).toBe(true);
+    } finally {
+      await sd.release();
+    }
   }, 300_000);
 });
 

@@ -1,13 +1,17 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnimationSchema } from '../../src/keyframes/schema.js';
 import type { RenderFs } from '../../src/render/durable-fs.js';
 import { nodeFs } from '../../src/render/durable-fs.js';
 import { renderAnimation } from '../../src/render/run.js';
+import { runCli } from '../helpers.js';
 import { animationFile, frameBytes, jsonEvents, runCliAsync, tempDir } from './render-fixture.js';
+
+type CliRunSync = ReturnType<typeof runCli>;
 
 /** Every file left in a render folder whose name marks it as temporary. */
 function tempFiles(outDir: string): string[] {
@@ -15,6 +19,43 @@ function tempFiles(outDir: string): string[] {
 }
 
 const render = (file: string, outDir: string, ...extra: string[]) => runCliAsync(['render', file, '--out', outDir, '--device', 'cpu', '--json', ...extra]);
+
+/** CRC-32 of PNG chunks (ISO 3309, as the PNG specification defines it). */
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+/** A valid PNG of other pixels (flat grey) with exactly `size` bytes: padded with a tEXt chunk before IEND. */
+async function otherPixelsOfSize(size: number, width: number, height: number): Promise<Buffer> {
+  const png = await sharp({ create: { width, height, channels: 3, background: '#808080' } }).png().toBuffer();
+  const text = Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(size - png.length - 12 - 8, 0x20)]);
+  const body = Buffer.concat([Buffer.from('tEXt'), text]);
+  const chunk = Buffer.alloc(12 + text.length);
+  chunk.writeUInt32BE(text.length, 0);
+  body.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(body), 8 + text.length);
+  const padded = Buffer.concat([png.subarray(0, png.length - 12), chunk, png.subarray(png.length - 12)]);
+  expect(padded.length).toBe(size);
+  return padded;
+}
+
+/** A finished render cut back to its first `frames` frames, as a render stopped there leaves it. */
+function cutBack(outDir: string, frames: number): void {
+  const journal = path.join(outDir, 'journal.jsonl');
+  writeFileSync(journal, `${readFileSync(journal, 'utf8').split('\n').slice(0, frames + 1).join('\n')}\n`);
+  for (const name of readdirSync(path.join(outDir, 'frames'))) if (Number.parseInt(name, 10) >= frames) rmSync(path.join(outDir, 'frames', name));
+}
+
+/** Every file of a folder (recursively) → its bytes. */
+function folderBytes(dir: string): Map<string, Buffer> {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => statSync(path.join(dir, name)).isFile());
+  return new Map(files.sort().map((name) => [name, readFileSync(path.join(dir, name))]));
+}
 
 describe('resume after crashes', () => {
   let dir: string;
@@ -138,6 +179,68 @@ describe('resume after crashes', () => {
     expect(repaired.code, repaired.stderr).toBe(0);
     expect(frameBytes(outDir)).toEqual(reference);
   }, 300_000);
+
+  it('re-renders from a truncated middle frame on, saying which and why, and the frames equal an uninterrupted render', async () => {
+    const outDir = path.join(dir, 'truncated-middle');
+    expect((await render(file, outDir)).code).toBe(0);
+    const third = path.join(outDir, 'frames', '000000003.png');
+    const size = readFileSync(third).length;
+    truncateSync(third, 100);
+    const resumed = await runCliAsync(['resume', outDir]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr.split('\n')).toContain(`keeping frames 0-2; frame 3 is damaged (100 bytes on disk, ${size} in the journal): re-rendering frames 3-7`);
+    expect(frameBytes(outDir)).toEqual(reference);
+    expect((await runCliAsync(['verify', outDir])).code).toBe(0);
+  }, 300_000);
+
+  it('re-renders everything when frame 0, the colour reference, was replaced with other pixels, of another size or the same', async () => {
+    const outDir = path.join(dir, 'replaced-first');
+    expect((await render(file, outDir)).code).toBe(0);
+    const first = path.join(outDir, 'frames', '000000000.png');
+    const original = readFileSync(first);
+    writeFileSync(first, await otherPixelsOfSize(original.length + 1, 128, 128));
+    const resized = await runCliAsync(['resume', outDir, '--json']);
+    expect(resized.code, resized.stderr).toBe(0);
+    expect(jsonEvents(resized.stdout).find((e) => e.type === 'start')?.message).toBe(
+      `keeping no frames; frame 0 is damaged (${original.length + 1} bytes on disk, ${original.length} in the journal): re-rendering frames 0-7`,
+    );
+    expect(frameBytes(outDir)).toEqual(reference);
+
+    writeFileSync(first, await otherPixelsOfSize(original.length, 128, 128));
+    const sameSize = await runCliAsync(['resume', outDir]);
+    expect(sameSize.code, sameSize.stderr).toBe(0);
+    expect(sameSize.stderr.split('\n')).toContain(
+      'keeping no frames; frame 0 was modified on disk (its sha256 is not the one in the journal), and the frames after it are made from its pixels: re-rendering frames 0-7',
+    );
+    expect(frameBytes(outDir)).toEqual(reference);
+  }, 300_000);
+
+  it('checks the frame it continues from (the cadence carry) and goes back a group when it was modified', async () => {
+    const outDir = path.join(dir, 'replaced-carry');
+    expect((await render(file, outDir)).code).toBe(0);
+    cutBack(outDir, 6);
+    const carry = path.join(outDir, 'frames', '000000005.png');
+    writeFileSync(carry, await otherPixelsOfSize(readFileSync(carry).length, 128, 128));
+    const resumed = await runCliAsync(['resume', outDir, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const start = jsonEvents(resumed.stdout).find((e) => e.type === 'start');
+    expect(start).toMatchObject({ reused: 5 });
+    expect(String(start?.message)).toMatch(/^keeping frames 0-4; frame 5 was modified on disk .*: re-rendering frames 5-7$/);
+    expect(frameBytes(outDir)).toEqual(reference);
+  }, 300_000);
+
+  it('--frames A-B: A can be any frame up to the first one not rendered, with cadence too, and the message says the rule', async () => {
+    const outDir = path.join(dir, 'ranges');
+    expect((await render(file, outDir, '--frames', '0-4')).code).toBe(0);
+    const gap = await runCliAsync(['render', file, '--out', outDir, '--device', 'cpu', '--frames', '6-7']);
+    expect(gap.code).toBe(2);
+    expect(gap.stderr.split('\n').filter((line) => line.startsWith('deforum: '))).toEqual(['deforum: --frames 6-7: frames 0-4 are rendered, and each frame is made from the one before; start at frame 5 or earlier']);
+    const next = await render(file, outDir, '--frames', '5-7');
+    expect(next.code, next.stderr).toBe(0);
+    expect(jsonEvents(next.stdout).find((e) => e.type === 'start')).toMatchObject({ first: 5, message: 'resuming: frames 0-4 are done, continuing at frame 5' });
+    expect(jsonEvents(next.stdout).filter((e) => e.type === 'frame').map((e) => e.frame)).toEqual([5, 6, 7]);
+    expect(frameBytes(outDir)).toEqual(reference);
+  }, 300_000);
 });
 
 describe('edits, identity and locks', () => {
@@ -188,11 +291,90 @@ describe('edits, identity and locks', () => {
     writeFileSync(path.join(outDir, 'render.lock'), JSON.stringify({ pid: holder.pid, host: os.hostname(), startedAt: 'now', command: 'deforum render anim.json' }));
     const refused = await render(file, outDir);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(new RegExp(`is being rendered by process ${holder.pid} on .*deforum render anim.json\\); wait for it to finish or stop it first`));
+    expect(refused.stderr).toMatch(new RegExp(`is in use by process ${holder.pid} on .*deforum render anim.json\\); wait for it to finish or stop it first`));
     holder.kill('SIGKILL');
     await new Promise((resolve) => holder.on('close', resolve));
     const takeover = await render(file, outDir);
     expect(takeover.code, takeover.stderr).toBe(0);
     expect(existsSync(path.join(outDir, 'render.lock'))).toBe(false);
+  }, 300_000);
+
+  it('holds the lock until the video is written: a second render and verify are refused while it encodes', async () => {
+    const dir = tempDir();
+    const outDir = path.join(dir, 'out');
+    const file = animationFile(dir, { frames: 2 });
+    const animation = AnimationSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const atVideo: Array<{ lock: boolean; video: boolean; second: CliRunSync; verify: CliRunSync }> = [];
+    await renderAnimation({
+      animation,
+      source: file,
+      outDir,
+      device: 'cpu',
+      onEvent: (event) => {
+        if (event.type !== 'video') return;
+        // Synchronously, inside the render: it is still in the step that made the video.
+        atVideo.push({
+          lock: existsSync(path.join(outDir, 'render.lock')),
+          video: existsSync(event.file),
+          second: runCli(['render', file, '--out', outDir, '--device', 'cpu']),
+          verify: runCli(['verify', outDir]),
+        });
+      },
+    });
+    expect(atVideo).toHaveLength(1);
+    const [seen] = atVideo;
+    expect(seen).toMatchObject({ lock: true, video: true });
+    expect(seen.second.code).toBe(2);
+    expect(seen.second.stderr).toMatch(new RegExp(`^deforum: .*out is in use by process ${process.pid} on `, 'm'));
+    expect(seen.verify.code).toBe(2);
+    expect(seen.verify.stderr).toMatch(new RegExp(`^deforum: .*out is in use by process ${process.pid} on `, 'm'));
+    expect(existsSync(path.join(outDir, 'render.lock'))).toBe(false);
+  }, 300_000);
+
+  it('verify takes the lock and changes nothing: refused while a render holds it, and a torn journal stays as it is', async () => {
+    const dir = tempDir();
+    const outDir = path.join(dir, 'out');
+    const file = animationFile(dir, { frames: 2 });
+    expect((await render(file, outDir)).code).toBe(0);
+    appendFileSync(path.join(outDir, 'journal.jsonl'), '{"type":"frame","frame":2,"jo');
+    const before = folderBytes(outDir);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)']);
+    writeFileSync(path.join(outDir, 'render.lock'), JSON.stringify({ pid: holder.pid, host: os.hostname(), startedAt: 'now', command: 'deforum render anim.json' }));
+    const refused = await runCliAsync(['verify', outDir]);
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.on('close', resolve));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toMatch(new RegExp(`^deforum: .*out is in use by process ${holder.pid} on .*; wait for it to finish or stop it first$`));
+    rmSync(path.join(outDir, 'render.lock'));
+    const verified = await runCliAsync(['verify', outDir]);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/all 2 journalled frames match/);
+    expect(folderBytes(outDir)).toEqual(before);
+  }, 300_000);
+
+  it('refuses a render folder whose frames/ is a file, whose journal.jsonl or settings.json is a FIFO, or whose journal.jsonl or a frame is a folder: one line, exit 2, nothing touched', async () => {
+    const dir = tempDir();
+    const file = animationFile(dir, { frames: 2 });
+    const cases: Array<[string, (outDir: string) => void, RegExp]> = [
+      ['frames-file', (outDir) => { rmSync(path.join(outDir, 'frames'), { recursive: true }); writeFileSync(path.join(outDir, 'frames'), 'not frames'); }, /frames is not a folder, but this render keeps its frames in a folder there; move it away or choose another render folder$/],
+      ['frame-folder', (outDir) => { rmSync(path.join(outDir, 'frames', '000000001.png')); mkdirSync(path.join(outDir, 'frames', '000000001.png')); }, /frames\/000000001\.png is a folder, but this render keeps a frame there; move it away or choose another render folder$/],
+      ['journal-fifo', (outDir) => { rmSync(path.join(outDir, 'journal.jsonl')); expect(spawnSync('mkfifo', [path.join(outDir, 'journal.jsonl')]).status).toBe(0); }, /journal\.jsonl is not a regular file, but this render keeps a file there; move it away or choose another render folder$/],
+      ['settings-fifo', (outDir) => { rmSync(path.join(outDir, 'settings.json')); expect(spawnSync('mkfifo', [path.join(outDir, 'settings.json')]).status).toBe(0); }, /settings\.json is not a regular file/],
+      ['journal-folder', (outDir) => { rmSync(path.join(outDir, 'journal.jsonl')); mkdirSync(path.join(outDir, 'journal.jsonl')); }, /journal\.jsonl is a folder, but this render keeps a file there; move it away or choose another render folder$/],
+    ];
+    for (const [name, damage, message] of cases) {
+      const outDir = path.join(dir, name);
+      expect((await render(file, outDir)).code).toBe(0);
+      damage(outDir);
+      const before = folderBytes(outDir);
+      for (const args of [['render', file, '--out', outDir, '--device', 'cpu'], ['resume', outDir], ['verify', outDir]]) {
+        const run = await runCliAsync(args);
+        expect(run.code, `${args[0]}: ${run.stderr}`).toBe(2);
+        const errors = run.stderr.split('\n').filter((line) => line.startsWith('deforum: '));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(message);
+        expect(folderBytes(outDir)).toEqual(before);
+      }
+    }
   }, 300_000);
 });
