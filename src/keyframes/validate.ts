@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { DeforumError, KeyframeError } from '../errors.js';
 import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { plainIssueText } from './issue-text.js';
-import { didYouMean, unknownFieldMessage } from './name-suggestions.js';
+import { didYouMean, unknownNameMessage } from './name-suggestions.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';
@@ -135,7 +135,7 @@ function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, schema: z.ZodT
       const allowed = allowedKeys(schema, path);
       // Inside a union the object's keys are not reachable by path; its message already names the nearest ones.
       if (allowed.length === 0) return [locate.problem(path, issue.message, { keyOf: issue.keys[0] })];
-      return issue.keys.map((key) => locate.problem(path, unknownFieldMessage(key, allowed, suggestField(key, path, allowed)), { keyOf: key }));
+      return issue.keys.map((key) => locate.problem(path, unknownNameMessage('field', key, allowed, suggestField(key, path, allowed)), { keyOf: key }));
     }
     if (issue.code === 'invalid_union') {
       // Report the branch that got furthest (an object with one bad entry), not "none of the types matched".
