@@ -38,13 +38,25 @@ function jointAt(frame: number, kind: Interpolation, keys: readonly PoseKeyframe
   return { x: axis((k) => k.x), y: axis((k) => k.y) };
 }
 
+/** The index of the first key at or after `frame` (keys.length if none): a binary search, as it runs once per frame. */
+function firstKeyAtOrAfter(keys: readonly PoseKeyframe[], frame: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid].frame < frame) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The pose at `frame` from keyframes sorted by frame (at least one). A gap uses the interpolation of the key it arrives
  * at, else of the key it leaves, else `defaultInterpolation` — the rule the keyframes module applies to schedules.
  */
 export function poseAt(keys: readonly PoseKeyframe[], frame: number, defaultInterpolation: Interpolation = 'linear'): Pose {
-  const next = keys.findIndex((key) => key.frame >= frame);
-  if (next === -1) return keys[keys.length - 1].pose;
+  const next = firstKeyAtOrAfter(keys, frame);
+  if (next === keys.length) return keys[keys.length - 1].pose;
   if (next === 0 || keys[next].frame === frame) return keys[next].pose;
   const i = next - 1;
   const kind = keys[next].interpolation ?? keys[i].interpolation ?? defaultInterpolation;

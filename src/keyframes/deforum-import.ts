@@ -1,7 +1,7 @@
 import { KeyframeError } from '../errors.js';
-import { canonicalSamplerName, resolveSamplerName } from './sampler-names.js';
+import { canonicalSamplerName, resolveSamplerName, samplerFromIndex } from './sampler-names.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
-import { defaultSeedSchedule, seedBehaviors } from './schema.js';
+import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
 
 /**
  * Converts a settings file saved by the Deforum A1111 extension (`<timestring>_settings.txt`, JSON with snake_case
@@ -22,23 +22,17 @@ type Settings = Record<string, unknown>;
  * `constructor` or `__proto__` finds nothing Object.prototype has.
  */
 
-/** Numeric schedules, Deforum name → ours. */
-const scheduleFields: Record<string, keyof NonNullable<AnimationInput['schedules']>> = {
-  cfg_scale_schedule: 'cfg',
-  strength_schedule: 'strength',
-  zoom: 'zoom',
-  angle: 'angle',
-  translation_x: 'translationX',
-  translation_y: 'translationY',
-  transform_center_x: 'transformCenterX',
-  transform_center_y: 'transformCenterY',
-  noise_schedule: 'noise',
-  contrast_schedule: 'contrast',
-  amount_schedule: 'antiBlurAmount',
-  kernel_schedule: 'antiBlurKernel',
-  sigma_schedule: 'antiBlurSigma',
-  threshold_schedule: 'antiBlurThreshold',
-};
+/**
+ * The schedules Deforum reads only behind a switch (deforum.md §c, §d "Other schedules"); a file without the switch
+ * gets Deforum's default for it: the noise multiplier is on, steps and sampler scheduling are off. The seed schedule
+ * counts with seed_behavior "schedule" only; its default is what the schema fills in anyway.
+ */
+const scheduleSwitches: ReadonlyMap<string, (s: Settings) => boolean> = new Map<string, (s: Settings) => boolean>([
+  ['steps', (s) => s.enable_steps_scheduling === true],
+  ['sampler', (s) => s.enable_sampler_scheduling === true],
+  ['noiseMultiplier', (s) => (s.enable_noise_multiplier_scheduling ?? true) === true],
+  ['seed', (s) => s.seed_behavior === 'schedule' && s.seed_schedule !== defaultSeedSchedule],
+]);
 
 const colorModes: ReadonlyMap<string, (typeof colorCoherenceModes)[number]> = new Map([['None', 'none'], ['LAB', 'lab'], ['HSV', 'hsv'], ['RGB', 'rgb'], ['Image', 'image']]);
 
@@ -50,7 +44,7 @@ const metadata = new Set([
   'parseq_use_deltas', 'parseq_non_schedule_overrides', 'pix2pix_img_cfg_scale_schedule', 'skip_video_creation',
   'animation_prompts', 'prompts', 'positive_prompts', 'negative_prompts', 'animation_prompts_positive',
   'animation_prompts_negative', 'use_init', 'init_image', 'strength', 'color_coherence_image_path', 'soundtrack_path',
-  'add_soundtrack', 'seed_schedule', 'steps_schedule', 'sampler_schedule',
+  'add_soundtrack',
 ]);
 
 /** Fields that only matter when a switch is on: [the fields, is the switch off?]. */
@@ -61,7 +55,6 @@ const switchedOff: Array<[RegExp, (s: Settings) => boolean]> = [
   [/^(subseed_schedule|subseed_strength_schedule)$/, (s) => s.enable_subseed_scheduling !== true],
   [/^checkpoint_schedule$/, (s) => s.enable_checkpoint_scheduling !== true],
   [/^clipskip_schedule$/, (s) => s.enable_clipskip_scheduling !== true],
-  [/^noise_multiplier_schedule$/, (s) => s.enable_noise_multiplier_scheduling !== true],
   [/^ddim_eta_schedule$/, (s) => s.enable_ddim_eta_scheduling !== true],
   [/^ancestral_eta_schedule$/, (s) => s.enable_ancestral_eta_scheduling !== true],
   [/^(use_mask|mask_file|invert_mask|mask_contrast_adjust|mask_brightness_adjust|overlay_mask|mask_overlay_blur|fill|full_res_mask|full_res_mask_padding|use_alpha_as_mask)$/, (s) => s.use_mask !== true],
@@ -179,9 +172,9 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   const prompts = Object.fromEntries(Object.entries(promptsOf(settings)).map(([k, v]) => [k, unmergePrompt(v, positivePrompt, negativePrompt)]));
 
   const schedules: NonNullable<AnimationInput['schedules']> = {};
-  for (const [field, ours] of Object.entries(scheduleFields)) {
+  for (const [field, ours] of Object.entries(deforumScheduleNames)) {
     const value = text(take(field));
-    if (value !== undefined) (schedules as Record<string, string>)[ours] = value;
+    if (value !== undefined && (scheduleSwitches.get(ours)?.(settings) ?? true)) (schedules as Record<string, string>)[ours] = value;
   }
   // The notebook's constant CFG, from settings files older than cfg_scale_schedule.
   const scale = text(take('scale'));
@@ -190,10 +183,6 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   // Deforum treats any other behaviour string as random (deforum.md §c notes).
   const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');
   if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
-  const seedSchedule = text(settings.seed_schedule);
-  if (behavior === 'schedule' && seedSchedule !== undefined && seedSchedule !== defaultSeedSchedule) schedules.seed = seedSchedule;
-  if (settings.enable_steps_scheduling === true && text(settings.steps_schedule)) schedules.steps = text(settings.steps_schedule);
-  if (settings.enable_sampler_scheduling === true && text(settings.sampler_schedule)) schedules.sampler = text(settings.sampler_schedule);
 
   const animation: Partial<AnimationInput> = { ...(name ? { name } : {}) };
   const width = takeInt('W');
@@ -204,11 +193,14 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   if (frames !== undefined) animation.frames = frames;
   const fps = takeNumber('fps');
   if (fps !== undefined && fps > 0) animation.fps = fps;
-  const samplerName = text(take('sampler'));
-  if (samplerName !== undefined) {
-    const resolved = resolveSamplerName(samplerName);
+  const sampler = take('sampler');
+  if (sampler !== undefined) {
+    // Files of October–November 2022 hold an index into A1111's sampler list of then (samplerFromIndex).
+    const samplerName = typeof sampler === 'number' ? samplerFromIndex(sampler) : text(sampler);
+    const resolved = samplerName === undefined ? undefined : resolveSamplerName(samplerName);
+    const indexed = typeof sampler === 'number' && samplerName !== undefined ? `A1111's "${samplerName}", ` : '';
     if (resolved) animation.sampler = canonicalSamplerName(resolved);
-    else notCarried.push(`sampler ${preview(samplerName)} (not available; using euler_a)`);
+    else notCarried.push(`sampler ${preview(sampler)} (${indexed}not available; using euler_a)`);
   }
   const steps = takeInt('steps');
   if (steps !== undefined) animation.steps = steps;

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
 import { KeyframeError } from '../errors.js';
+import { unknownNameMessage } from './name-suggestions.js';
 
 /**
  * The sandboxed expression language of schedules and prompt backticks.
@@ -164,7 +165,7 @@ const refusedNames: ReadonlyMap<string, string> = new Map([
   ...refused(['unit', 'to', 'splitUnit'], 'units are not allowed'),
 ]);
 
-const functionNames = [...functions.keys()].sort().join(', ');
+const functionNames = [...functions.keys()];
 
 function fail(message: string): never {
   throw new ExpressionError(message);
@@ -321,7 +322,7 @@ function compileFunction(callee: MathNode, args: MathNode[], vars: Variables): C
   if (!spec) {
     const reason = refusedNames.get(name);
     if (reason) return fail(`function '${name}' is not allowed: ${reason}`);
-    return fail(`unknown function '${name}' (available: ${functionNames})`);
+    return fail(unknownNameMessage('function', name, functionNames));
   }
   const [min, max] = spec.arity;
   if (args.length < min || args.length > max) {

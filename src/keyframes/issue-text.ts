@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closestNames, didYouMean, unknownFieldMessage } from './name-suggestions.js';
+import { closestNames, didYouMean, unknownNameMessage } from './name-suggestions.js';
 
 /**
  * The project's wording for zod's issues ("width: expected a number at most 2048, got 30000"), given to every parse
@@ -71,7 +71,7 @@ export function plainIssueText(issue: z.core.$ZodRawIssue): string | undefined {
     }
     case 'unrecognized_keys': {
       const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape ?? {};
-      return issue.keys.map((key) => unknownFieldMessage(key, Object.keys(shape))).join('; ');
+      return issue.keys.map((key) => unknownNameMessage('field', key, Object.keys(shape))).join('; ');
     }
     case 'invalid_union': {
       // A union of plain types ("a number or a text string"); unions of shapes set their own message in the schema.

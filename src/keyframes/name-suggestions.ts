@@ -45,9 +45,9 @@ export function closestNames(word: string, allowed: readonly string[], count = 3
 /** A name as a message quotes it: long ones are cut, so a 5 MB key does not become a 5 MB line. */
 export const quotedName = (name: string): string => `'${name.length > 40 ? `${name.slice(0, 40)}…` : name}'`;
 
-/** "unknown field 'W' (did you mean 'width'?)", else the three nearest names: never the whole list. */
-export function unknownFieldMessage(key: string, allowed: readonly string[], suggestion = didYouMean(key, allowed)): string {
-  if (suggestion) return `unknown field ${quotedName(key)} (did you mean '${suggestion}'?)`;
+/** "unknown field 'W' (did you mean 'width'?)", else the three nearest names: never the whole list (`kind`: field, function). */
+export function unknownNameMessage(kind: string, key: string, allowed: readonly string[], suggestion = didYouMean(key, allowed)): string {
+  if (suggestion) return `unknown ${kind} ${quotedName(key)} (did you mean '${suggestion}'?)`;
   const closest = closestNames(key, allowed);
-  return `unknown field ${quotedName(key)}${closest.length ? `; the closest accepted: ${closest.map(quotedName).join(', ')}` : ''}`;
+  return `unknown ${kind} ${quotedName(key)}${closest.length ? `; the closest accepted: ${closest.map(quotedName).join(', ')}` : ''}`;
 }

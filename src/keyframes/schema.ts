@@ -156,6 +156,28 @@ export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>>
   antiBlurKernel: { min: 1, max: maxAntiBlurKernel, odd: true },
 };
 
+/** Deforum's schedule names (deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */
+export const deforumScheduleNames = {
+  cfg_scale_schedule: 'cfg',
+  strength_schedule: 'strength',
+  zoom: 'zoom',
+  angle: 'angle',
+  translation_x: 'translationX',
+  translation_y: 'translationY',
+  transform_center_x: 'transformCenterX',
+  transform_center_y: 'transformCenterY',
+  noise_schedule: 'noise',
+  contrast_schedule: 'contrast',
+  amount_schedule: 'antiBlurAmount',
+  kernel_schedule: 'antiBlurKernel',
+  sigma_schedule: 'antiBlurSigma',
+  threshold_schedule: 'antiBlurThreshold',
+  steps_schedule: 'steps',
+  seed_schedule: 'seed',
+  sampler_schedule: 'sampler',
+  noise_multiplier_schedule: 'noiseMultiplier',
+} as const satisfies Record<string, keyof Schedules>;
+
 /**
  * Deforum's settings names (deforum.md §g) that differ here by more than snake_case → camelCase, so a field written
  * the Deforum way gets a did-you-mean: Deforum name → path in this schema.
@@ -171,17 +193,7 @@ export const deforumFieldNames: Readonly<Record<string, string>> = {
   border: 'borderMode',
   soundtrack_path: 'output.audio',
   cfg_scale: 'schedules.cfg',
-  cfg_scale_schedule: 'schedules.cfg',
-  strength_schedule: 'schedules.strength',
-  noise_schedule: 'schedules.noise',
-  contrast_schedule: 'schedules.contrast',
-  amount_schedule: 'schedules.antiBlurAmount',
-  kernel_schedule: 'schedules.antiBlurKernel',
-  sigma_schedule: 'schedules.antiBlurSigma',
-  threshold_schedule: 'schedules.antiBlurThreshold',
-  steps_schedule: 'schedules.steps',
-  seed_schedule: 'schedules.seed',
-  sampler_schedule: 'schedules.sampler',
+  ...Object.fromEntries(Object.entries(deforumScheduleNames).map(([deforum, ours]) => [deforum, `schedules.${ours}`])),
 };
 
 export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast', 'antiBlurAmount', 'antiBlurKernel', 'antiBlurSigma', 'antiBlurThreshold'] as const satisfies readonly NumericScheduleName[];

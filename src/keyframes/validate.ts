@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { DeforumError, KeyframeError } from '../errors.js';
 import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { plainIssueText } from './issue-text.js';
-import { didYouMean, unknownFieldMessage } from './name-suggestions.js';
+import { didYouMean, unknownNameMessage } from './name-suggestions.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';
@@ -135,7 +135,7 @@ function zodProblems(issues: z.core.$ZodIssue[], locate: Locator, schema: z.ZodT
       const allowed = allowedKeys(schema, path);
       // Inside a union the object's keys are not reachable by path; its message already names the nearest ones.
       if (allowed.length === 0) return [locate.problem(path, issue.message, { keyOf: issue.keys[0] })];
-      return issue.keys.map((key) => locate.problem(path, unknownFieldMessage(key, allowed, suggestField(key, path, allowed)), { keyOf: key }));
+      return issue.keys.map((key) => locate.problem(path, unknownNameMessage('field', key, allowed, suggestField(key, path, allowed)), { keyOf: key }));
     }
     if (issue.code === 'invalid_union') {
       // Report the branch that got furthest (an object with one bad entry), not "none of the types matched".
@@ -174,11 +174,13 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
     const message = values && limit && limitProblem(values, limit);
     if (message) problems.push(locate.problem(['schedules', name], message));
   };
-  for (const name of numericScheduleNames) {
-    const values = check(['schedules', name], (c) => buildSchedule(animation.schedules[name], c))?.values;
+  const checkValues = (name: keyof Animation['schedules'], values: Float64Array | undefined) => {
     withinLimit(name, values);
     for (const message of values ? frameValueWarnings(name, values) : []) warnings.push(locate.problem(['schedules', name], message));
-  }
+  };
+  for (const name of numericScheduleNames) checkValues(name, check(['schedules', name], (c) => buildSchedule(animation.schedules[name], c))?.values);
+  const noiseMultiplier = animation.schedules.noiseMultiplier;
+  if (noiseMultiplier !== undefined) checkValues('noiseMultiplier', check(['schedules', 'noiseMultiplier'], (c) => buildSchedule(noiseMultiplier, c))?.values);
   withinLimit('steps', check(['schedules', 'steps'], (c) => buildSchedule(animation.schedules.steps ?? animation.steps, c, { integer: true }))?.values);
   if (animation.seedBehavior === 'schedule') check(['schedules', 'seed'], (c) => buildSchedule(animation.schedules.seed, c, { integer: true }));
   if (!resolveSamplerName(animation.sampler)) problems.push(locate.problem(['sampler'], unknownSamplerMessage(animation.sampler)));
@@ -238,6 +240,7 @@ function tooDeepAt(text: string): number | undefined {
 }
 
 interface Parsed<T> {
+  /** What the schema made of it; there may still be problems it cannot see (a reserved key it dropped). */
   value?: T;
   problems: Problem[];
   locate: Locator;
@@ -259,14 +262,32 @@ function parseJsonText<S extends z.ZodType>(text: string, schema: S): Parsed<z.o
     return { problems: problems.length ? problems : [{ path: 'JSON', line: 1, column: 1, message: 'invalid JSON: empty file' }], locate };
   }
   const parsed = schema.safeParse(getNodeValue(root), { error: plainIssueText });
-  if (!parsed.success) return { problems: zodProblems(parsed.error.issues, locate, schema).sort(byPosition), locate };
-  return { value: parsed.data, problems: [], locate };
+  const problems = parsed.success ? [] : zodProblems(parsed.error.issues, locate, schema);
+  // A strict object already reports the key as unknown; a record (prompts, structured keyframes) drops it silently.
+  const reserved = reservedKeys(root, locate).filter((r) => !problems.some((p) => p.line === r.line && p.column === r.column));
+  return { value: parsed.success ? parsed.data : undefined, problems: [...problems, ...reserved].sort(byPosition), locate };
+}
+
+/**
+ * Every `"__proto__"` key. JSON keeps it as a key like any other, but zod's `z.record` skips it (assigning it would set
+ * the result's prototype), so a prompt or keyframe under that key would vanish without a word. The tree is at most
+ * `maxJsonDepth` deep, so the walk's recursion is bounded.
+ */
+function reservedKeys(node: Node, locate: Locator, path: Segment[] = []): Problem[] {
+  if (node.type === 'array') return (node.children ?? []).flatMap((child, i) => reservedKeys(child, locate, [...path, i]));
+  if (node.type !== 'object') return [];
+  return (node.children ?? []).flatMap((property) => {
+    const [key, value] = property.children ?? [];
+    const name = key?.value as string;
+    const here = name === '__proto__' ? [{ path: formatPath([...path, name]), ...locate.at(key.offset), message: `'__proto__' cannot be a key (JavaScript objects reserve it)` }] : [];
+    return value ? [...here, ...reservedKeys(value, locate, [...path, name])] : here;
+  });
 }
 
 /** Validates JSON text against `schema` (e.g. structured keyframes on the command line): problems located and worded as in files. */
 export function validateJsonText<S extends z.ZodType>(text: string, schema: S): { value?: z.output<S>; problems: Problem[] } {
   const { value, problems } = parseJsonText(text, schema);
-  return { value, problems };
+  return problems.length ? { problems } : { value, problems };
 }
 
 /** Validates a keyframe file's text: every problem at once, each located. */
@@ -274,7 +295,7 @@ export function validateAnimationText(text: string): Validation {
   const { value: animation, problems: shapeProblems, locate } = parseJsonText(text, AnimationSchema);
   if (!animation) return { problems: shapeProblems, warnings: [] };
   const warnings: Problem[] = [];
-  const problems = semanticProblems(animation, locate, warnings).sort(byPosition);
+  const problems = [...shapeProblems, ...semanticProblems(animation, locate, warnings)].sort(byPosition);
   return problems.length ? { problems, warnings } : { animation, problems, warnings };
 }
 

@@ -1,11 +1,14 @@
 import { KeyframeError } from '../errors.js';
+import { limitProblem } from '../keyframes/frame-value-checks.js';
+import { plainIssueText } from '../keyframes/issue-text.js';
 import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../keyframes/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
 import type { ScheduleContext } from '../keyframes/schedule-keys.js';
-import { AnimationSchema, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName } from '../keyframes/schema.js';
+import { AnimationSchema, frameValueLimits, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName, type Schedules } from '../keyframes/schema.js';
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
+import { formatPath } from '../keyframes/validate.js';
 import { unitFrameValues, unitSchedules } from '../controlnet/unit-schedules.js';
 import type { FrameJob } from './frame-job.js';
 
@@ -36,12 +39,22 @@ export function planSeed(animation: Animation, options: PlanOptions): number {
   return seed;
 }
 
-/** Fills defaults (idempotent on a parsed Animation); a shape error names the field. */
+/** Fills defaults (idempotent on a parsed Animation); a shape error names the field, worded as `validate` words it. */
 function parseAnimation(input: Animation | AnimationInput): Animation {
-  const parsed = AnimationSchema.safeParse(input);
+  const parsed = AnimationSchema.safeParse(input, { error: plainIssueText });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new KeyframeError(`${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  throw new KeyframeError(`${formatPath(issue.path as Array<string | number>)}: ${issue.message}`);
+}
+
+/** The schema's per-frame limits (steps, the odd anti-blur kernel), checked as `validate` checks them. */
+function checkFrameValueLimits(schedules: Partial<Record<keyof Schedules, Schedule>>): void {
+  for (const name of Object.keys(frameValueLimits) as Array<keyof Schedules>) {
+    const limit = frameValueLimits[name];
+    const schedule = schedules[name];
+    const problem = limit && schedule && limitProblem(schedule.values, limit);
+    if (problem) throw new KeyframeError(`schedules.${name}: ${problem}`);
+  }
 }
 
 export function buildAnimationSchedules(input: Animation | AnimationInput, options: PlanOptions = {}): AnimationSchedules {
@@ -51,6 +64,7 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
   const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
+  checkFrameValueLimits({ ...numeric, steps });
   const noiseMultiplier = animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier'));
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
@@ -85,16 +99,12 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
         : seedOfDiffusedFrame(animation, start, frame / cadence);
     }
     const steps = schedules.steps(frame);
-    if (steps < 1) throw new KeyframeError(`schedules.steps: frame ${frame}: ${steps} steps; expected at least 1`);
     const source = frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img';
     // Frame 0 never uses the strength schedule: txt2img (strength_0_no_init) or the init image's strength (§d).
     const strength = source === 'previous-frame' ? clamp01(n.strength(frame)) : source === 'init-image' ? clamp01(animation.initStrength) : 0;
     const { prompt, blend } = prompts(frame);
-    // Deforum passes int(kernel) to cv2.GaussianBlur, which takes odd sizes only.
+    // Deforum passes int(kernel) to cv2.GaussianBlur (odd sizes only: checked with the limits).
     const antiBlurKernel = Math.trunc(n.antiBlurKernel(frame));
-    if (antiBlurKernel < 1 || antiBlurKernel % 2 === 0) {
-      throw new KeyframeError(`schedules.antiBlurKernel: frame ${frame}: ${antiBlurKernel}; expected an odd kernel size (1, 3, 5, …)`);
-    }
     const sampler = schedules.sampler(frame);
     jobs[frame] = {
       frame,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
+import { plainIssueText } from '../keyframes/issue-text.js';
 
 const EXPECTED_LAYOUT = 'a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)';
 const EXPORT_COMMAND = 'optimum-cli export onnx --model <diffusers model or folder> --task text-to-image <output folder>';
@@ -81,7 +82,7 @@ function readJson<T extends z.ZodType>(file: string, schema: T, root: string): z
     if (error instanceof InputFileError) throw new ModelError(`${label}: ${error.reason}, expected a JSON config`);
     throw new ModelError(`${label}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: plainIssueText });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ModelError(`${label}: field "${issue.path.join('.')}": ${issue.message}`);

@@ -12,8 +12,8 @@ describe('deforum import', () => {
     const r = runCli(['import', settings]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(path.join(repoRoot, 'schedules/imported/deforum_20240312180455.json'), 'utf8'));
-    expect(r.stderr.split('\n')[0]).toBe('deforum: import: 2 Deforum fields not carried over:');
-    expect(r.stderr).toContain('  noise_multiplier_schedule "0: (1.05)"\n');
+    // noise_multiplier_schedule is carried as schedules.noiseMultiplier (README's table); only the model is not.
+    expect(r.stderr).toBe('deforum: import: 1 Deforum field not carried over:\n  sd_model_name "v1-5-pruned-emaonly.safetensors" (set "model" to an ONNX model folder)\n');
   });
 
   it('-o writes a file that validates and plans', () => {
@@ -33,6 +33,15 @@ describe('deforum import', () => {
     const noPrompts = path.join(tmp, 'empty.json');
     writeFileSync(noPrompts, '{"W": 512}');
     expect(runCli(['import', noPrompts]).stderr).toBe('deforum: prompts: missing; expected an object {"0": "a prompt", …}\n');
+  });
+
+  it('a "__proto__" prompt key is refused naming the key, not dropped', () => {
+    const file = path.join(tmp, 'proto_settings.txt');
+    writeFileSync(file, '{"max_frames": 5, "prompts": {"0": "a cat", "__proto__": "a dog"}}');
+    const r = runCli(['import', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^deforum: \S+proto_settings\.txt: the converted file does not validate: output:\d+:\d+: prompts\.__proto__: '__proto__' cannot be a key[^\n]*\n$/);
+    expect(r.stdout).toBe('');
   });
 
   it('-o naming a folder or inside a missing one: one line, exit 2, nothing written', () => {

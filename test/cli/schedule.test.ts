@@ -58,6 +58,7 @@ describe('deforum schedule', () => {
       ['{"0": {"value": 1, "interpolation": "bogus"}}', 'schedule["0"].interpolation: expected one of 33 names (closest: "step", "cubic", "linear"), got "bogus"'],
       ['{"0": {"value": 1, "interpolation": "easeInSin"}}', 'schedule["0"].interpolation: expected one of 33 names, got "easeInSin" (did you mean "easeInSine"?)'],
       ['{"0": {"value": 1, "interp": "step"}}', 'schedule["0"].interp: unknown field \'interp\' (did you mean \'interpolation\'?)'],
+      ['{"0": 1, "__proto__": 2}', "schedule.__proto__: '__proto__' cannot be a key (JavaScript objects reserve it)"],
       ['{"0": 1,}', 'schedule: position 9: invalid JSON: property name expected'],
       [`{"0": ${'['.repeat(50_000)}${']'.repeat(50_000)}}`, 'schedule: position 106: invalid JSON: nested more than 100 levels deep'],
     ];

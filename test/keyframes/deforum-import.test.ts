@@ -54,12 +54,12 @@ describe('importDeforumSettings', () => {
       24: 'an orange star on a blue background --neg white',
       36: 'a yellow star on the right on a blue background',
     });
-    expect(animation.schedules).toMatchObject({ cfg: '0: (7)', strength: '0: (0.65), 24: (0.5), 30: (0.65)', angle: '0: (0), 24: (2), 47: (0)', translationX: '0: (0), 24: (1.5)', noise: '0: (0.04)' });
+    expect(animation.schedules).toMatchObject({ cfg: '0: (7)', strength: '0: (0.65), 24: (0.5), 30: (0.65)', angle: '0: (0), 24: (2), 47: (0)', translationX: '0: (0), 24: (1.5)', noise: '0: (0.04)', noiseMultiplier: '0: (1.05)' });
     expect(AnimationSchema.safeParse(animation).success).toBe(true);
   });
 
   it('lists what it cannot carry, and leaves out switched-off features', () => {
-    expect(notCarried).toEqual(expect.arrayContaining([expect.stringMatching(/^sd_model_name /), 'noise_multiplier_schedule "0: (1.05)"']));
+    expect(notCarried).toEqual([expect.stringMatching(/^sd_model_name /)]);
     expect(notCarried.some((f) => /^(noise_type|perlin_|amount_schedule|kernel_schedule)/.test(f))).toBe(false);
     expect(notCarried.some((f) => /^(cn_|hybrid_|perspective_flip_|translation_z|video_init_path)/.test(f))).toBe(false);
   });
@@ -67,6 +67,25 @@ describe('importDeforumSettings', () => {
   it('reports 3D mode, unknown samplers and colour modes it lacks', () => {
     const r = importDeforumSettings({ ...settings, animation_mode: '3D', sampler: 'DPM fast', color_coherence: 'Video Input' });
     expect(r.notCarried).toEqual(expect.arrayContaining(['animation_mode "3D" (rendered as 2D)', 'sampler "DPM fast" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)', 'translation_z "0: (1.75)"']));
+  });
+
+  it('carries the noise multiplier schedule unless its switch is off; a file without the switch has Deforum\'s default, on', () => {
+    const multiplier = (switched: Record<string, unknown>) => importDeforumSettings({ prompts: { 0: 'a cat' }, noise_multiplier_schedule: '0: (1.2)', ...switched });
+    expect(multiplier({ enable_noise_multiplier_scheduling: true }).animation.schedules?.noiseMultiplier).toBe('0: (1.2)');
+    expect(multiplier({}).animation.schedules?.noiseMultiplier).toBe('0: (1.2)');
+    const off = multiplier({ enable_noise_multiplier_scheduling: false });
+    expect(off.animation.schedules).not.toHaveProperty('noiseMultiplier');
+    expect(off.notCarried).toEqual([]);
+  });
+
+  it('maps an old file\'s sampler index through A1111\'s list of then, listing the ones this renderer lacks', () => {
+    const sampler = (index: unknown) => importDeforumSettings({ prompts: { 0: 'a cat' }, sampler: index });
+    expect(sampler(0)).toEqual({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [] });
+    expect(sampler(15).animation.sampler).toBe('dpmpp_2m_karras');
+    expect(sampler(17).animation.sampler).toBe('ddim');
+    expect(sampler(9)).toEqual({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'] });
+    expect(sampler(10).notCarried).toEqual(['sampler 10 (A1111\'s "DPM adaptive", not available; using euler_a)']);
+    expect(sampler(18).notCarried).toEqual(['sampler 18 (not available; using euler_a)']);
   });
 
   it('carries the init image and its strength only when use_init is on, and a seed schedule for behaviour schedule', () => {

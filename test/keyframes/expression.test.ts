@@ -48,6 +48,12 @@ describe('sandbox: only numbers can be computed', () => {
     expect(refusal(source)).toMatch(message);
   });
 
+  it('an unknown function gets a did-you-mean or the three closest functions, never all 42', () => {
+    expect(refusal('sine(t)')).toBe("unknown function 'sine' (did you mean 'sin'?)");
+    expect(refusal('arctn(t)')).toBe("unknown function 'arctn' (did you mean 'arctan'?)");
+    expect(refusal('randint(1)')).toBe("unknown function 'randint'; the closest accepted: 'asin', 'asinh', 'sin'");
+  });
+
   it('scope holds only t, max_f and s (plus the constants pi and e)', () => {
     expect(evaluate('t + max_f + s', 3)).toBe(54);
     expect(evaluate('pi + e')).toBe(Math.PI + Math.E);

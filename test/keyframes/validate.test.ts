@@ -113,6 +113,37 @@ describe('validateAnimationText', () => {
     expect(validateAnimationText('{"prompts": {"0": "a"}, "frames": 1000000, "schedules": {"steps": "0:(1000)", "antiBlurKernel": "0:(99)"}}').problems).toEqual([]);
   });
 
+  it('refuses a "__proto__" key where zod\'s records would drop it: prompts, structured keyframes, pose keyframes', () => {
+    const text = [
+      '{"frames": 3,',
+      ' "prompts": {"0": "a", "__proto__": "b"},',
+      ' "schedules": {"zoom": {"0": 1, "__proto__": 2}, "sampler": {"__proto__": "euler"}},',
+      ' "controlnet": [{"model": "m", "pose": {"0": "a.json", "__proto__": "b.json"}}],',
+      ' "output": {"__proto__": 1}}',
+    ].join('\n');
+    const reserved = "'__proto__' cannot be a key (JavaScript objects reserve it)";
+    expect(problems(text)).toEqual([
+      `f.json:2:24: prompts.__proto__: ${reserved}`,
+      `f.json:3:33: schedules.zoom.__proto__: ${reserved}`,
+      `f.json:3:62: schedules.sampler.__proto__: ${reserved}`,
+      `f.json:4:56: controlnet[0].pose.__proto__: ${reserved}`,
+      // A strict object reports it once, as an unknown field.
+      expect.stringMatching(/^f\.json:5:13: output\.__proto__: unknown field '__proto__'/),
+    ]);
+  });
+
+  it('checks the noise multiplier schedule like the others: every expression and a finite value on every frame', () => {
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"noiseMultiplier": "0:(1), 2:(nope)"}}')).toEqual([
+      "f.json:1:81: schedules.noiseMultiplier: position 10: value of key 2: unknown name 'nope' (an expression can use t, max_f, s, pi and e)",
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"noiseMultiplier": {"0": 1, "2": "1e400"}}}')).toEqual([
+      'f.json:1:85: schedules.noiseMultiplier["2"]: a number beyond the double range (about ±1.8e308); expected a finite number',
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"noiseMultiplier": "0:(1/(t-1))"}}')).toEqual([
+      expect.stringMatching(/^f\.json:1:\d+: schedules\.noiseMultiplier: .*frame 1/),
+    ]);
+  });
+
   it('refuses JSON nested deeper than 100 levels at the bracket, without overflowing the stack', () => {
     const deep = `{"prompts": {"0": "a"},\n "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(problems(deep)).toEqual(['f.json:2:106: JSON: invalid JSON: nested more than 100 levels deep']);
@@ -130,6 +161,11 @@ describe('validateAnimationText', () => {
       'f.json:1:76: schedules.strength: frames 6–14 are above 1 (Deforum clamps strength to 0–1)',
       'f.json:1:76: schedules.strength: frames 16–17, 19 are below 0 (Deforum clamps strength to 0–1)',
       "f.json:1:38: prompts[\"25\"]: key '25' is frame 25, past the last frame 19; its prompt is never used",
+    ]);
+    const multiplier = validateAnimationText('{"frames": 12, "prompts": {"0": "a"}, "schedules": {"noiseMultiplier": "0:(1.05), 4:(0), 6:(-0.5), 7:(1)"}}');
+    expect(multiplier.problems).toEqual([]);
+    expect(multiplier.warnings.map((w) => formatProblem('f.json', w))).toEqual([
+      'f.json:1:72: schedules.noiseMultiplier: frames 4–6 are 0 or below (it scales the noise img2img starts from: 0 adds none)',
     ]);
     const alternating = validateAnimationText('{"frames": 9, "prompts": {"0": "a"}, "schedules": {"cfg": {"0": -1, "1": 1, "2": -1, "3": 1, "4": -1, "5": 1, "6": -1, "7": 1, "8": -1}}}');
     expect(alternating.warnings.map((w) => w.message)).toEqual(['frames 0, 2, 4 and 2 more runs are negative (a negative CFG scale steers the image away from the prompt)']);

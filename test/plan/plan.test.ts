@@ -110,7 +110,17 @@ describe('schedules/ example files', () => {
 describe('planAnimation input', () => {
   it('takes a file as written (defaults filled) as well as a parsed Animation', () => {
     expect(planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3 }).map((j) => j.seed)).toEqual([3, 3]);
-    expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 0, seed: 3 })).toThrow('frames: Too small: expected number to be >=1');
+    expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 0, seed: 3 })).toThrow(/^frames: expected a number at least 1, got 0$/);
+    expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3, schedules: { zoom: { 0: null } } } as unknown as AnimationInput)).toThrow(
+      /^schedules\.zoom: expected a schedule string/,
+    );
+  });
+
+  it('holds every frame to the schema\'s limits, as validate words them (steps 1–1000, an odd anti-blur kernel 1–99)', () => {
+    expect(() => plan({ frames: 3, schedules: { steps: '0:(20), 2:(0)' } })).toThrow(/^schedules\.steps: frame 2 is 0, expected at least 1$/);
+    expect(() => plan({ frames: 3, schedules: { steps: '0:(20), 1:(1000000)' } })).toThrow(/^schedules\.steps: frame 1 is 1000000, expected at most 1000$/);
+    expect(() => plan({ frames: 5, schedules: { antiBlurKernel: '0:(5), 4:(9)' } })).toThrow(/^schedules\.antiBlurKernel: frame 1 is 6, expected an odd number/);
+    expect(() => plan({ frames: 2, schedules: { antiBlurKernel: '0:(1000000001)' } })).toThrow(/^schedules\.antiBlurKernel: frame 0 is 1000000001, expected at most 99$/);
   });
 });
 

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { ModelError } from '../../src/errors.js';
@@ -26,6 +28,15 @@ describe('readModelFolder', () => {
 
   it('reads v-prediction from the scheduler config (SD 2.x 768-v)', () => {
     expect(readModelFolder(fixtureModel('sd-vpred')).scheduler.prediction_type).toBe('v_prediction');
+  });
+
+  it('a config field of the wrong kind is named, in the project\'s wording rather than zod\'s', () => {
+    const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'deforum-model-')), 'model');
+    cpSync(fixtureModel('sd-diffusers'), copy, { recursive: true });
+    writeFileSync(path.join(copy, 'scheduler', 'scheduler_config.json'), '{"prediction_type": "x_pred"}');
+    expect(errorOf(() => readModelFolder(copy)).message).toBe('scheduler/scheduler_config.json: field "prediction_type": expected one of "epsilon", "v_prediction", got "x_pred"');
+    writeFileSync(path.join(copy, 'scheduler', 'scheduler_config.json'), '{"num_train_timesteps": "1000"}');
+    expect(errorOf(() => readModelFolder(copy)).message).toBe('scheduler/scheduler_config.json: field "num_train_timesteps": expected a number, got "1000"');
   });
 
   it('names every missing file and the expected layout', () => {
