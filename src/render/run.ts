@@ -2,6 +2,7 @@ import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RenderError, UsageError } from '../errors.js';
+import { deforum } from '../invocation.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
@@ -89,7 +90,7 @@ async function preflight(request: RenderRequest, animation: Animation, outDir: s
   }
   const problems = await checkInputFiles(animation, baseDir, ffmpeg);
   if (problems.length > 0) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run 'deforum validate ${request.source}' to see all)` : '';
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${request.source}' to see all)` : '';
     throw new UsageError(`${formatInputFileProblem(request.source, problems[0])}${more}`);
   }
   try {

@@ -47,7 +47,8 @@ describe('files a keyframe file names', () => {
     const source = namingAll(input, `validate-${cases.indexOf(input)}.json`);
     const r = runCli(['validate', source], { timeout: QUICK.timeout });
     expect(r.code, r.stderr).toBe(2);
-    const lines = r.stdout.trimEnd().split('\n');
+    // warnings (a prompt key past these 2 frames) are not problems
+    const lines = r.stdout.trimEnd().split('\n').filter((line) => !line.endsWith('(warning)'));
     expect(lines).toHaveLength(4);
     expectedLines(source, input).forEach((pattern, i) => expect(lines[i]).toMatch(new RegExp(`^${pattern}$`)));
     expect(r.stderr).toBe(`deforum: ${source}: 4 problems with the files it names (listed above)\n`);
@@ -62,7 +63,7 @@ describe('files a keyframe file names', () => {
     const r = await runCliAsync(['render', source, '--device', 'cpu', '--out', out]);
     expect(r.code, r.stderr).toBe(2);
     const [first] = expectedLines(source, input);
-    expect(r.stderr).toMatch(new RegExp(`^deforum: ${first} \\(and 3 more; run 'deforum validate ${escape(source)}' to see all\\)\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^deforum: ${first} \\(and 3 more; run '(npx )?deforum validate ${escape(source)}' to see all\\)\\n$`, 'm'));
     expect(existsSync(path.join(out, 'frames'))).toBe(false);
   }, QUICK.timeout);
 
@@ -78,7 +79,7 @@ describe('files a keyframe file names', () => {
     for (const command of [['render', source, '--device', 'cpu', '--out', out, '--force'], ['resume', out, '--device', 'cpu']]) {
       const r = await runCliAsync(command);
       expect(r.code, `${command[0]}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toBe(`deforum: ${source}: initImage: ${init} is damaged or truncated (pngload: end of stream)\n`);
+      expect(r.stderr.split('\n').filter((line) => !line.startsWith('warning: '))).toEqual([`deforum: ${source}: initImage: ${init} is damaged or truncated (pngload: end of stream)`, '']);
     }
     expect(frameBytes(out)).toEqual(before);
   }, 120_000);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeforumError } from '../../src/errors.js';
 import { installCudaProvider, providerDir } from '../../src/gpu/provider-install.js';
+import { deforum } from '../../src/invocation.js';
 
 /** A stand-in onnxruntime-node package folder with the given version and its linux-x64 binary folder. */
 function fakeOnnxruntime(version: string): string {
@@ -34,7 +35,7 @@ describe('installCudaProvider', () => {
     const error = await refusal(installCudaProvider({ packageDir, platform: 'linux', arch: 'x64', spec: path.join(packageDir, 'nothing-here') }));
     expect(error.message).toBe(
       'deforum gpu install: onnxruntime-node is 1.30.0, but com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 holds onnxruntime 1.29.0\'s CUDA provider, ' +
-        'which loads only into the same version; run npm install --save-exact onnxruntime-node@1.29.0, or on CUDA 12 use deforum gpu install --cuda12',
+        `which loads only into the same version; run npm install --save-exact onnxruntime-node@1.29.0, or on CUDA 12 use ${deforum()} gpu install --cuda12`,
     );
     expect(error.exitCode).toBe(2);
     expect(readdirSync(providerDir(packageDir, 'linux', 'x64'))).toEqual([]);

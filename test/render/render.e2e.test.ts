@@ -113,7 +113,7 @@ describe('deforum render', () => {
       },
     });
     expect(stopped.code).toBe(130);
-    expect(stopped.stderr).toMatch(/^deforum: stopped; no frame is saved yet\. Resume with: deforum resume ".*out"$/m);
+    expect(stopped.stderr).toMatch(/^deforum: stopped; no frame is saved yet\. Resume with: (npx )?deforum resume ".*out"$/m);
     expect(readdirSync(path.join(out, 'frames'))).toEqual([]);
   }, 120_000);
 
