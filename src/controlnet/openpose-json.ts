@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { PoseError } from '../errors.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
-import { plainIssueText } from '../keyframes/issue-text.js';
+import { plainIssueText } from '../issue-text.js';
 import { COCO18_KEYPOINTS, KEYPOINT_COUNT, type Keypoint, type Person, type Pose } from './pose.js';
 
 /**

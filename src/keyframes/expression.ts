@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
 import { KeyframeError } from '../errors.js';
-import { unknownNameMessage } from './name-suggestions.js';
+import { unknownNameMessage } from '../name-suggestions.js';
 
 /**
  * The sandboxed expression language of schedules and prompt backticks.

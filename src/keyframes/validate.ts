@@ -2,8 +2,8 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type 
 import type { z } from 'zod';
 import { DeforumError, KeyframeError } from '../errors.js';
 import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
-import { plainIssueText } from './issue-text.js';
-import { didYouMean, unknownNameMessage } from './name-suggestions.js';
+import { plainIssueText } from '../issue-text.js';
+import { didYouMean, unknownNameMessage } from '../name-suggestions.js';
 import { buildPromptSchedule } from './prompts.js';
 import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
 import { buildSchedule } from './schedule.js';

@@ -1,4 +1,4 @@
-import { f32 } from '../sampler/torch-float32.js';
+import { f32 } from '../numerics/torch-float32.js';
 
 /**
  * Deforum's depth → z for its 3D warp (`transform_image_3d_new` / `_legacy`, docs/deforum-3d.md §2–4): which path an

@@ -1,4 +1,4 @@
-import { f32, fma32 } from '../sampler/torch-float32.js';
+import { f32, fma32 } from '../numerics/torch-float32.js';
 
 /**
  * torch's `grid_sample(input, grid, mode, padding_mode, align_corners=False)` on the CPU, float32, as torch 1.13's

@@ -1,5 +1,5 @@
 import type { RawImage } from '../raw-image.js';
-import { f32, fma32, linspaceF32, sleefCosf, sleefSinf, sleefTanf } from '../sampler/torch-float32.js';
+import { f32, fma32, linspaceF32, sleefCosf, sleefSinf, sleefTanf } from '../numerics/torch-float32.js';
 import { depthToZ, depthTransform, type DepthTransform } from './depth-normalise.js';
 import { gridSample, type PaddingMode, type SamplingMode } from './grid-sample.js';
 

@@ -1,6 +1,6 @@
 import { KeyframeError } from '../errors.js';
 import { limitProblem } from '../keyframes/frame-value-checks.js';
-import { plainIssueText } from '../keyframes/issue-text.js';
+import { plainIssueText } from '../issue-text.js';
 import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../keyframes/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';

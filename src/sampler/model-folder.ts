@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
-import { plainIssueText } from '../keyframes/issue-text.js';
+import { plainIssueText } from '../issue-text.js';
 
 const EXPECTED_LAYOUT = 'a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)';
 const EXPORT_COMMAND = 'optimum-cli export onnx --model <diffusers model or folder> --task text-to-image <output folder>';

@@ -9,7 +9,7 @@
  * A generator continues its stream across calls exactly like a `torch.Generator`, cached normal included.
  */
 
-import { bitsFloat, f32, fma32, floatBits } from './torch-float32.js';
+import { bitsFloat, f32, fma32, floatBits } from '../numerics/torch-float32.js';
 
 const MT_N = 624;
 const MT_M = 397;

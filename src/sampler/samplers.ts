@@ -6,7 +6,7 @@
  */
 import type { SamplerName } from '../keyframes/sampler-names.js';
 import { karrasSigmas, type SigmaPlan, type SigmaSpacing } from './sigmas.js';
-import { f32 } from './torch-float32.js';
+import { f32 } from '../numerics/torch-float32.js';
 import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
 
 export type SamplerRun = (denoiser: Denoiser, x: Float32Array, sigmas: readonly number[], options: SampleOptions) => Promise<Float32Array>;

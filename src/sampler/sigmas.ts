@@ -9,7 +9,7 @@ import { ModelError } from '../errors.js';
 import type { SchedulerConfig } from './model-folder.js';
 import type { SamplerName, SchedulerName } from '../keyframes/sampler-names.js';
 import { SAMPLERS } from './samplers.js';
-import { f32, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf } from './torch-float32.js';
+import { f32, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf } from '../numerics/torch-float32.js';
 
 /** The scheduler_config.json fields that define the training noise. */
 export type NoiseScheduleConfig = Pick<SchedulerConfig, 'num_train_timesteps' | 'beta_start' | 'beta_end' | 'beta_schedule' | 'trained_betas'>;

@@ -13,7 +13,6 @@ import {
  * the failure's diff.
  */
 const KNOWN_LAYER_VIOLATIONS = [
-  'controlnet/openpose-json.ts:12 → keyframes/issue-text.ts: controlnet may not import keyframes',
   'controlnet/pose-interpolate.ts:8 → keyframes/interpolation.ts: controlnet may not import keyframes',
   'controlnet/pose-source.ts:19 → keyframes/interpolation.ts: controlnet may not import keyframes',
   'controlnet/pose-source.ts:20 → keyframes/schedule-keys.ts: controlnet may not import keyframes',
@@ -22,17 +21,17 @@ const KNOWN_LAYER_VIOLATIONS = [
   'controlnet/unit-schema.ts:8 → keyframes/interpolation.ts: controlnet may not import keyframes',
   'controlnet/unit-schema.ts:9 → keyframes/schedule-source.ts: controlnet may not import keyframes',
   'sampler/pipeline.ts:11 → keyframes/sampler-names.ts: sampler may not import keyframes',
-  'sampler/samplers.ts:6 → keyframes/sampler-names.ts: sampler may not import keyframes',
+  'sampler/samplers.ts:7 → keyframes/sampler-names.ts: sampler may not import keyframes',
   'sampler/sigmas.ts:10 → keyframes/sampler-names.ts: sampler may not import keyframes',
   'video/encode.ts:6 → keyframes/schema.ts: video may not import keyframes',
 ];
 
 const KNOWN_FILE_CYCLES = [
-  'sampler/samplers.ts:7 → sampler/sigmas.ts, sampler/sigmas.ts:11 → sampler/samplers.ts',
+  'sampler/samplers.ts:8 → sampler/sigmas.ts, sampler/sigmas.ts:11 → sampler/samplers.ts',
 ];
 
 const KNOWN_FOLDER_CYCLES = [
-  '{controlnet, keyframes, sampler, video}: controlnet → keyframes (controlnet/openpose-json.ts:12 → keyframes/issue-text.ts), keyframes → controlnet (keyframes/schema.ts:2 → controlnet/unit-schema.ts)',
+  '{controlnet, keyframes, sampler, video}: controlnet → keyframes (controlnet/pose-interpolate.ts:8 → keyframes/interpolation.ts), keyframes → controlnet (keyframes/schema.ts:2 → controlnet/unit-schema.ts)',
 ];
 
 /**
@@ -41,7 +40,6 @@ const KNOWN_FOLDER_CYCLES = [
  */
 const KNOWN_NATIVE_CHAINS: Record<string, string[]> = {
   'cli/main.ts': [
-    'cli/main.ts → cli/commands.ts → cli/encode.ts → render/run.ts → controlnet/runtime.ts → controlnet/pose-source.ts:17 → sharp',
     'cli/main.ts → cli/commands.ts → cli/generate.ts → image-file.ts:3 → sharp',
     'cli/main.ts → cli/commands.ts → cli/generate.ts → sampler/devices.ts:9 → onnxruntime-node',
     'cli/main.ts → cli/commands.ts → cli/generate.ts → sampler/pipeline.ts → sampler/onnx-model.ts:6 → onnxruntime-node',
@@ -50,7 +48,9 @@ const KNOWN_NATIVE_CHAINS: Record<string, string[]> = {
     'cli/main.ts → cli/commands.ts → cli/pose.ts → controlnet/pose-fit.ts:11 → sharp',
   ],
   'cli/validate.ts': [
-    'cli/validate.ts → keyframes/validate.ts → keyframes/schema.ts → controlnet/unit-schema.ts → controlnet/pose-fit.ts:11 → sharp',
+    'cli/validate.ts → render/input-files.ts → controlnet/controlnet-model.ts → sampler/onnx-model.ts:6 → onnxruntime-node',
+    'cli/validate.ts → render/input-files.ts → controlnet/pose-source.ts → controlnet/pose-fit.ts:11 → sharp',
+    'cli/validate.ts → render/input-files.ts → image-file.ts:3 → sharp',
   ],
   'cli/schema.ts': [
     'cli/schema.ts → keyframes/schema.ts → controlnet/unit-schema.ts → controlnet/pose-fit.ts:11 → sharp',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { didYouMean } from '../../src/keyframes/name-suggestions.js';
+import { didYouMean } from '../../src/name-suggestions.js';
 import { formatProblem, validateAnimationText } from '../../src/keyframes/validate.js';
 
 const problems = (text: string) => validateAnimationText(text).problems.map((p) => formatProblem('f.json', p));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sleefCosf, sleefSinf, sleefTanf } from '../../src/sampler/torch-float32.js';
+import { sleefCosf, sleefSinf, sleefTanf } from '../../src/numerics/torch-float32.js';
 import { repoRoot } from '../helpers.js';
 
 const fixture = JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/torch-trig.json'), 'utf8')) as Record<'x' | 'sin' | 'cos' | 'tan', string>;

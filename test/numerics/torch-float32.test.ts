@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fma32, glibcPowf, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf, sleefPowf } from '../../src/sampler/torch-float32.js';
+import { fma32, glibcPowf, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf, sleefPowf } from '../../src/numerics/torch-float32.js';
 import { repoRoot } from '../helpers.js';
 
 interface Pair { in: string; out: string }
