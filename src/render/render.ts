@@ -309,7 +309,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
         cfg: job.cfg,
         sampler: job.sampler,
         scheduler: job.scheduler,
-        ...(image ? { init: image, strength: job.strength } : {}),
+        ...(image ? { init: image, strength: job.strength, noiseMultiplier: job.noiseMultiplier } : {}),
         onStep: (step, steps) => emit({ type: 'step', frame: job.frame, step, steps }),
         signal: inputs.signal,
       });

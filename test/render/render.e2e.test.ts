@@ -306,6 +306,38 @@ describe('deforum render prompt interpolation', () => {
   }, 300_000);
 });
 
+describe('deforum render noise multiplier', () => {
+  it('scales the noise of img2img frames as A1111 initial_noise_multiplier: frame 0 (txt2img) unchanged, frame 1 equal to img2img with the multiplier', async () => {
+    const d = tempDir();
+    const still = { zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)', strength: '0:(0.5)', noise: '0:(0)', contrast: '0:(1)', antiBlurAmount: '0:(0)' };
+    const renders = [];
+    for (const [name, extra] of [['plain', {}], ['scaled', { noiseMultiplier: '0:(0.5)' }]] as const) {
+      const file = animationFile(d, { frames: 2, diffusionCadence: 1, colorCoherence: 'none', prompts: { '0': 'a red circle on a blue background' }, schedules: { ...still, ...extra } }, `${name}.json`);
+      const out = path.join(d, name);
+      const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      renders.push({ file, frames: readdirSync(path.join(out, 'frames')).sort().map((n) => readFileSync(path.join(out, 'frames', n))) });
+    }
+    const [plain, scaled] = renders;
+    expect(scaled.frames[0]).toEqual(plain.frames[0]);
+    expect(scaled.frames[1].equals(plain.frames[1])).toBe(false);
+
+    const job = planAnimation(AnimationSchema.parse(JSON.parse(readFileSync(scaled.file, 'utf8'))), { seed: 42 })[1];
+    expect(job.noiseMultiplier).toBe(0.5);
+    const sd = await StableDiffusion.load(TEST_MODEL, { device: 'cpu' });
+    try {
+      const expected = await sd.generate({
+        prompt: job.prompt.positive, negativePrompt: job.prompt.negative,
+        width: 128, height: 128, seed: job.seed, steps: job.steps, cfg: job.cfg, sampler: job.sampler, scheduler: job.scheduler,
+        init: await decodeImage(scaled.frames[0]), strength: job.strength, noiseMultiplier: 0.5,
+      });
+      expect((await encodePng(expected)).equals(scaled.frames[1])).toBe(true);
+    } finally {
+      await sd.release();
+    }
+  }, 300_000);
+});
+
 describe('deforum render with a ControlNet pose unit', () => {
   it('renders schedules/pose-demo.json, writes the pose maps with --save-detectmaps, the figure on the skeleton, and keeps every frame on a second run', async () => {
     const d = tempDir();
