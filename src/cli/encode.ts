@@ -1,12 +1,13 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../errors.js';
-import { AnimationSchema, videoCodecs, x264Presets } from '../keyframes/schema.js';
+import { deforum } from '../invocation.js';
+import { videoCodecs, x264Presets } from '../keyframes/schema.js';
 import { nodeFs } from '../render/durable-fs.js';
 import { RenderJournal } from '../render/journal.js';
-import { renderFolder } from '../render/render-folder.js';
+import { claimRenderFolder, renderFolder } from '../render/render-folder.js';
 import { renderName } from '../render/run.js';
+import { readRenderSettings } from '../render/settings-file.js';
 import { checkFfmpeg, encodeVideo, type VideoFormat, type X264Preset } from '../video/encode.js';
 import { INTERRUPTED_EXIT_CODE, onCtrlC } from './interrupt.js';
 import { createProgressReporter } from './progress.js';
@@ -47,43 +48,43 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: EncodeFlags) => {
       const outDir = path.resolve(dir);
       const folder = renderFolder(outDir, path.basename(outDir));
-      let settings: { source?: string; animation?: unknown };
-      try {
-        settings = JSON.parse(readFileSync(folder.settingsFile, 'utf8'));
-      } catch {
-        throw new RenderError(`${dir}: no readable settings.json; is this a render folder (renders/<name>)?`);
-      }
-      const parsed = AnimationSchema.safeParse(settings.animation);
-      if (!parsed.success) throw new RenderError(`${folder.settingsFile}: not a deforum-ts render settings file`);
-      const animation = parsed.data;
-      const journal = await RenderJournal.read(nodeFs, outDir);
-      const frameCount = journal?.frames.length ?? 0;
-      if (frameCount === 0) throw new RenderError(`${dir}: no finished frames to encode`);
+      const settings = readRenderSettings(folder);
+      const { animation } = settings;
       const format: VideoFormat = flags.codec === undefined ? animation.output.codec : oneOf('--codec', flags.codec, videoCodecs);
       const preset: X264Preset = flags.preset === undefined ? animation.output.preset : oneOf('--preset', flags.preset, x264Presets);
       const fps = flags.fps === undefined ? animation.fps : Number(flags.fps);
       if (!(fps > 0 && fps <= 240)) throw new UsageError(`--fps: expected a number above 0 and at most 240, got "${flags.fps}"`);
-      const baseDir = path.dirname(settings.source ?? outDir);
-      const audio = flags.audio === false ? undefined : flags.audio !== undefined ? path.resolve(flags.audio) : animation.output.audio && path.resolve(baseDir, animation.output.audio);
-      const output = path.resolve(flags.output ?? path.join(outDir, `${renderName(animation, settings.source ?? outDir)}.${format}`));
-      const tools = await checkFfmpeg(format);
-      const progress = createProgressReporter({ json: false });
-      const ctrlC = onCtrlC({ stopping: 'stopping the encode (Ctrl-C again to quit at once)…', quitting: 'stopped at once' }, progress.finishLine);
+      // The folder's shape is checked (a FIFO journal would block the read) and it is locked: no render or verify
+      // runs in it while its video is written.
+      const release = await claimRenderFolder(folder, [format]);
       try {
-        await encodeVideo({
-          tools, framesDir: folder.framesDir, frameCount, fps, format, crf: flags.crf ?? animation.output.crf, preset, audio, output, signal: ctrlC.signal,
-          onProgress: (p) => progress.report({ type: 'encode', file: output, frame: p.frame, frames: p.frameCount }),
-        });
-      } catch (error) {
-        if (!ctrlC.signal.aborted) throw error;
-        progress.finishLine();
-        // ffmpeg is stopped and its partial file removed; the frames are untouched, so the same command starts over.
-        const again = ['deforum', ...process.argv.slice(2)].map(shellWord).join(' ');
-        process.stderr.write(`deforum: stopped; ${output} is not written. Encode again with: ${again}\n`);
-        process.exit(INTERRUPTED_EXIT_CODE);
+        const journal = await RenderJournal.read(nodeFs, outDir, { readOnly: true });
+        const frameCount = journal?.frames.length ?? 0;
+        if (frameCount === 0) throw new RenderError(`${dir}: no finished frames to encode`);
+        const baseDir = path.dirname(settings.source);
+        const audio = flags.audio === false ? undefined : flags.audio !== undefined ? path.resolve(flags.audio) : animation.output.audio && path.resolve(baseDir, animation.output.audio);
+        const output = path.resolve(flags.output ?? path.join(outDir, `${renderName(animation, settings.source)}.${format}`));
+        const tools = await checkFfmpeg(format);
+        const progress = createProgressReporter({ json: false });
+        const ctrlC = onCtrlC({ stopping: 'stopping the encode (Ctrl-C again to quit at once)…', quitting: 'stopped at once' }, progress.finishLine);
+        try {
+          await encodeVideo({
+            tools, framesDir: folder.framesDir, frameCount, fps, format, crf: flags.crf ?? animation.output.crf, preset, audio, output, signal: ctrlC.signal,
+            onProgress: (p) => progress.report({ type: 'encode', file: output, frame: p.frame, frames: p.frameCount }),
+          });
+        } catch (error) {
+          if (!ctrlC.signal.aborted) throw error;
+          progress.finishLine();
+          // ffmpeg is stopped and its partial file removed; the frames are untouched, so the same command starts over.
+          const again = [deforum(), ...process.argv.slice(2).map(shellWord)].join(' ');
+          process.stderr.write(`deforum: stopped; ${output} is not written. Encode again with: ${again}\n`);
+          process.exit(INTERRUPTED_EXIT_CODE);
+        } finally {
+          ctrlC.dispose();
+        }
+        progress.report({ type: 'info', message: `encoded ${frameCount} frames at ${fps} fps -> ${output}` });
       } finally {
-        ctrlC.dispose();
+        await release();
       }
-      progress.report({ type: 'info', message: `encoded ${frameCount} frames at ${fps} fps -> ${output}` });
     });
 }

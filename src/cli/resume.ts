@@ -1,10 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { RenderError } from '../errors.js';
-import { AnimationSchema } from '../keyframes/schema.js';
 import { parseDeviceRequest } from '../sampler/devices.js';
 import { renderFolder } from '../render/render-folder.js';
+import { readRenderSettings } from '../render/settings-file.js';
 import { runRenderSession } from './render-session.js';
 import { integerOption } from './schedule.js';
 
@@ -30,25 +28,10 @@ export function register(program: Command): void {
     .option('--json', 'one JSON event per line on stdout')
     .action(async (dir: string, flags: ResumeFlags) => {
       const outDir = path.resolve(dir);
-      const settingsFile = renderFolder(outDir, path.basename(outDir)).settingsFile;
-      // A FIFO or device in its place would block the read forever.
-      if (statSync(settingsFile, { throwIfNoEntry: false })?.isFile() === false) {
-        throw new RenderError(`${settingsFile} is not a regular file; is this a render folder (renders/<name>)?`);
-      }
-      let settings: { source?: string; animation?: unknown; device?: { requested?: string } };
-      try {
-        settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new RenderError(`${dir}: ${code === 'ENOENT' ? 'no settings.json here; is this a render folder (renders/<name>)?' : `settings.json is unreadable (${code ?? (error as Error).message})`}`);
-      }
-      const animation = AnimationSchema.safeParse(settings.animation);
-      if (!animation.success || typeof settings.source !== 'string') {
-        throw new RenderError(`${settingsFile}: not a deforum-ts render settings file (expected "source" and "animation")`);
-      }
+      const settings = readRenderSettings(renderFolder(outDir, path.basename(outDir)));
       await runRenderSession(
         {
-          animation: animation.data,
+          animation: settings.animation,
           source: settings.source,
           outDir,
           device: parseDeviceRequest(flags.device ?? settings.device?.requested ?? 'auto'),

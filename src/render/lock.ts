@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -130,7 +130,17 @@ export async function acquireRenderLock(dir: string): Promise<() => Promise<void
     // Another process is removing a stale lock: give it a moment (5 ms, doubling: about 2.5 s in all).
     if (attempt > 0) await sleep(5 * 2 ** (attempt - 1));
     if (await createLock(dir, file, text)) {
+      // A process that quits at once (a second Ctrl-C) still gives the lock back; only synchronous work runs on exit.
+      const releaseOnExit = () => {
+        try {
+          if (readFileSync(file, 'utf8') === text) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+      process.on('exit', releaseOnExit);
       return async () => {
+        process.off('exit', releaseOnExit);
         if ((await readLock(file))?.text === text) await fsp.unlink(file).catch(() => undefined);
       };
     }

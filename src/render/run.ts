@@ -1,4 +1,4 @@
-import { promises as fsp, readFileSync, statSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RenderError, UsageError } from '../errors.js';
@@ -17,8 +17,9 @@ import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { checkInputFiles, formatInputFileProblem } from './input-files.js';
-import { claimRenderFolder, renderFolder } from './render-folder.js';
+import { claimRenderFolder, renderFolder, type RenderFolder } from './render-folder.js';
 import { RenderInterrupted, renderFrames } from './render.js';
+import { readRenderSettings } from './settings-file.js';
 
 export interface RenderRequest {
   animation: Animation;
@@ -71,13 +72,12 @@ export function renderName(animation: Animation, source: string): string {
 }
 
 /** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
-function previousSeed(settingsFile: string, source: string): number | undefined {
+function previousSeed(folder: RenderFolder, source: string): number | undefined {
   try {
-    // Not a FIFO or device: its read would block (the render then refuses the folder, naming it).
-    if (!statSync(settingsFile).isFile()) return undefined;
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as { source?: string; animation?: { seed?: number } };
-    return settings.source === source ? settings.animation?.seed : undefined;
+    const settings = readRenderSettings(folder);
+    return settings.source === source ? settings.animation.seed : undefined;
   } catch {
+    // No settings yet, or a folder the render then refuses, naming what is wrong with it.
     return undefined;
   }
 }
@@ -116,7 +116,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const name = renderName(request.animation, request.source);
   const outDir = path.resolve(request.outDir ?? path.join('renders', name));
   const folder = renderFolder(outDir, name);
-  const { seed } = resolveRunSeed(request.animation.seed, request.seed ?? previousSeed(folder.settingsFile, request.source));
+  const { seed } = resolveRunSeed(request.animation.seed, request.seed ?? previousSeed(folder, request.source));
   const animation = { ...request.animation, seed, ...(request.model ? { model: request.model } : {}) };
   const jobs = planAnimation(animation, { seed, onWarning: (message) => emit({ type: 'warning', message }) });
   const first = request.frames?.first ?? 0;

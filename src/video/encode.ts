@@ -5,6 +5,7 @@ import path from 'node:path';
 import { VideoError } from '../errors.js';
 import type { videoCodecs, x264Presets } from '../keyframes/schema.js';
 import { findFfmpeg, requireEncoder, runFfmpeg, type FfmpegOption, type FfmpegProgress, type FfmpegTools } from './ffmpeg.js';
+import { mediaFileProblem } from './probe.js';
 
 export type VideoFormat = (typeof videoCodecs)[number];
 export type X264Preset = (typeof x264Presets)[number];
@@ -58,13 +59,18 @@ async function statOf(file: string): Promise<Awaited<ReturnType<typeof stat>> | 
   return stat(file).catch((error: NodeJS.ErrnoException) => error.code ?? error.message);
 }
 
-/** Only a regular file is given to ffmpeg as audio: a folder, FIFO or device would fail late or block. */
-async function requireAudioFile(audio: string): Promise<void> {
+/**
+ * Only a regular file that decodes as audio is given to ffmpeg: a folder, FIFO or device would fail late or block,
+ * and random bytes would fail after the frames were encoded, with a message naming no file.
+ */
+async function requireAudioFile(audio: string, tools: Pick<FfmpegTools, 'ffmpeg' | 'ffprobe'>): Promise<void> {
   const found = await statOf(audio);
   const hint = 'give the path of a sound file ffmpeg can read (wav, mp3, m4a, …)';
   if (found === 'ENOENT') throw new VideoError(`audio file ${audio} does not exist: ${hint}`);
   if (typeof found === 'string') throw new VideoError(`audio file ${audio} cannot be read (${found}): ${hint}`);
   if (!found.isFile()) throw new VideoError(`audio file ${audio} is ${found.isDirectory() ? 'a folder' : 'not a regular file'}: ${hint}`);
+  const problem = await mediaFileProblem(audio, 'audio', tools);
+  if (problem) throw new VideoError(`audio file ${audio} ${problem}: ${hint}`);
 }
 
 /**
@@ -129,11 +135,11 @@ export async function encodeVideo(options: EncodeOptions): Promise<{ output: str
   const preset = options.preset ?? videoDefaults.preset;
   if (!Number.isInteger(frameCount) || frameCount < 1) throw new VideoError(`nothing to encode: ${frameCount} frames in ${framesDir}`);
   if (options.audio && format === 'gif') throw new VideoError(`a GIF has no audio track: leave out the audio (${options.audio}) or encode mp4 or webm`);
-  if (options.audio) await requireAudioFile(options.audio);
   await requireOutputPath(output, format);
   const pattern = options.pattern ?? framePattern;
   await requireFrames(framesDir, pattern, frameCount);
   const tools = options.tools ?? (await checkFfmpeg(format));
+  if (options.audio) await requireAudioFile(options.audio, tools);
   requireEncoder(tools, encoderFor[format], format);
   const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.partial`);
   // A process that exits meanwhile (a second Ctrl-C quits at once) leaves no partial file; only sync work runs on exit.

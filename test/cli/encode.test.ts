@@ -84,7 +84,7 @@ describe('deforum encode', () => {
       expect(run.code, run.stderr).toBe(130);
       expect(run.stderr).toMatch(/^deforum: stopping the encode/m);
       const last = run.stderr.trim().split('\n').at(-1);
-      expect(last).toMatch(/^deforum: stopped; .*anim\.mp4 is not written\. Encode again with: deforum encode .*anim --preset veryslow$/);
+      expect(last).toMatch(/^deforum: stopped; .*anim\.mp4 is not written\. Encode again with: (npx )?deforum encode .*anim --preset veryslow$/);
       expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
       expect(processesMentioning(dir)).toEqual([]);
     }, 120_000);
@@ -130,4 +130,40 @@ describe('deforum encode', () => {
     expect(r.stderr).toBe(`deforum: audio file ${audio} ${expected}: give the path of a sound file ffmpeg can read (wav, mp3, m4a, …)\n`);
     expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
   });
+  it('refuses --audio that is not sound (random bytes named .wav): one line naming it, exit 2, before encoding', async () => {
+    const dir = await renderedFolder(4, (framesDir) => writeFrames(framesDir, 4));
+    const audio = path.join(path.dirname(dir), 'noise.wav');
+    writeFileSync(audio, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+    const r = runCli(['encode', dir, '--audio', audio], { timeout: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^deforum: audio file ${audio.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (is not audio|has no audio stream|cannot be decoded as audio).*: give the path of a sound file ffmpeg can read \\(wav, mp3, m4a, …\\)\\n$`));
+    expect(readdirSync(dir).sort()).toEqual(['frames', 'journal.jsonl', 'settings.json']);
+  }, 60_000);
+
+  it.each([
+    ['journal.jsonl is a FIFO', 'journal.jsonl', /journal\.jsonl is not a regular file, but this render keeps a file there/],
+    ['settings.json is a FIFO', 'settings.json', /settings\.json is not a regular file; is this a render folder/],
+  ])('refuses a folder whose %s at once instead of waiting on it: one line, exit 2', async (_, name, message) => {
+    const dir = await renderedFolder(2, (framesDir) => writeFrames(framesDir, 2));
+    execFileSync('rm', [path.join(dir, name)]);
+    execFileSync('mkfifo', [path.join(dir, name)]);
+    const r = runCli(['encode', dir], { timeout: 10_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  }, 20_000);
+
+  it('refuses a folder another process holds (a render still running), naming the process; the lock is back after an encode', async () => {
+    const dir = await renderedFolder(2, (framesDir) => writeFrames(framesDir, 2));
+    const holder = { pid: process.pid, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString(), command: 'deforum render anim.json' };
+    writeFileSync(path.join(dir, 'render.lock'), JSON.stringify(holder));
+    const refused = runCli(['encode', dir, '--preset', 'ultrafast']);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`is in use by process ${process.pid} on .*: deforum render anim\\.json`));
+    expect(existsSync(path.join(dir, 'anim.mp4'))).toBe(false);
+    execFileSync('rm', [path.join(dir, 'render.lock')]);
+    const encoded = runCli(['encode', dir, '--preset', 'ultrafast']);
+    expect(encoded.code, encoded.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['anim.mp4', 'frames', 'journal.jsonl', 'settings.json']);
+  }, 60_000);
 });
