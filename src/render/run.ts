@@ -123,16 +123,16 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const last = Math.min(request.frames?.last ?? jobs.length - 1, jobs.length - 1);
   if (first > last) throw new UsageError(`--frames ${first}-${last}: the animation has frames 0-${jobs.length - 1}`);
   const ffmpeg = await preflight(request, animation, outDir, baseDir);
-  const modelDir = resolveModelDir(animation.model, baseDir);
-  const sd = await StableDiffusion.load(modelDir, { device: request.device, log: request.log });
+  // Held until the video is written: a second render or a verify must not start while this one encodes. Taken
+  // before the models load, so a second render is refused at once.
+  const releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
+  let sd: StableDiffusion | undefined;
   let controlnet: ControlNetRuntime | undefined;
   const preview = request.previewEvery
     ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile, signal: request.signal })
     : undefined;
-  let releaseFolder: (() => Promise<void>) | undefined;
   try {
-    // Held until the video is written: a second render or a verify must not start while this one encodes.
-    releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
+    sd = await StableDiffusion.load(resolveModelDir(animation.model, baseDir), { device: request.device, log: request.log });
     if (animation.controlnet.some((unit) => unit.enabled)) {
       controlnet = await ControlNetRuntime.open(animation.controlnet, {
         device: sd.device,
@@ -213,7 +213,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
     // A preview ffmpeg stopped by Ctrl-C has removed its partial file before the process exits.
     await preview?.settled();
     await controlnet?.close();
-    await sd.release();
-    await releaseFolder?.();
+    await sd?.release();
+    await releaseFolder();
   }
 }
