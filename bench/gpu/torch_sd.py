@@ -7,7 +7,7 @@ the project's model code (tools/tiny-sd: text encoder, UNet, VAE; random weights
      own export, fed zeros by src/sampler/unet.ts when no ControlNet runs → unet_residuals/);
   4. with --phase optimize (a later run, so the measurements come first), exported again in fp32 and run through
      onnxruntime's transformer optimizer for UNets, which fuses attention, GroupNorm, BiasSplitGelu and converts to
-     fp16 itself (it fails on an fp16 export, gpu.md) → unet_opt/;
+     fp16 itself (it fails on an fp16 export, docs/gpu.md) → unet_opt/;
   5. timed as a Deforum-default frame loop (warp, VAE encode, img2img Euler a with CFG at strength 0.65, VAE decode,
      colour match, PNG write) built from the same modules.
 Results go to OUT_DIR/torch.json (optimize.json, residuals.json for those phases).
@@ -40,7 +40,7 @@ from text_encoder import CONFIGS as TEXT_CONFIGS, ClipTextModel  # noqa: E402
 from unet import CONFIGS as UNET_CONFIGS, UNet2DConditionModel, skip_features  # noqa: E402
 from vae import CONFIGS as VAE_CONFIGS, AutoencoderKL  # noqa: E402
 
-SCALING_FACTOR = 0.18215  # sd-pipeline.md: SD 1.x latent scale
+SCALING_FACTOR = 0.18215  # docs/sd-pipeline.md: SD 1.x latent scale
 # the fixed inputs of the comparison: one timestep for both CFG rows, as src/sampler/cfg-denoiser.ts passes it
 REFERENCE_TIMESTEP = 500.5
 
@@ -140,7 +140,7 @@ def export_unet(unet, uc, latent, dtype, device, path, residuals=False):
 
 
 def export_folder(out, config, text, unet, vae, size, dtype, device):
-    """The diffusers/Optimum layout the project loads (sd-pipeline.md §7.1); the text encoder stays fp32 (once a prompt)."""
+    """The diffusers/Optimum layout the project loads (docs/sd-pipeline.md §7.1); the text encoder stays fp32 (once a prompt)."""
     tc, uc, vc = TEXT_CONFIGS[config], UNET_CONFIGS[config], VAE_CONFIGS[config]
     latent = size // 8
     img = {0: "batch", 2: "height", 3: "width"}
@@ -183,7 +183,7 @@ def optimize_unet(fp32_path, out_path, uc):
     return {k: v for k, v in fused.items() if v}
 
 
-# ---- the Deforum-default frame loop in PyTorch (A1111 img2img with k-diffusion Euler a, sd-pipeline.md §2–§3) ----
+# ---- the Deforum-default frame loop in PyTorch (A1111 img2img with k-diffusion Euler a, docs/sd-pipeline.md §2–§3) ----
 
 def model_sigmas():
     betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2

@@ -1,5 +1,5 @@
 /**
- * ControlNet units → the pipeline's per-UNet-call residuals, as sd-webui-controlnet applies them (sd-pipeline.md §6.2):
+ * ControlNet units → the pipeline's per-UNet-call residuals, as sd-webui-controlnet applies them (docs/sd-pipeline.md §6.2):
  * - guidance window: percent = A1111's `state.sampling_step` / steps run; a unit is stopped when percent < start or
  *   percent > end, and a stopped unit is not run and adds nothing;
  * - scales: `balanced` gives every residual the unit's weight; `prompt` ("My prompt is more important") and
@@ -25,7 +25,7 @@ export interface ControlUnitFrame {
   controlMode: ControlMode;
 }
 
-const SOFT_INJECTION_BASE = 0.825; // hook.py soft weights, sd-pipeline.md §6.2
+const SOFT_INJECTION_BASE = 0.825; // hook.py soft weights, docs/sd-pipeline.md §6.2
 
 /**
  * A1111's guidance window test while the 0-based sampler step `step` of `totalSteps` is computed. A1111's

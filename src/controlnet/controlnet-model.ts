@@ -1,5 +1,5 @@
 /**
- * A ControlNet exported on its own (sd-pipeline.md §7.3 "Separate graphs"): `model.onnx` taking `sample`, `timestep`,
+ * A ControlNet exported on its own (docs/sd-pipeline.md §7.3 "Separate graphs"): `model.onnx` taking `sample`, `timestep`,
  * `encoder_hidden_states` and `controlnet_cond` ([B, 3, H, W] in [0, 1], §6.1) and giving one output per UNet residual
  * input, named like them (`down_block_0…`, `mid_block_additional_residual`). Sessions open through the pipeline's
  * `DeviceSessions`, so the ControlNet runs on the device and with the session options of the UNet.
@@ -27,7 +27,7 @@ export interface ControlNetCall {
   condition: Float32Array;
 }
 
-/** The pose map as `controlnet_cond` for one row: planar RGB / 255 (sd-pipeline.md §6.2 "Hint"). */
+/** The pose map as `controlnet_cond` for one row: planar RGB / 255 (docs/sd-pipeline.md §6.2 "Hint"). */
 export function conditionPlanes(image: RawImage): Float32Array {
   const { width, height, channels, data } = image;
   const plane = width * height;

@@ -1,5 +1,5 @@
 /**
- * The three OpenCV drawing calls the OpenPose preprocessor uses (sd-pipeline.md §6.3), ported so that a skeleton
+ * The three OpenCV drawing calls the OpenPose preprocessor uses (docs/sd-pipeline.md §6.3), ported so that a skeleton
  * drawn here is pixel-identical to `draw_bodypose`: `ellipse2Poly` (integer angles, OpenCV's 7-decimal float sine
  * table, round-half-even), `fillConvexPoly` with LINE_8 and shift 0 (8-connected Bresenham outline plus a 16.16
  * fixed-point scanline fill), and a filled `circle` with LINE_8 (OpenCV's own midpoint circle, not its ellipse path).

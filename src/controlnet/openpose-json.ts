@@ -1,5 +1,5 @@
 /**
- * OpenPose JSON as users have it (sd-pipeline.md §6.4):
+ * OpenPose JSON as users have it (docs/sd-pipeline.md §6.4):
  * - the ControlNet / huchenlei editor format `{people: [{pose_keypoints_2d: [x, y, c, …18×3]}], canvas_width,
  *   canvas_height}`, in pixels or normalised (a person whose present keypoints all have |x|, |y| ≤ 1 is scaled by the
  *   canvas, as `draw_bodypose` and the editor do); a keypoint with c < 1.0 is missing (sd-webui-controlnet's decode);

@@ -1,6 +1,6 @@
 /**
  * Fitting a pose made on one canvas to the render size, with sd-webui-controlnet's three resize modes
- * (deforum.md §e `resize_mode`; controlnet.py `detectmap_proc`):
+ * (docs/deforum.md §e `resize_mode`; controlnet.py `detectmap_proc`):
  * - `just-resize` ("Just Resize"): stretch both axes to the render size;
  * - `inner-fit` ("Crop and Resize", Deforum's "Inner Fit (Scale to Fit)", the default): scale by the larger factor so
  *   the canvas covers the frame, then crop the centre;

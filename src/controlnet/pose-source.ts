@@ -6,10 +6,10 @@
  *   image i is frame i;
  * - a video of pose images: extracted once with ffmpeg into a temporary folder (removed by `close`); video frame i
  *   is frame i;
- * - one pose image for every frame (Deforum's single-image ControlNet input, deforum.md §e).
+ * - one pose image for every frame (Deforum's single-image ControlNet input, docs/deforum.md §e).
  * Images are fitted with the unit's resize mode. When a folder or video has fewer images than the animation has
  * frames, the last image holds for the remaining frames, with a warning (Deforum's one-image input likewise serves
- * every frame, deforum.md §e); a render never stops half-way for a missing pose.
+ * every frame, docs/deforum.md §e); a render never stops half-way for a missing pose.
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';

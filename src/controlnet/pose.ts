@@ -1,6 +1,6 @@
 /**
  * A body pose as the OpenPose preprocessor sees it: per person the 18 COCO keypoints in OpenPose order
- * (sd-pipeline.md §6.3), each a pixel position or null when missing.
+ * (docs/sd-pipeline.md §6.3), each a pixel position or null when missing.
  */
 export const COCO18_KEYPOINTS = [
   'nose', 'neck', 'right_shoulder', 'right_elbow', 'right_wrist', 'left_shoulder', 'left_elbow', 'left_wrist',

@@ -1,5 +1,5 @@
 /**
- * The OpenPose body skeleton exactly as the ControlNet preprocessor draws it (`draw_bodypose`, sd-pipeline.md §6.3):
+ * The OpenPose body skeleton exactly as the ControlNet preprocessor draws it (`draw_bodypose`, docs/sd-pipeline.md §6.3):
  * black RGB canvas; per person, first every limb as a filled rotated ellipse of half-width 4 in 0.6× its colour, then
  * every joint as a filled radius-4 circle in full colour; missing joints and their limbs are skipped.
  */
@@ -7,7 +7,7 @@ import { createRawImage, type RawImage } from '../raw-image.js';
 import { ellipse2Poly, fillCircle, fillConvexPoly, type Rgb } from './opencv-raster.js';
 import type { Person, Pose } from './pose.js';
 
-const STICK_WIDTH = 4; // sd-pipeline.md §6.3
+const STICK_WIDTH = 4; // docs/sd-pipeline.md §6.3
 const JOINT_RADIUS = 4;
 
 /** Limb i joins keypoints LIMBS[i] and is drawn in COLORS[i] (0-based OpenPose `limbSeq`). */

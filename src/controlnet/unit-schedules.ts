@@ -1,5 +1,5 @@
 /**
- * A unit's per-frame numbers for the plan: Deforum's three ControlNet schedules (deforum.md §e), built by the keyframes
+ * A unit's per-frame numbers for the plan: Deforum's three ControlNet schedules (docs/deforum.md §e), built by the keyframes
  * module like every other schedule (strings, numbers or structured keyframes; `s` is the run's seed, not Deforum's −1).
  */
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';

@@ -1,5 +1,5 @@
 /**
- * One `controlnet` unit of the keyframe file: Deforum's per-unit settings (deforum.md §e: weight, guidance start/end
+ * One `controlnet` unit of the keyframe file: Deforum's per-unit settings (docs/deforum.md §e: weight, guidance start/end
  * schedules, control mode, resize mode) with the pose as keyframed OpenPose JSON, a folder of pose images, a video or
  * one image.
  * A1111's display strings are accepted for the two modes and normalised to the short names.
@@ -12,14 +12,14 @@ import { RESIZE_MODES, type ResizeMode } from './pose-fit.js';
 export const CONTROL_MODES = ['balanced', 'prompt', 'controlnet'] as const;
 export type ControlMode = (typeof CONTROL_MODES)[number];
 
-/** sd-webui-controlnet's `ControlMode` values (sd-pipeline.md §6.2). */
+/** sd-webui-controlnet's `ControlMode` values (docs/sd-pipeline.md §6.2). */
 const CONTROL_MODE_NAMES: Record<string, ControlMode> = {
   Balanced: 'balanced',
   'My prompt is more important': 'prompt',
   'ControlNet is more important': 'controlnet',
 };
 
-/** Deforum's and sd-webui-controlnet's `ResizeMode` names (deforum.md §e; external_code.py aliases). */
+/** Deforum's and sd-webui-controlnet's `ResizeMode` names (docs/deforum.md §e; external_code.py aliases). */
 const RESIZE_MODE_NAMES: Record<string, ResizeMode> = {
   'Just Resize': 'just-resize',
   'Inner Fit (Scale to Fit)': 'inner-fit',

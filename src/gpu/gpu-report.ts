@@ -32,9 +32,9 @@ export const CUDA_EP_LIBRARIES: readonly RequiredLibrary[] = [
 export const VULKAN_LOADER = 'libvulkan.so.1';
 /** Where the Vulkan loader looks for drivers (ICD manifests) when VK_DRIVER_FILES is not set. */
 const ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d', '/usr/share/vulkan/icd.d'];
-/** NVIDIA's container toolkit mounts its Vulkan ICD here, outside the loader's search (gpu.md). */
+/** NVIDIA's container toolkit mounts its Vulkan ICD here, outside the loader's search (docs/gpu.md). */
 export const NVIDIA_CONTAINER_ICD = '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json';
-/** Vulkan drivers without a GPU: Dawn refuses them as WebGPU adapters (gpu.md). */
+/** Vulkan drivers without a GPU: Dawn refuses them as WebGPU adapters (docs/gpu.md). */
 const SOFTWARE_ICD = /lvp|llvmpipe|swiftshader/i;
 
 export interface NvidiaGpu {

@@ -1,5 +1,5 @@
 /**
- * Installs onnxruntime's CUDA execution provider for onnxruntime-node (gpu.md): the npm package
+ * Installs onnxruntime's CUDA execution provider for onnxruntime-node (docs/gpu.md): the npm package
  * com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9 ships onnxruntime 1.29.0's provider built for CUDA 13, which pairs
  * only with onnxruntime-node 1.29.0. Fetched with `npm pack`, so npm's own registry, proxy and auth settings apply.
  * On CUDA 12 machines the official route is onnxruntime-node's own install script with ONNXRUNTIME_NODE_INSTALL=cuda12.
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DeforumError, UsageError } from '../errors.js';
 import { deforum } from '../invocation.js';
 
-/** The provider package and the one onnxruntime-node version its libraries were built against (gpu.md). */
+/** The provider package and the one onnxruntime-node version its libraries were built against (docs/gpu.md). */
 export const CUDA13_PROVIDER = {
   spec: 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9',
   onnxruntimeVersion: '1.29.0',

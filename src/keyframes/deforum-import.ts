@@ -5,7 +5,7 @@ import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './sche
 
 /**
  * Converts a settings file saved by the Deforum A1111 extension (`<timestring>_settings.txt`, JSON with snake_case
- * names, deforum.md §g "Settings file") into a keyframe file. Features the renderer does not have are listed, not
+ * names, docs/deforum.md §g "Settings file") into a keyframe file. Features the renderer does not have are listed, not
  * guessed; switched-off features (an `enable_*` flag false, a mode not chosen) are dropped silently.
  */
 
@@ -23,7 +23,7 @@ type Settings = Record<string, unknown>;
  */
 
 /**
- * The schedules Deforum reads only behind a switch (deforum.md §c, §d "Other schedules"); a file without the switch
+ * The schedules Deforum reads only behind a switch (docs/deforum.md §c, §d "Other schedules"); a file without the switch
  * gets Deforum's default for it: the noise multiplier is on, steps and sampler scheduling are off. The seed schedule
  * counts with seed_behavior "schedule" only; its default is what the schema fills in anyway.
  */
@@ -98,7 +98,7 @@ const inactiveValues: ReadonlyMap<string, unknown[]> = new Map(Object.entries({
 }));
 
 /**
- * Undoes Deforum's global merge `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (deforum.md §b),
+ * Undoes Deforum's global merge `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (docs/deforum.md §b),
  * so the prompt and the globals are carried separately and merged once at render time.
  */
 export function unmergePrompt(prompt: string, positivePrompt: string, negativePrompt: string): string {
@@ -180,7 +180,7 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   const scale = text(take('scale'));
   if (schedules.cfg === undefined && scale !== undefined) schedules.cfg = `0: (${scale})`;
   const seedBehavior = text(take('seed_behavior'));
-  // Deforum treats any other behaviour string as random (deforum.md §c notes).
+  // Deforum treats any other behaviour string as random (docs/deforum.md §c notes).
   const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');
   if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
 

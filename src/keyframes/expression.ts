@@ -10,10 +10,10 @@ import { unknownNameMessage } from '../name-suggestions.js';
  * reference cannot import, evaluate or define anything. The parse tree is then checked against a whitelist and compiled
  * into plain closures over three numbers (`t`, `max_f`, `s`): nothing a stranger's file writes can reach anything but
  * arithmetic. Each node also gets a numexpr-style static type (int, float, bool) so that `%` and printed values behave
- * as in Deforum, whose expressions run on numexpr (deforum.md §a "Expression evaluation").
+ * as in Deforum, whose expressions run on numexpr (docs/deforum.md §a "Expression evaluation").
  */
 
-/** Values an expression may read. `max_f` = frames − 1, `s` = the run's seed (deforum.md §a). */
+/** Values an expression may read. `max_f` = frames − 1, `s` = the run's seed (docs/deforum.md §a). */
 export interface ExpressionScope {
   t: number;
   max_f: number;
@@ -77,7 +77,7 @@ interface Compiled {
   usesT: boolean;
   /**
    * numexpr folds operations on constants in Python before compiling, so they get Python's semantics (floored `%`
-   * on integers) while operations on variables get C's (deforum.md §a; `(0-5)%3` = 1 but `(t-5)%3` = −2 at t = 0).
+   * on integers) while operations on variables get C's (docs/deforum.md §a; `(0-5)%3` = 1 but `(t-5)%3` = −2 at t = 0).
    */
   constant: boolean;
 }
@@ -109,7 +109,7 @@ interface FunctionSpec {
 const float = () => 'float' as const;
 const unary = (fn: (x: number) => number): FunctionSpec => ({ arity: [1, 1], fn, type: float });
 const roundHalfAwayFromZero = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
-/** numexpr's names (deforum.md §a list) plus the usual mathjs/JS spellings; `min`/`max` are element-wise here. */
+/** numexpr's names (docs/deforum.md §a list) plus the usual mathjs/JS spellings; `min`/`max` are element-wise here. */
 const functions: ReadonlyMap<string, FunctionSpec> = new Map(Object.entries({
   abs: { arity: [1, 1], fn: Math.abs, type: (a) => (a[0] === 'float' ? 'float' : 'int') },
   sqrt: unary(Math.sqrt),
@@ -291,7 +291,7 @@ function compileOperator(fnName: string, op: string, args: MathNode[], implicit:
   }
   const [a, b] = compiled;
   if (fnName === 'mod') {
-    // numexpr: integer % truncates like C, float % is floored like Python (deforum.md §a, executed); constants are
+    // numexpr: integer % truncates like C, float % is floored like Python (docs/deforum.md §a, executed); constants are
     // folded by Python first, so an all-constant integer % is floored too.
     const type = numericType([a.type, b.type]);
     if (type === 'int' && !constant) return { fn: (v) => a.fn(v) % b.fn(v), type, usesT, constant };

@@ -42,13 +42,13 @@ interface Suspect {
 
 /** Values the renderer takes but Deforum changes, or that work against the prompt. */
 const suspects: Partial<Record<keyof Schedules, Suspect[]>> = {
-  // Frame 0 never uses the strength schedule (deforum.md §d); the plan clamps it as Deforum does.
+  // Frame 0 never uses the strength schedule (docs/deforum.md §d); the plan clamps it as Deforum does.
   strength: [
     { from: 1, test: (v) => v > 1, says: 'above 1 (Deforum clamps strength to 0–1)' },
     { from: 1, test: (v) => v < 0, says: 'below 0 (Deforum clamps strength to 0–1)' },
   ],
   cfg: [{ from: 0, test: (v) => v < 0, says: 'negative (a negative CFG scale steers the image away from the prompt)' }],
-  // A1111 multiplies img2img's start noise by it (sd-pipeline.md §4.2): at 0 the frame gets no fresh noise at all.
+  // A1111 multiplies img2img's start noise by it (docs/sd-pipeline.md §4.2): at 0 the frame gets no fresh noise at all.
   noiseMultiplier: [{ from: 0, test: (v) => v <= 0, says: '0 or below (it scales the noise img2img starts from: 0 adds none)' }],
 };
 

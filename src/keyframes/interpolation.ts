@@ -1,6 +1,6 @@
 /**
  * How a structured keyframe moves to the next one. `linear` is Deforum's (numpy.interp order of operations,
- * deforum.md §a step 6); `step` holds; `cubic` is a Catmull-Rom style cubic Hermite spline through the keys; the
+ * docs/deforum.md §a step 6); `step` holds; `cubic` is a Catmull-Rom style cubic Hermite spline through the keys; the
  * easings are the easings.net set Parseq offers, applied as `y0 + (y1 − y0)·ease(u)`.
  */
 export type Ease = (u: number) => number;
@@ -97,7 +97,7 @@ export function interpolate(kind: Interpolation, x: number, a: Point, b: Point, 
   return a.y + (b.y - a.y) * easings[kind](u);
 }
 
-/** numpy.interp's formula and NaN fallbacks, so in-betweens are bit-identical with Deforum (deforum.md §a step 6). */
+/** numpy.interp's formula and NaN fallbacks, so in-betweens are bit-identical with Deforum (docs/deforum.md §a step 6). */
 function numpyInterp(x: number, a: Point, b: Point): number {
   const slope = (b.y - a.y) / (b.x - a.x);
   let y = slope * (x - a.x) + a.y;

@@ -22,7 +22,7 @@ export interface PromptSettings {
 }
 
 /**
- * Splits a prepared prompt as Deforum's `prepare_prompt` does (deforum.md §b): strip, split on `--neg`, the positive
+ * Splits a prepared prompt as Deforum's `prepare_prompt` does (docs/deforum.md §b): strip, split on `--neg`, the positive
  * part stripped, every later part joined with no separator and stripped. (Deforum then keeps a leading space on the
  * negative; the tokenizer ignores it, so it is not reproduced.)
  */
@@ -32,7 +32,7 @@ export function splitPrompt(text: string): PromptPair {
 }
 
 /**
- * Deforum's global merge, `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (deforum.md §b), done
+ * Deforum's global merge, `f"{positive} {val} {'' if '--neg' in val else '--neg'} {negative}"` (docs/deforum.md §b), done
  * once: a prompt that already starts with the global positive and ends with the global negative (a prompt copied from
  * a Deforum settings file) is left as it is.
  */
@@ -90,7 +90,7 @@ interface PromptKey {
 }
 
 /**
- * Per-frame prompts: hard cuts at keys, the first prompt before the first key (deforum.md §b "Frame selection"). The
+ * Per-frame prompts: hard cuts at keys, the first prompt before the first key (docs/deforum.md §b "Frame selection"). The
  * key in force at each frame is found once, walking the sorted keys and the frames together (O(frames + keys));
  * frames outside 0 … frames − 1 take the nearest frame's key, as schedules do.
  */
@@ -124,7 +124,7 @@ export function buildPromptSchedule(settings: PromptSettings, context: Omit<Sche
     const prompt = promptAt(current, frame);
     const next = keys[k + 1];
     if (!settings.promptInterpolation || !next || frame <= current.frame) return { prompt };
-    // Interpolation mode's weight (deforum.md §b): w_next = (f − cur)/(next − cur).
+    // Interpolation mode's weight (docs/deforum.md §b): w_next = (f − cur)/(next − cur).
     return { prompt, blend: { next: promptAt(next, frame), weight: (frame - current.frame) / (next.frame - current.frame) } };
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Sampler names users may write, canonical (`euler_a`, `dpmpp_2m_karras`) or AUTOMATIC1111's display names
- * ("Euler a", "DPM++ 2M Karras"), matched case-insensitively (sd-pipeline.md §3.2). A name without a scheduler
+ * ("Euler a", "DPM++ 2M Karras"), matched case-insensitively (docs/sd-pipeline.md §3.2). A name without a scheduler
  * resolves to `automatic`, which means the sampler's own default as in A1111 ≥ 1.9 (DPM++ 2M → Karras).
  */
 export const samplerNames = [

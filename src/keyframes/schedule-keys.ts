@@ -41,7 +41,7 @@ export interface WrittenKeyframe<V> {
   fail(part: 'key' | 'value', detail: string, offset?: number): never;
 }
 
-/** Deforum strips every quote and parenthesis before its number test (`sanitize_value`, deforum.md §a). */
+/** Deforum strips every quote and parenthesis before its number test (`sanitize_value`, docs/deforum.md §a). */
 export const sanitize = (text: string): string => text.replace(/["'()]/g, '');
 
 /**
@@ -92,7 +92,7 @@ export function compileAt(text: string, fail: (detail: string, offset?: number) 
 
 /**
  * The frame a key names: an integer literal, or an expression in `max_f` and `s` truncated toward zero, as Deforum's
- * `parse_key_frames` does (deforum.md §a step 2).
+ * `parse_key_frames` does (docs/deforum.md §a step 2).
  */
 export function resolveKeyFrame(key: string, context: ScheduleContext, fail: (detail: string, offset?: number) => never): number {
   const sanitized = sanitize(key).trim();
@@ -117,7 +117,7 @@ export interface ResolvedKeyframe<V> {
 
 /**
  * Resolves keys to frames, drops (with one warning) those outside 0 … frames − 1 and lets the last duplicate win, as
- * Deforum does (deforum.md §a steps 1 and 4). Sorted by frame.
+ * Deforum does (docs/deforum.md §a steps 1 and 4). Sorted by frame.
  */
 export function resolveKeyframes<V>(written: WrittenKeyframe<V>[], context: ScheduleContext): ResolvedKeyframe<V>[] {
   const byFrame = new Map<number, ResolvedKeyframe<V>>();

@@ -3,7 +3,7 @@ import { KeyframeError } from '../errors.js';
 /**
  * The structure of a Deforum schedule string, `key:(value), key:(value), …`, split into its keyframes with positions.
  *
- * Deforum splits on every `,` and `:` (deforum.md §a "Grammar"), so commas inside `min(a,b)` crash it and a missing
+ * Deforum splits on every `,` and `:` (docs/deforum.md §a "Grammar"), so commas inside `min(a,b)` crash it and a missing
  * comma or a stray colon silently changes the value (quirk table). Here commas and colons only count at bracket depth
  * 0 and outside quotes, and the two silent mis-parses are errors that point at the character.
  */

@@ -63,7 +63,7 @@ export function writtenKeyframes(source: NumericScheduleSource, name: string): W
 }
 
 /**
- * Builds a schedule exactly as Deforum's `get_inbetweens` does (deforum.md §a "In-between computation"): a numeric key
+ * Builds a schedule exactly as Deforum's `get_inbetweens` does (docs/deforum.md §a "In-between computation"): a numeric key
  * is a point; an expression key is evaluated on every frame with `t` until the next key; the gaps between points are
  * interpolated (linear for schedule strings, per key for structured keyframes); frames before the first point and
  * after the last hold that point's value (which also fills a NaN an expression gives). ±Infinity is an error.

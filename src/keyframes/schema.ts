@@ -9,7 +9,7 @@ export { borderModes };
 export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericScheduleSource, type StringScheduleSource } from './schedule-source.js';
 
 /**
- * The keyframe file users write. Field defaults follow Deforum's (deforum.md §a–§g, `args.py` defaults); the only
+ * The keyframe file users write. Field defaults follow Deforum's (docs/deforum.md §a–§g, `args.py` defaults); the only
  * departures are the model (the bundled `tiny-sd`) and the sampler spelled canonically.
  */
 
@@ -43,7 +43,7 @@ const renderName = z
 
 const numeric = (deforumDefault: string, description: string) => NumericScheduleSourceSchema.default(deforumDefault).describe(description);
 
-/** Deforum's default seed schedule: S, then random, then S on the last two frames (deforum.md §c). */
+/** Deforum's default seed schedule: S, then random, then S on the last two frames (docs/deforum.md §c). */
 export const defaultSeedSchedule = '0:(s), 1:(-1), "max_f-2":(-1), "max_f-1":(s)';
 
 export const SchedulesSchema = z
@@ -156,7 +156,7 @@ export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>>
   antiBlurKernel: { min: 1, max: maxAntiBlurKernel, odd: true },
 };
 
-/** Deforum's schedule names (deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */
+/** Deforum's schedule names (docs/deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */
 export const deforumScheduleNames = {
   cfg_scale_schedule: 'cfg',
   strength_schedule: 'strength',
@@ -179,7 +179,7 @@ export const deforumScheduleNames = {
 } as const satisfies Record<string, keyof Schedules>;
 
 /**
- * Deforum's settings names (deforum.md §g) that differ here by more than snake_case → camelCase, so a field written
+ * Deforum's settings names (docs/deforum.md §g) that differ here by more than snake_case → camelCase, so a field written
  * the Deforum way gets a did-you-mean: Deforum name → path in this schema.
  */
 export const deforumFieldNames: Readonly<Record<string, string>> = {

@@ -6,7 +6,7 @@ const UINT32 = 2 ** 32;
 
 /**
  * Seeds live in [0, 2³²−1]. Deforum does not wrap (`iter` can pass 2³²−1) but the noise generator keeps only the low
- * 32 bits, so wrapping modulo 2³² gives the same noise (deforum.md §c notes). Negative values wrap the same way.
+ * 32 bits, so wrapping modulo 2³² gives the same noise (docs/deforum.md §c notes). Negative values wrap the same way.
  */
 export const wrapSeed = (seed: number): number => ((Math.trunc(seed) % UINT32) + UINT32) % UINT32;
 
@@ -27,7 +27,7 @@ export interface RunSeed {
 
 /**
  * The run's starting seed: an explicit one wins, else the file's; the file's −1 means "pick one", as in A1111
- * (deforum.md §c), and the caller must record it so the plan stays reproducible.
+ * (docs/deforum.md §c), and the caller must record it so the plan stays reproducible.
  */
 export function resolveRunSeed(fileSeed: number, given?: number): RunSeed {
   if (given !== undefined) {
@@ -41,7 +41,7 @@ export function resolveRunSeed(fileSeed: number, given?: number): RunSeed {
 type SeedSettings = Pick<Animation, 'seedBehavior' | 'seedIterN'>;
 
 /**
- * The seed of diffused frame k (k = 0, 1, …; frame k·cadence) starting from S, per deforum.md §c's table. `schedule`
+ * The seed of diffused frame k (k = 0, 1, …; frame k·cadence) starting from S, per docs/deforum.md §c's table. `schedule`
  * is handled by the caller (it reads the seed schedule at the frame).
  */
 export function seedOfDiffusedFrame(settings: SeedSettings, start: number, k: number): number {

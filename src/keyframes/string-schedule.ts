@@ -9,7 +9,7 @@ export interface StringSchedule {
 }
 
 /**
- * Deforum's string schedules (`is_single_string`, deforum.md §a "String schedules"): the value without quotes and
+ * Deforum's string schedules (`is_single_string`, docs/deforum.md §a "String schedules"): the value without quotes and
  * parentheses holds until the next key. Frames before the first key take its value, like numeric schedules here.
  * `check` validates each distinct value once (e.g. a sampler name) and may throw through `fail`.
  */

@@ -2,7 +2,7 @@ import type { RawImage } from '../raw-image.js';
 import { saturateByte } from './rounding.js';
 
 /**
- * A cadence in-between: `prev·(1−t) + next·t` (deforum.md §d, cadence; `render.py:377-378`), rounded half to even
+ * A cadence in-between: `prev·(1−t) + next·t` (docs/deforum.md §d, cadence; `render.py:377-378`), rounded half to even
  * as `cv2.imwrite` rounds the float image Deforum writes. t = 0 gives `prev`, t = 1 gives `next`.
  */
 export function blend(prev: RawImage, next: RawImage, t: number): RawImage {

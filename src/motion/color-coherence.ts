@@ -2,13 +2,13 @@ import type { RawImage } from '../raw-image.js';
 import { hsvToRgb, labToRgb, rgbToHsv, rgbToLab } from './color-space.js';
 import { matchHistograms } from './histogram-match.js';
 
-/** Deforum's colour coherence modes (deforum.md §d; `None`, `RGB`, `HSV`, `LAB` there). */
+/** Deforum's colour coherence modes (docs/deforum.md §d; `None`, `RGB`, `HSV`, `LAB` there). */
 export const colorCoherenceModes = ['none', 'rgb', 'hsv', 'lab'] as const;
 export type ColorCoherence = (typeof colorCoherenceModes)[number];
 
 /**
  * Deforum's `maintain_colors` (`colors.py`): histogram-match `img` to `sample` per channel in the mode's colour space.
- * The sample may have any size. Deforum passes BGR arrays to OpenCV's RGB2HSV/RGB2LAB (deforum.md §d), so the
+ * The sample may have any size. Deforum passes BGR arrays to OpenCV's RGB2HSV/RGB2LAB (docs/deforum.md §d), so the
  * conversions see blue as red; we reproduce that, so a frame comes out as Deforum's does (the swap moves where hue
  * wraps and how L weighs red and blue). With that, outputs equal Deforum's byte for byte given OpenCV 4.6's 8-bit
  * conversions and skimage's `match_histograms` (test/fixtures/motion-color.json).

@@ -1,6 +1,6 @@
 /**
  * OpenCV's 8-bit colour conversions (imgproc/color_hsv, color_lab), which Deforum's colour coherence runs through
- * (deforum.md §d, `colors.py`). Each function converts one interleaved 3-channel buffer to another; `red` says which
+ * (docs/deforum.md §d, `colors.py`). Each function converts one interleaved 3-channel buffer to another; `red` says which
  * channel holds red (0 for RGB order, 2 for BGR order) in the RGB-side buffer.
  */
 

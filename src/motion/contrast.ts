@@ -2,7 +2,7 @@ import type { RawImage } from '../raw-image.js';
 import { saturateByte } from './rounding.js';
 
 /**
- * Deforum's contrast step, `(img * contrast).round()` (deforum.md §d, step 5), clipped to 0..255. Deforum casts
+ * Deforum's contrast step, `(img * contrast).round()` (docs/deforum.md §d, step 5), clipped to 0..255. Deforum casts
  * with `astype(uint8)` and so wraps values above 255 to dark ones; the quirk table recommends clipping.
  */
 export function applyContrast(img: RawImage, contrast: number): RawImage {

@@ -3,7 +3,7 @@ import { roundHalfEven } from './rounding.js';
 
 const f32 = Math.fround;
 
-/** Deforum's noise types (deforum.md §d, step 7). */
+/** Deforum's noise types (docs/deforum.md §d, step 7). */
 export const frameNoiseTypes = ['uniform', 'perlin'] as const;
 export type FrameNoiseType = (typeof frameNoiseTypes)[number];
 
@@ -30,7 +30,7 @@ export interface TorchRandom {
 }
 
 /**
- * Deforum's `add_noise` (noise.py; deforum.md §d step 7): `addWeighted(img, 1−amount, noise, amount, 0)`, where the
+ * Deforum's `add_noise` (noise.py; docs/deforum.md §d step 7): `addWeighted(img, 1−amount, noise, amount, 0)`, where the
  * noise image is white noise `randn(3, H', W')` (H', W' rounded down to multiples of 64), times `(perlin + 1) / 2` for
  * Perlin, resized to the frame by nearest neighbour, mapped to bytes by `((n·0.5 + 0.5) clipped to 0..1)·255`
  * truncated. `random` must be freshly seeded with the frame's seed. Noise channel 0 goes to blue, as in Deforum's BGR

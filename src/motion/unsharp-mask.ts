@@ -99,7 +99,7 @@ export function gaussianBlur(img: RawImage, size: number, sigma: number): Uint8A
 }
 
 /**
- * Deforum's anti-blur (`unsharp_mask` in image_sharpening.py; deforum.md §d step 6): `(1 + amount)·img −
+ * Deforum's anti-blur (`unsharp_mask` in image_sharpening.py; docs/deforum.md §d step 6): `(1 + amount)·img −
  * amount·GaussianBlur(img)`, clipped to 0..255 and rounded half to even. With a threshold, pixels whose difference
  * from the blur is below it keep their value; Deforum subtracts there in uint8, which wraps negative differences to
  * large ones, and we use the true absolute difference. Amount 0 returns the image unchanged.

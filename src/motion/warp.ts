@@ -1,11 +1,11 @@
 import type { RawImage } from '../raw-image.js';
 import { roundHalfEven } from './rounding.js';
 
-/** Border modes for pixels that come from outside the previous frame (deforum.md §d: Deforum's `border`). */
+/** Border modes for pixels that come from outside the previous frame (docs/deforum.md §d: Deforum's `border`). */
 export const borderModes = ['replicate', 'wrap', 'reflect'] as const;
 export type BorderMode = (typeof borderModes)[number];
 
-/** One frame's 2D motion relative to the previous frame, as Deforum's 2D mode schedules it (deforum.md §d). */
+/** One frame's 2D motion relative to the previous frame, as Deforum's 2D mode schedules it (docs/deforum.md §d). */
 export interface Motion2D {
   /** Scale factor about the centre; 1 = static, > 1 zooms in. */
   zoom: number;
@@ -26,7 +26,7 @@ export type Matrix3 = readonly [number, number, number, number, number, number, 
 
 /**
  * The forward matrix (previous-frame pixel → new-frame pixel): `getRotationMatrix2D(centre, angle, zoom) @
- * [[1,0,tx],[0,1,ty]]` (deforum.md §d, `animation.py:189-211`). Deforum builds the translation matrix as float32, so
+ * [[1,0,tx],[0,1,ty]]` (docs/deforum.md §d, `animation.py:189-211`). Deforum builds the translation matrix as float32, so
  * tx/ty are rounded to float32 first; the centre is a float32 `Point2f` in OpenCV.
  */
 export function motionMatrix(width: number, height: number, motion: Motion2D): Matrix3 {

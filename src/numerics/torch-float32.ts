@@ -1,7 +1,7 @@
 /**
  * float32 arithmetic as PyTorch's CPU kernels (AVX2 build) compute it, so that noise and sigma schedules equal torch's
  * bit for bit: a correctly rounded float32 FMA, SLEEF 3.5's `expf`/`logf`/`powf` (u10, FMA variants, which torch's
- * vectorised `exp`/`log`/`pow` call), and `torch.linspace`'s vectorised evaluation. sd-pipeline.md §3.1, §5.3.
+ * vectorised `exp`/`log`/`pow` call), and `torch.linspace`'s vectorised evaluation. docs/sd-pipeline.md §3.1, §5.3.
  * Algorithms restated from their published descriptions; every function is checked against torch in the tests.
  */
 
@@ -297,7 +297,7 @@ export function powTensorScalarF32(values: readonly number[], exponent: number):
 }
 
 // SLEEF 3.5's single-precision trig (`xsinf_u1`, `xcosf_u1`, `xtanf_u1`, FMA variants), which torch's vectorised
-// `sin`/`cos`/`tan` call even for a one-element tensor (Deforum's Euler angles and field of view; deforum-3d.md §5).
+// `sin`/`cos`/`tan` call even for a one-element tensor (Deforum's Euler angles and field of view; docs/deforum-3d.md §5).
 // Only the Cody–Waite reduction for |d| < 125 is restated; larger arguments need SLEEF's Payne–Hanek path.
 const PI_A2 = 3.1414794921875;
 const PI_B2 = f32(0.00011315941810607910156);

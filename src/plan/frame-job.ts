@@ -7,7 +7,7 @@ const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.stri
 /** Everything needed to make one frame, and nothing else; computed only by `planAnimation`. */
 export const FrameJobSchema = z.strictObject({
   frame: z.int().min(0),
-  /** Diffused frames are every `diffusionCadence`-th; the others are warped and blended (deforum.md §d Cadence). */
+  /** Diffused frames are every `diffusionCadence`-th; the others are warped and blended (docs/deforum.md §d Cadence). */
   diffused: z.boolean(),
   /** What frame 0 starts from; later frames start from the previous frame, warped. */
   source: z.enum(['txt2img', 'init-image', 'previous-frame']),

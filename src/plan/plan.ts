@@ -77,7 +77,7 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
 
 /**
  * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation and seed give
- * the same jobs. Per-frame rules: deforum.md §c (seeds, counted over diffused frames) and §d (strength, frame 0).
+ * the same jobs. Per-frame rules: docs/deforum.md §c (seeds, counted over diffused frames) and §d (strength, frame 0).
  */
 export function planAnimation(input: Animation | AnimationInput, options: PlanOptions = {}): FrameJob[] {
   const animation = parseAnimation(input);
@@ -118,7 +118,7 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       sampler: sampler.sampler,
       scheduler: sampler.scheduler,
       seed,
-      // A1111 applies initial_noise_multiplier in img2img only (sd-pipeline.md §4.2)
+      // A1111 applies initial_noise_multiplier in img2img only (docs/sd-pipeline.md §4.2)
       ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
       zoom: n.zoom(frame),
       angle: n.angle(frame),

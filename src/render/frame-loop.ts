@@ -64,7 +64,7 @@ export interface FrameOutput {
 
 /**
  * Renders the groups from `groups[first]` on: per group, warp the carried image to the diffused frame,
- * prepare it and diffuse it, then write the group's frames as Deforum's cadence does (deforum.md §d:
+ * prepare it and diffuse it, then write the group's frames as Deforum's cadence does (docs/deforum.md §d:
  * `tween = (j − start + 1)/cadence`, `prev·(1 − tween) + next·tween`, both warped cumulatively to frame j).
  * With cadence 1 every group is one frame and this is plain frame-to-frame img2img.
  */

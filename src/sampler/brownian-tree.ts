@@ -2,7 +2,7 @@
  * The noise of A1111's SDE samplers (DPM++ SDE, 2M SDE, 3M SDE): a Brownian motion W over the noise levels
  * [σ_min, σ_max] of the image's schedule, fixed by the image's seed, so that the noise of a step is the increment of
  * W over the levels it spans (k-diffusion `BrownianTreeNoiseSampler`, which A1111 seeds with the image seed;
- * sd-pipeline.md §3.3).
+ * docs/sd-pipeline.md §3.3).
  *
  * A1111 builds it with torchsde's `BrownianTree`, which this does not reproduce bit for bit (its node seeds and split
  * points are its own). This one is ours: W(σ_min) = 0, W(σ_max) ~ N(0, σ_max − σ_min), and each new level t is drawn

@@ -1,6 +1,6 @@
 /**
  * The k-diffusion denoiser around the UNet with classifier-free guidance, as A1111's CFGDenoiser: scalings of
- * sd-pipeline.md §3.1 (eps or v), every AND sub-prompt and the negative prompt as rows of batched UNet calls, combined
+ * docs/sd-pipeline.md §3.1 (eps or v), every AND sub-prompt and the negative prompt as rows of batched UNet calls, combined
  * as `uncond + Σ w·cfg·(cond_i − uncond)` on the denoised estimates (§1.2).
  */
 import type ort from 'onnxruntime-node';
@@ -17,7 +17,7 @@ export interface TextStates {
 }
 
 /**
- * Text states over one sampling run (A1111 prompt editing, sd-pipeline.md §1.1): an entry applies while the denoiser
+ * Text states over one sampling run (A1111 prompt editing, docs/sd-pipeline.md §1.1): an entry applies while the denoiser
  * call counter (0-based, +1 per call, as A1111's `CFGDenoiser.step`) is ≤ its `endStep`; a plain prompt is one entry.
  */
 export type StatesSchedule = ReadonlyArray<{ endStep: number; states: TextStates }>;

@@ -1,5 +1,5 @@
 /**
- * Prompt text → CLIP conditioning as A1111 builds it (sd-pipeline.md §1.4): each 77-token chunk through the text
+ * Prompt text → CLIP conditioning as A1111 builds it (docs/sd-pipeline.md §1.4): each 77-token chunk through the text
  * encoder, emphasis applied with the mean restored, chunks concatenated on the token axis. Encodings are cached per
  * text, since a Deforum render repeats its prompts every frame.
  */

@@ -1,5 +1,5 @@
 /**
- * Execution-provider choice: `auto` tries CUDA, then WebGPU, then the CPU (gpu.md), and every session of a model is
+ * Execution-provider choice: `auto` tries CUDA, then WebGPU, then the CPU (docs/gpu.md), and every session of a model is
  * opened through one `DeviceSessions`, which falls back to the next device with a warning instead of crashing.
  */
 import { existsSync } from 'node:fs';
@@ -21,11 +21,11 @@ export interface SkippedDevice {
 
 /**
  * Session options per execution provider, in one table. onnxruntime-node 1.29's binding passes only `deviceId` to
- * the CUDA EP, so cuDNN's algorithm search stays at its default (EXHAUSTIVE, measured on par with HEURISTIC in gpu.md).
+ * the CUDA EP, so cuDNN's algorithm search stays at its default (EXHAUSTIVE, measured on par with HEURISTIC in docs/gpu.md).
  */
 const SESSION_OPTIONS: Record<Device, () => ort.InferenceSession.SessionOptions> = {
   cuda: () => ({ executionProviders: [{ name: 'cuda', deviceId: 0 }], graphOptimizationLevel: 'all' }),
-  // NHWC: gpu.md measured 161.6 ms vs 256.6 ms for NCHW on an SD 1.5 UNet
+  // NHWC: docs/gpu.md measured 161.6 ms vs 256.6 ms for NCHW on an SD 1.5 UNet
   webgpu: () => ({ executionProviders: [{ name: 'webgpu', preferredLayout: 'NHWC' }], graphOptimizationLevel: 'all' }),
   cpu: () => ({
     executionProviders: ['cpu'],

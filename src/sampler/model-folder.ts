@@ -1,5 +1,5 @@
 /**
- * A Stable Diffusion model on disk: a diffusers/Optimum ONNX folder (sd-pipeline.md §7.1), validated and described
+ * A Stable Diffusion model on disk: a diffusers/Optimum ONNX folder (docs/sd-pipeline.md §7.1), validated and described
  * from its files and JSON configs alone. Checkpoints and PyTorch folders are refused with what to do instead.
  */
 import { existsSync, statSync } from 'node:fs';

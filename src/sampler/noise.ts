@@ -1,6 +1,6 @@
 /**
  * Bit-exact port of `torch.manual_seed(seed); torch.randn(n)` on the CPU for float32, as PyTorch's AVX2 build
- * computes it (AUTOMATIC1111 with "RNG source: CPU"). sd-pipeline.md §5.
+ * computes it (AUTOMATIC1111 with "RNG source: CPU"). docs/sd-pipeline.md §5.
  *
  * - MT19937 seeded with the low 32 bits of the seed (torch's `mt19937(seed)`; seed 2^32 ≡ 0, −1 ≡ 2^32−1). §5.1
  * - numel ≥ 16: one 24-bit float uniform per element, Box–Muller over blocks of 16 with avx_mathfun's float32

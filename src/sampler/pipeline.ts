@@ -1,5 +1,5 @@
 /**
- * Stable Diffusion txt2img / img2img as AUTOMATIC1111 runs it with k-diffusion samplers (sd-pipeline.md §4), on one
+ * Stable Diffusion txt2img / img2img as AUTOMATIC1111 runs it with k-diffusion samplers (docs/sd-pipeline.md §4), on one
  * model folder whose sessions are created once and reused for every image. The render loop calls `generate` per frame.
  */
 import { createHash } from 'node:crypto';
@@ -91,7 +91,7 @@ export interface ModelDescription {
   nativeSize: number;
 }
 
-/** Deforum's default strength schedule `0: (0.65)` (deforum.md). */
+/** Deforum's default strength schedule `0: (0.65)` (docs/deforum.md). */
 export const DEFAULT_STRENGTH = 0.65;
 const MAX_SEED = 2 ** 32 - 1;
 const FINGERPRINT_SPAN = 1 << 20;

@@ -1,7 +1,7 @@
 /**
  * k-diffusion's samplers (k_diffusion/sampling.py @4601bf0) and A1111's own (DDIM, UniPC, Restart) as pure async
  * functions over a Denoiser: each takes the start latent and the sigma schedule and returns the final latent.
- * sd-pipeline.md §3.3, §3.4.
+ * docs/sd-pipeline.md §3.3, §3.4.
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
 import type { SamplerName } from '../keyframes/sampler-names.js';

@@ -1,6 +1,6 @@
 /**
  * Noise levels: the model's discrete DDPM table, k-diffusion's sigma schedules and the steps AUTOMATIC1111 runs
- * for txt2img and img2img. sd-pipeline.md §3.1, §3.2, §3.4, §4.1.
+ * for txt2img and img2img. docs/sd-pipeline.md §3.1, §3.2, §3.4, §4.1.
  *
  * k-diffusion computes these in torch float32; every operation here is rounded to float32 the same way, so the tables
  * and schedules equal torch's CPU results bit for bit (tested against test/fixtures/kdiffusion-sigmas.json).

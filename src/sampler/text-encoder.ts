@@ -1,5 +1,5 @@
 /**
- * The CLIP text encoder graph: one 77-token chunk in, its states out, with A1111's clip skip (sd-pipeline.md §1.4):
+ * The CLIP text encoder graph: one 77-token chunk in, its states out, with A1111's clip skip (docs/sd-pipeline.md §1.4):
  * `hidden_states[-N]` followed by the encoder's final LayerNorm.
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The UNet graph: which timestep and batch conventions its export uses (sd-pipeline.md §7.2), and its optional
+ * The UNet graph: which timestep and batch conventions its export uses (docs/sd-pipeline.md §7.2), and its optional
  * ControlNet residual inputs `down_block_i` / `mid_block_additional_residual` (§7.3), fed zeros when no ControlNet
  * is active.
  */

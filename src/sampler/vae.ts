@@ -1,5 +1,5 @@
 /**
- * The VAE: image <-> scaled latent. Encoding uses the posterior mean (sd-pipeline.md §4.2: A1111 samples it from an
+ * The VAE: image <-> scaled latent. Encoding uses the posterior mean (docs/sd-pipeline.md §4.2: A1111 samples it from an
  * unseeded RNG, so only the mean is reproducible); decoding rounds to 8 bits as A1111 does.
  */
 import type { RawImage } from '../raw-image.js';

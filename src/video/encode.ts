@@ -10,10 +10,10 @@ import { mediaFileProblem } from './probe.js';
 export type VideoFormat = (typeof videoCodecs)[number];
 export type X264Preset = (typeof x264Presets)[number];
 
-/** Frame files as the render loop writes them: 9-digit zero-padded like Deforum's `{frame:09}` (deforum.md §g). */
+/** Frame files as the render loop writes them: 9-digit zero-padded like Deforum's `{frame:09}` (docs/deforum.md §g). */
 export const framePattern = '%09d.png';
 
-/** Deforum's video defaults (deforum.md §g): 15 fps, crf 17, preset slow. */
+/** Deforum's video defaults (docs/deforum.md §g): 15 fps, crf 17, preset slow. */
 export const videoDefaults = { fps: 15, crf: 17, preset: 'slow' } as const satisfies { fps: number; crf: number; preset: X264Preset };
 
 export interface EncodeOptions {
@@ -115,7 +115,7 @@ function outputOptions(format: VideoFormat, fps: number, crf: number, preset: X2
   const video: FfmpegOption[] = [['-map', '0:v']];
   const sound: FfmpegOption[] = audio ? [['-map', '1:a']] : [];
   switch (format) {
-    case 'mp4': // deforum.md §g
+    case 'mp4': // docs/deforum.md §g
       return [...video, ...sound, ['-c:v', 'libx264'], ['-vf', frames], ['-pix_fmt', 'yuv420p'], ['-crf', crf], ['-preset', preset], ...(audio ? [['-c:a', 'aac'] as const] : []), ['-f', 'mp4']];
     case 'webm': // VP9 in constant-quality mode needs -b:v 0
       return [...video, ...sound, ['-c:v', 'libvpx-vp9'], ['-vf', frames], ['-pix_fmt', 'yuv420p'], ['-b:v', 0], ['-crf', crf], ['-row-mt', 1], ...(audio ? [['-c:a', 'libopus'] as const] : []), ['-f', 'webm']];
@@ -125,7 +125,7 @@ function outputOptions(format: VideoFormat, fps: number, crf: number, preset: X2
 }
 
 /**
- * Encodes frames 0 … frameCount−1 of `framesDir` into `output` with Deforum's arguments (deforum.md §g), written to a
+ * Encodes frames 0 … frameCount−1 of `framesDir` into `output` with Deforum's arguments (docs/deforum.md §g), written to a
  * temporary file in the output's folder and renamed over `output` when complete, so `output` is never partial.
  */
 export async function encodeVideo(options: EncodeOptions): Promise<{ output: string }> {

@@ -36,7 +36,7 @@ describe('blockScales', () => {
     for (const mode of ['prompt', 'controlnet'] as const) {
       const scales = blockScales(1, mode, 12);
       expect(scales).toHaveLength(13);
-      expect(scales[0]).toBeCloseTo(0.0994, 4); // 0.825^12, "≈ 0.0995" in sd-pipeline.md §6.2
+      expect(scales[0]).toBeCloseTo(0.0994, 4); // 0.825^12, "≈ 0.0995" in docs/sd-pipeline.md §6.2
       expect(scales[11]).toBeCloseTo(0.825, 12);
       expect(scales[12]).toBe(1);
       expect(blockScales(2, mode, 2)).toEqual([2 * 0.825 ** 2, 2 * 0.825, 2]);

@@ -9,7 +9,7 @@ import { repoRoot } from '../helpers.js';
 const settingsFile = path.join(repoRoot, 'schedules/imported/deforum_20240312180455_settings.txt');
 const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
 
-describe('unmergePrompt undoes the global merge of a saved settings file (deforum.md §b round trip)', () => {
+describe('unmergePrompt undoes the global merge of a saved settings file (docs/deforum.md §b round trip)', () => {
   it.each([
     [' tiny cute swamp bunny, highly detailed --neg nsfw, nude', '', 'nsfw, nude', 'tiny cute swamp bunny, highly detailed'],
     [' a beautiful coconut --neg photo, realistic  nsfw, nude', '', 'nsfw, nude', 'a beautiful coconut --neg photo, realistic'],

@@ -66,7 +66,7 @@ describe('sandbox: only numbers can be computed', () => {
   });
 });
 
-describe('numexpr compatibility (deforum.md §a Expression evaluation)', () => {
+describe('numexpr compatibility (docs/deforum.md §a Expression evaluation)', () => {
   it('integer % truncates like C, float % is floored like Python', () => {
     expect(evaluate('(t-5)%3')).toBe(-2);
     expect(evaluate('(t-5.5)%3')).toBe(0.5);

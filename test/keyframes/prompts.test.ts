@@ -7,7 +7,7 @@ const schedule = (prompts: Record<string, string>, options: { frames?: number; p
     { frames: options.frames ?? 10, seed: options.seed ?? 0 },
   );
 
-describe('--neg split (prepare_prompt, deforum.md §b)', () => {
+describe('--neg split (prepare_prompt, docs/deforum.md §b)', () => {
   it('splits positive and negative and strips both', () => {
     expect(splitPrompt(' a cat --neg  blurry ')).toEqual({ positive: 'a cat', negative: 'blurry' });
     expect(splitPrompt('a cat')).toEqual({ positive: 'a cat', negative: '' });

@@ -14,7 +14,7 @@ const error = (source: NumericScheduleSource, frames = 10) => {
   throw new Error('expected an error');
 };
 
-describe('Deforum schedule strings: executed examples (deforum.md §a)', () => {
+describe('Deforum schedule strings: executed examples (docs/deforum.md §a)', () => {
   it('linear in-betweens are bit-identical with numpy.interp', () => {
     expect(values('0:(-.5), 5:(+1)', 6)[2]).toBe(0.09999999999999998);
     expect(values('0:(-.5), 5:(+1)', 6)).toEqual([-0.5, -0.2, 0.09999999999999998, 0.3999999999999999, 0.7, 1]);

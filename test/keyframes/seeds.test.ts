@@ -4,7 +4,7 @@ import { derivedSeed, resolveRunSeed, seedOfDiffusedFrame, wrapSeed } from '../.
 const seeds = (seedBehavior: 'iter' | 'fixed' | 'ladder' | 'alternate' | 'random', count: number, seedIterN = 1, start = 100) =>
   Array.from({ length: count }, (_, k) => seedOfDiffusedFrame({ seedBehavior, seedIterN }, start, k));
 
-describe('seed behaviours, per diffused frame k (deforum.md §c table)', () => {
+describe('seed behaviours, per diffused frame k (docs/deforum.md §c table)', () => {
   it('iter: S + ceil(k/N); the first increment comes after frame 0 whatever N is', () => {
     expect(seeds('iter', 5)).toEqual([100, 101, 102, 103, 104]);
     expect(seeds('iter', 8, 3)).toEqual([100, 101, 101, 101, 102, 102, 102, 103]);

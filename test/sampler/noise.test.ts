@@ -24,7 +24,7 @@ function expectDraw(actual: Float32Array, expected: Draw): void {
 }
 
 describe('randn matches torch.manual_seed(seed); torch.randn(shape) bit for bit', () => {
-  it('reproduces the public check values of sd-pipeline.md §5.5', () => {
+  it('reproduces the public check values of docs/sd-pipeline.md §5.5', () => {
     const scalar = randn(0, [4]);
     [1.5409961, -0.2934289, -2.1787894, 0.5684313].forEach((v, i) => expect(scalar[i]).toBeCloseTo(v, 6));
     const zero16 = randn(0, [16]);

@@ -49,7 +49,7 @@ describe.each(Object.entries(fixture.models))('the %s discrete schedule equals t
   });
 });
 
-describe('SD 1.x reference values (sd-pipeline.md §3.1)', () => {
+describe('SD 1.x reference values (docs/sd-pipeline.md §3.1)', () => {
   it('has σ_min and σ_max of the SD table', () => {
     expect(sd1.sigmaMin).toBe(0.029167532920837402);
     expect(sd1.sigmaMax).toBe(14.614642143249512);
@@ -75,7 +75,7 @@ describe('SD 1.x reference values (sd-pipeline.md §3.1)', () => {
   });
 });
 
-describe('A1111 img2img steps (sd-pipeline.md §4.1)', () => {
+describe('A1111 img2img steps (docs/sd-pipeline.md §4.1)', () => {
   const full = spacedSigmas(sd1, 'uniform', 20);
   const plan = (strength: number, exactSteps = false) => planSigmas({ steps: 20, sampler: 'euler', scheduler: 'automatic', strength, exactSteps, schedule: sd1 });
 
@@ -120,7 +120,7 @@ describe('A1111 img2img steps (sd-pipeline.md §4.1)', () => {
   });
 });
 
-describe('DDIM timesteps (sd-pipeline.md §3.4)', () => {
+describe('DDIM timesteps (docs/sd-pipeline.md §3.4)', () => {
   it.each(Object.entries(fixture.ddim))('matches numpy for %s steps', (steps, expected) => {
     expect(ddimTimesteps(Number(steps))).toEqual(expected);
   });

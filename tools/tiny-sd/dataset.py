@@ -121,7 +121,7 @@ def shapes_scene(rng, size=SIZE):
 
 # ---- stick figures -------------------------------------------------------------------------------------------------
 
-# OpenPose body limbs (0-based keypoint pairs) and colours; sd-pipeline.md §6.3.
+# OpenPose body limbs (0-based keypoint pairs) and colours; docs/sd-pipeline.md §6.3.
 LIMBS = [(1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (1, 11), (11, 12), (12, 13),
          (1, 0), (0, 14), (14, 16), (0, 15), (15, 17)]
 POSE_COLOURS = [(255, 0, 0), (255, 85, 0), (255, 170, 0), (255, 255, 0), (170, 255, 0), (85, 255, 0), (0, 255, 0),
@@ -202,7 +202,7 @@ def pose_keypoints(rng, pose, size=SIZE):
 
 
 def draw_openpose(keypoints, height, width):
-    """The OpenPose preprocessor's body drawing (draw_bodypose; sd-pipeline.md §6.3), keypoints in pixels."""
+    """The OpenPose preprocessor's body drawing (draw_bodypose; docs/sd-pipeline.md §6.3), keypoints in pixels."""
     canvas = np.zeros((height, width, 3), np.uint8)
     for i, (a, b) in enumerate(LIMBS):
         (x1, y1), (x2, y2) = keypoints[a], keypoints[b]

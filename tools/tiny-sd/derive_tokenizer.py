@@ -1,6 +1,6 @@
 """Derive the CLIP tokenizer files (vocab.json, merges.txt) from the real CLIP BPE merges.
 
-The vocabulary order is the one of openai/CLIP's simple_tokenizer (see ../shared/reference/sd-pipeline.md §2):
+The vocabulary order is the one of openai/CLIP's simple_tokenizer (see docs/sd-pipeline.md §2):
 the 256 byte-unicode characters, the same with '</w>', one entry per merge (merges.txt lines 1..48894),
 then <|startoftext|> = 49406 and <|endoftext|> = 49407.
 

@@ -1,5 +1,5 @@
 """SD 1.x noise schedule (scaled_linear betas 0.00085–0.012, 1000 steps) and the k-diffusion view of it used by
-A1111 (sd-pipeline.md §3.1): sigmas, sigma↔t, the eps denoiser with CFG, and the Euler sampler."""
+A1111 (docs/sd-pipeline.md §3.1): sigmas, sigma↔t, the eps denoiser with CFG, and the Euler sampler."""
 import numpy as np
 import torch
 
@@ -56,6 +56,6 @@ def sample_euler(denoise, x, sigmas):
 
 
 def img2img_sigmas(steps, denoise_strength):
-    """A1111 img2img: t_enc + 1 steps from sigmas[steps − t_enc − 1] (sd-pipeline.md §4.1)."""
+    """A1111 img2img: t_enc + 1 steps from sigmas[steps − t_enc − 1] (docs/sd-pipeline.md §4.1)."""
     t_enc = int(min(denoise_strength, 0.999) * steps)
     return get_sigmas(steps)[steps - t_enc - 1:]

@@ -1,4 +1,4 @@
-"""CLIP BPE tokenizer (openai simple_tokenizer algorithm; sd-pipeline.md §2) over models/tiny-sd/tokenizer/."""
+"""CLIP BPE tokenizer (openai simple_tokenizer algorithm; docs/sd-pipeline.md §2) over models/tiny-sd/tokenizer/."""
 import json
 import os
 import re

@@ -7,14 +7,14 @@ export interface PromptFragment {
   weight: number;
 }
 
-/** The weight A1111 gives the `BREAK` marker fragment (sd-pipeline.md §1.3). */
+/** The weight A1111 gives the `BREAK` marker fragment (docs/sd-pipeline.md §1.3). */
 export const BREAK_WEIGHT = -1;
 
 export function isBreak(fragment: PromptFragment): boolean {
   return fragment.text === 'BREAK' && fragment.weight === BREAK_WEIGHT;
 }
 
-/** A1111's `re_attention`, alternative for alternative (sd-pipeline.md §1.3). */
+/** A1111's `re_attention`, alternative for alternative (docs/sd-pipeline.md §1.3). */
 const ATTENTION_TOKEN = new RegExp(
   [
     '\\\\\\(', '\\\\\\)', '\\\\\\[', '\\\\\\]', '\\\\\\\\', '\\\\',
@@ -30,7 +30,7 @@ const ATTENTION_TOKEN = new RegExp(
 /** A1111's `re_break`: BREAK as a whole word, with the whitespace around it. */
 const BREAK_SPLIT = new RegExp(`[${RE_SPACE}]*${wholeWord('BREAK')}[${RE_SPACE}]*`, 'u');
 
-// sd-pipeline.md §1.3: brackets multiply by these, by repeated float multiplication.
+// docs/sd-pipeline.md §1.3: brackets multiply by these, by repeated float multiplication.
 const ROUND_BRACKET_MULTIPLIER = 1.1;
 const SQUARE_BRACKET_MULTIPLIER = 1 / 1.1;
 

@@ -1,10 +1,10 @@
 import { isBreak, parsePromptAttention, type PromptFragment } from './attention.js';
 import type { ClipTokenizer } from './clip-tokenizer.js';
 
-/** Prompt tokens per chunk; with BOS and EOS a chunk is `CHUNK_TOKENS` = 77 (sd-pipeline.md §1.4). */
+/** Prompt tokens per chunk; with BOS and EOS a chunk is `CHUNK_TOKENS` = 77 (docs/sd-pipeline.md §1.4). */
 export const CHUNK_LENGTH = 75;
 export const CHUNK_TOKENS = CHUNK_LENGTH + 2;
-/** A1111's `comma_padding_backtrack` default ("prompt word wrap", sd-pipeline.md §1.4). */
+/** A1111's `comma_padding_backtrack` default ("prompt word wrap", docs/sd-pipeline.md §1.4). */
 export const COMMA_BACKTRACK = 20;
 
 /**

@@ -10,7 +10,7 @@ const START_OF_TEXT = '<|startoftext|>';
 const END_OF_TEXT = '<|endoftext|>';
 
 /**
- * CLIP's pre-tokenisation regex (sd-pipeline.md §2), written so JS splits where Python's `regex` module with
+ * CLIP's pre-tokenisation regex (docs/sd-pipeline.md §2), written so JS splits where Python's `regex` module with
  * IGNORECASE does on lower-cased text: `\s` is a plain space (after `normalizeClipText` the only whitespace left);
  * `'s` also takes `'ſ`, which case-folds to it; and U+0345, which case-folds to a letter, matches no alternative and
  * is dropped, as in Python (checked on every code point).
@@ -24,7 +24,7 @@ const whitespaceRuns = new RegExp(`[${REGEX_SPACE}]+`, 'gu');
 const outerSpace = new RegExp(`^[${RE_SPACE}]+|[${RE_SPACE}]+$`, 'gu');
 
 /**
- * CLIP's text cleaning (simple_tokenizer `basic_clean`, `whitespace_clean`, `lower`; sd-pipeline.md §2): ftfy's
+ * CLIP's text cleaning (simple_tokenizer `basic_clean`, `whitespace_clean`, `lower`; docs/sd-pipeline.md §2): ftfy's
  * table-driven repairs and NFC (`fixText`), HTML unescape twice, strip, whitespace runs → one space, lower-case.
  */
 export function normalizeClipText(text: string): string {
@@ -39,7 +39,7 @@ export function normalizeClipText(text: string): string {
 export class ClipTokenizer {
   readonly bosId: number;
   readonly eosId: number;
-  /** SD1 pads with `<|endoftext|>`; SD2 folders name `!` (sd-pipeline.md §1.4, §2). */
+  /** SD1 pads with `<|endoftext|>`; SD2 folders name `!` (docs/sd-pipeline.md §1.4, §2). */
   readonly padId: number;
   /** `,</w>`, where A1111's prompt word wrap may break a chunk; absent from a vocabulary without it. */
   readonly commaId: number | undefined;
@@ -138,7 +138,7 @@ function readPadToken(file: string): string | undefined {
   return typeof pad === 'string' ? pad : pad?.content;
 }
 
-/** Loads `<modelDir>/tokenizer/{vocab.json,merges.txt}` (diffusers layout, sd-pipeline.md §2). */
+/** Loads `<modelDir>/tokenizer/{vocab.json,merges.txt}` (diffusers layout, docs/sd-pipeline.md §2). */
 export function loadClipTokenizer(modelDir: string): ClipTokenizer {
   if (fs.existsSync(modelDir) && !fs.statSync(modelDir).isDirectory()) {
     throw new ModelError(`${modelDir}: not a folder; expected a diffusers/ONNX model folder with tokenizer/vocab.json and tokenizer/merges.txt`);

@@ -1,5 +1,5 @@
 /**
- * A1111's "Original" emphasis (`EmphasisOriginal.after_transformers`, sd-pipeline.md §1.4), in place on the text
+ * A1111's "Original" emphasis (`EmphasisOriginal.after_transformers`, docs/sd-pipeline.md §1.4), in place on the text
  * encoder output `z` of shape [batch, tokens, dim] (row-major) with `multipliers` of shape [batch, tokens]:
  * m0 = mean(z); z *= multiplier of its token; z *= m0 / mean(z). The mean is over the whole tensor, all batch rows
  * together, as A1111 encodes a prompt's scheduled texts as one batch per chunk index. Multipliers are rounded to

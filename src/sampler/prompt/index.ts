@@ -1,4 +1,4 @@
-/** Prompt text → what the CLIP text encoder receives, as AUTOMATIC1111 builds it (sd-pipeline.md §1–2). */
+/** Prompt text → what the CLIP text encoder receives, as AUTOMATIC1111 builds it (docs/sd-pipeline.md §1–2). */
 export { BREAK_WEIGHT, isBreak, parsePromptAttention, type PromptFragment } from './attention.js';
 export { CHUNK_LENGTH, CHUNK_TOKENS, COMMA_BACKTRACK, chunkPrompt, emptyChunk, type ChunkTokenizer, type PromptChunk, type TokenizedPrompt } from './chunks.js';
 export { ClipTokenizer, loadClipTokenizer, normalizeClipText } from './clip-tokenizer.js';

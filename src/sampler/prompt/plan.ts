@@ -12,7 +12,7 @@ export interface ScheduledChunks {
 export interface SubPromptPlan {
   /** The sub-prompt as written, editing syntax included. */
   text: string;
-  /** Its weight in the guidance sum `uncond + Σ weight·cfg·(cond − uncond)` (sd-pipeline.md §1.2). */
+  /** Its weight in the guidance sum `uncond + Σ weight·cfg·(cond − uncond)` (docs/sd-pipeline.md §1.2). */
   weight: number;
   /** In step order; pick the entry for a step with `scheduledAt`. Every entry has the same number of chunks. */
   schedule: ScheduledChunks[];

@@ -2,7 +2,7 @@ import { RE_SPACE } from './python-regex.js';
 
 /**
  * Prompt editing `[from:to:when]` and alternation `[a|b]` as A1111's `get_learned_conditioning_prompt_schedules`
- * (sd-pipeline.md §1.1). A1111 parses with a Lark grammar; this is a recursive-descent parser of the same grammar:
+ * (docs/sd-pipeline.md §1.1). A1111 parses with a Lark grammar; this is a recursive-descent parser of the same grammar:
  *
  *   start:       (prompt | stray `[ ] ( ) :`)*
  *   prompt:      (emphasized | scheduled | alternate | plain)*
@@ -189,7 +189,7 @@ function textAt(parts: Part[], step: number, steps: number): string {
  * ≤ `endStep` (see `scheduledAt`). `"a [b:3]"` at 10 steps → `[[3, 'a '], [10, 'a b']]`; alternation makes every step
  * a boundary. `steps` is what A1111 passes: the sampler's step count (twice that for second-order samplers, whose
  * counter advances per denoiser call), and for img2img the full step count, although the shortened run's counter
- * starts again at 0 (sd-pipeline.md §1.1).
+ * starts again at 0 (docs/sd-pipeline.md §1.1).
  */
 export function promptSchedule(prompt: string, steps: number): Array<[number, string]> {
   const parts = new ScheduleParser(prompt).parse();
