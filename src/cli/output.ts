@@ -3,35 +3,13 @@ import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { lineChunks } from '../json-lines.js';
 
-/** Writes to a writable stream of about this many characters at once: few syscalls, little memory. */
-const BATCH_CHARS = 1 << 16;
-
-/** Writes lines (each followed by a newline) in batches, waiting for the stream to drain: memory stays bounded. */
+/** Writes lines (each followed by a newline) in chunks, waiting for the stream to drain: memory stays bounded. */
 export async function writeLines(stream: NodeJS.WritableStream, lines: Iterable<string>): Promise<void> {
-  let batch = '';
-  const flush = async () => {
-    const ok = stream.write(batch);
-    batch = '';
-    if (!ok) await once(stream, 'drain');
-  };
-  for (const line of lines) {
-    batch += `${line}\n`;
-    if (batch.length >= BATCH_CHARS) await flush();
+  for (const chunk of lineChunks(lines)) {
+    if (!stream.write(chunk)) await once(stream, 'drain');
   }
-  if (batch !== '') await flush();
-}
-
-/** A JSON array of many values, one value per line: `[`, `v0,`, …, `vN`, `]`. */
-export function* jsonArrayLines<T>(values: Iterable<T>): Generator<string> {
-  yield '[';
-  let previous: string | undefined;
-  for (const value of values) {
-    if (previous !== undefined) yield `${previous},`;
-    previous = JSON.stringify(value);
-  }
-  if (previous !== undefined) yield previous;
-  yield ']';
 }
 
 const stat = (file: string) => {

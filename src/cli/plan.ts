@@ -6,7 +6,8 @@ import { canonicalSamplerName } from '../keyframes/sampler-names.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { FrameJob } from '../plan/frame-job.js';
 import { planAnimation } from '../plan/plan.js';
-import { jsonArrayLines, writeLines } from './output.js';
+import { jsonArrayLines } from '../json-lines.js';
+import { writeLines } from './output.js';
 import { integerOption } from './schedule.js';
 
 /** `--frames A-B` (inclusive) or `--frames A`, inside the animation. */

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
 import { decodeImage, encodePng, readImageFile } from '../image-file.js';
+import { jsonArrayLines, lineChunks } from '../json-lines.js';
 import type { Animation } from '../keyframes/schema.js';
 import { applyContrast } from '../motion/contrast.js';
 import { blend } from '../motion/blend.js';
@@ -19,7 +20,6 @@ import type { RenderEvent } from './events.js';
 import { cadenceGroups, runGroups, type CadenceGroup, type FrameWork, type LoopState } from './frame-loop.js';
 import { frameJobHash, sha256, type RenderContext } from './job-hash.js';
 import { RenderJournal, type JournalFrame, type JournalHeader } from './journal.js';
-import { planJsonChunks } from './plan-file.js';
 import { removeStrayTempFiles, type RenderFolder } from './render-folder.js';
 import { deforum } from '../invocation.js';
 
@@ -262,7 +262,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
   }
   try {
     await writeFileDurable(fs, folder.settingsFile, `${JSON.stringify(inputs.settings, null, 2)}\n`);
-    if (inputs.savePlan) await writeFileDurable(fs, folder.planFile, planJsonChunks(jobs));
+    if (inputs.savePlan) await writeFileDurable(fs, folder.planFile, lineChunks(jsonArrayLines(jobs)));
   } catch (error) {
     throw writeFailure(error, folder.dir, kept.length - 1);
   }
