@@ -7,6 +7,16 @@ import { readInputFile } from '../keyframes/load.js';
 import { formatProblem, validateAnimationText } from '../keyframes/validate.js';
 import { outputFile } from './output.js';
 
+/** A problem found in the settings file names that file (the converted output is not written). */
+function inFile<T>(file: string, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof KeyframeError) throw new KeyframeError(`${file}: ${error.message}`, error.exitCode, { cause: error });
+    throw error;
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('import')
@@ -24,7 +34,7 @@ export function register(program: Command): void {
       }
       if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new KeyframeError(`${file}: not a Deforum settings file: expected a JSON object`);
       const name = path.basename(file).replace(/(_settings)?\.(txt|json)$/i, '');
-      const { animation, notCarried } = importDeforumSettings(settings as Record<string, unknown>, name);
+      const { animation, notCarried } = inFile(file, () => importDeforumSettings(settings as Record<string, unknown>, name));
       const json = `${JSON.stringify(animation, null, 2)}\n`;
       const { problems } = validateAnimationText(json);
       if (problems.length > 0) throw new KeyframeError(`${file}: the converted file does not validate: ${formatProblem(options.output ?? 'output', problems[0])}`);

@@ -149,7 +149,21 @@ function promptsOf(settings: Settings): Record<string, string> {
   }));
 }
 
+/**
+ * Deforum animation modes this renderer cannot make yet. Imported as 2D they would render another animation with
+ * exit 0 (a 3D file's camera motion dropped and its zoom/angle, which Deforum ignores in 3D, applied: one real file
+ * with zoom 0 renders flat colour), so the import refuses them.
+ */
+const modesNotYetSupported = new Map<string, string>([
+  ['3D', '3D mode (the depth-warped camera of translation_z, rotation_3d_*, fov) is not supported yet; imported as 2D its camera motion would be lost and zoom/angle, which Deforum ignores in 3D, applied instead'],
+  ['Video Input', 'Video Input mode (each frame img2img of a video frame) is not supported yet; imported as 2D it would render a zoom loop instead of the video'],
+  ['Interpolation', 'Interpolation mode is not supported yet; imported as 2D it would render a different animation'],
+]);
+
 export function importDeforumSettings(settings: Settings, name?: string): DeforumImport {
+  const mode = settings.animation_mode;
+  const unsupported = typeof mode === 'string' ? modesNotYetSupported.get(mode) : undefined;
+  if (unsupported) throw new KeyframeError(`animation_mode "${mode}": ${unsupported}`);
   const used = new Set<string>();
   const take = (key: string) => {
     used.add(key);

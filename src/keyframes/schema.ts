@@ -149,11 +149,16 @@ export interface FrameValueLimit {
   min: number;
   max: number;
   odd?: boolean;
+  /** The value is used as it is (not truncated to a whole number), and `min` itself is out of range. */
+  aboveMin?: boolean;
 }
 export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>> = {
   steps: { min: 1, max: maxSteps },
   // Deforum passes int(kernel) to cv2.GaussianBlur, which takes odd sizes only.
   antiBlurKernel: { min: 1, max: maxAntiBlurKernel, odd: true },
+  // A 2D zoom of 0 scales every frame to a point (one real file renders flat colour); below 0 it mirrors. Neither is
+  // an animation anyone means, and Deforum's warpAffine gives no error.
+  zoom: { min: 0, max: Number.POSITIVE_INFINITY, aboveMin: true },
 };
 
 /** Deforum's schedule names (docs/deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */

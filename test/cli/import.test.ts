@@ -32,7 +32,18 @@ describe('deforum import', () => {
     expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}: not a Deforum settings file: invalid JSON`));
     const noPrompts = path.join(tmp, 'empty.json');
     writeFileSync(noPrompts, '{"W": 512}');
-    expect(runCli(['import', noPrompts]).stderr).toBe('deforum: prompts: missing; expected an object {"0": "a prompt", …}\n');
+    expect(runCli(['import', noPrompts]).stderr).toBe(`deforum: ${noPrompts}: prompts: missing; expected an object {"0": "a prompt", …}\n`);
+  });
+
+  it('a 3D settings file is refused in one line naming the file, not written as a flat 2D animation', () => {
+    const file = path.join(tmp, 'fly_settings.txt');
+    const out = path.join(tmp, 'fly.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, settings), 'utf8')), animation_mode: '3D', zoom: '0:(0)', translation_z: '0:(2)' }));
+    const r = runCli(['import', file, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}: animation_mode "3D": 3D mode .* is not supported yet; imported as 2D .*\\n$`));
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(readdirSync(tmp)).not.toContain('fly.json');
   });
 
   it('a "__proto__" prompt key is refused naming the key, not dropped', () => {

@@ -64,9 +64,17 @@ describe('importDeforumSettings', () => {
     expect(notCarried.some((f) => /^(cn_|hybrid_|perspective_flip_|translation_z|video_init_path)/.test(f))).toBe(false);
   });
 
-  it('reports 3D mode, unknown samplers and colour modes it lacks', () => {
-    const r = importDeforumSettings({ ...settings, animation_mode: '3D', sampler: 'DPM fast', color_coherence: 'Video Input' });
-    expect(r.notCarried).toEqual(expect.arrayContaining(['animation_mode "3D" (rendered as 2D)', 'sampler "DPM fast" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)', 'translation_z "0: (1.75)"']));
+  it('reports unknown samplers and colour modes it lacks', () => {
+    const r = importDeforumSettings({ ...settings, sampler: 'DPM fast', color_coherence: 'Video Input' });
+    expect(r.notCarried).toEqual(expect.arrayContaining(['sampler "DPM fast" (not available; using euler_a)', 'color_coherence "Video Input" (not available; using LAB)']));
+  });
+
+  it.each([
+    ['3D', /^animation_mode "3D": 3D mode \(the depth-warped camera of translation_z, rotation_3d_\*, fov\) is not supported yet; imported as 2D/],
+    ['Video Input', /^animation_mode "Video Input": Video Input mode .* is not supported yet; imported as 2D it would render a zoom loop/],
+    ['Interpolation', /^animation_mode "Interpolation": Interpolation mode is not supported yet/],
+  ])('refuses animation_mode %s rather than render it as a different 2D animation', (mode, message) => {
+    expect(() => importDeforumSettings({ ...settings, animation_mode: mode, zoom: '0:(0)' })).toThrow(message);
   });
 
   it('carries the noise multiplier schedule unless its switch is off; a file without the switch has Deforum\'s default, on', () => {

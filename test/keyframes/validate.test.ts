@@ -113,6 +113,12 @@ describe('validateAnimationText', () => {
     expect(validateAnimationText('{"prompts": {"0": "a"}, "frames": 1000000, "schedules": {"steps": "0:(1000)", "antiBlurKernel": "0:(99)"}}').problems).toEqual([]);
   });
 
+  it('refuses a 2D zoom of 0 or below on any frame, naming the frame (a zoom of 0 draws every frame as flat colour)', () => {
+    expect(problems('{"prompts": {"0": "a"}, "frames": 10, "schedules": {"zoom": "0:(1), 5:(0), 9:(1)"}}')).toEqual(['f.json:1:61: schedules.zoom: frame 5 is 0, expected above 0']);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"zoom": "0:(-0.5)"}}')).toEqual(['f.json:1:60: schedules.zoom: frame 0 is -0.5, expected above 0']);
+    expect(validateAnimationText('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"zoom": "0:(0.25)"}}').problems).toEqual([]);
+  });
+
   it('refuses a "__proto__" key where zod\'s records would drop it: prompts, structured keyframes, pose keyframes', () => {
     const text = [
       '{"frames": 3,',
