@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readImageFile, writePngFile } from '../image-file.js';
-import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../keyframes/sampler-names.js';
+import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../sampler/sampler-names.js';
 import { randn } from '../sampler/noise.js';
 import { NoiseSchedule, planSigmas } from '../sampler/sigmas.js';
 import { depthAlgorithmNames, depthTransform } from '../motion/depth-normalise.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../errors.js';
 import { deforum } from '../invocation.js';
-import { videoCodecs, x264Presets } from '../keyframes/schema.js';
+import { videoCodecs, x264Presets } from '../video/formats.js';
 import { nodeFs } from '../render/durable-fs.js';
 import { RenderJournal } from '../render/journal.js';
 import { claimRenderFolder, renderFolder } from '../render/render-folder.js';

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { readImageFile, writePngFile } from '../image-file.js';
 import { verbose } from '../invocation.js';
 import { animationJsonSchema } from '../keyframes/schema.js';
-import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../keyframes/sampler-names.js';
+import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import type { RawImage } from '../raw-image.js';
 import { parseDeviceRequest } from '../sampler/devices.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadAnimation } from '../keyframes/load.js';
-import { canonicalSamplerName } from '../keyframes/sampler-names.js';
+import { canonicalSamplerName } from '../sampler/sampler-names.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { FrameJob } from '../plan/frame-job.js';
 import { planAnimation } from '../plan/plan.js';

@@ -1,5 +1,5 @@
 import { KeyframeError } from '../errors.js';
-import { canonicalSamplerName, resolveSamplerName, samplerFromIndex } from './sampler-names.js';
+import { canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../sampler/sampler-names.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
 import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
 

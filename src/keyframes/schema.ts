@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ControlNetUnitSchema } from '../controlnet/unit-schema.js';
 import { borderModes } from '../motion/warp.js';
 import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
-import { acceptedSamplerNames } from './sampler-names.js';
+import { acceptedSamplerNames } from '../sampler/sampler-names.js';
+import { videoCodecs, videoDefaults, x264Presets } from '../video/formats.js';
 
 /** The warp defines which border modes exist. */
 export { borderModes };
@@ -74,22 +75,20 @@ export const SchedulesSchema = z
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
 export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb', 'image'] as const;
 export const noiseTypes = ['perlin', 'uniform'] as const;
-export const videoCodecs = ['mp4', 'webm', 'gif'] as const;
-export const x264Presets = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
 
 const samplerDescription = `sampler name, canonical or AUTOMATIC1111's, case-insensitive: ${acceptedSamplerNames.join(', ')}`;
 
 export const OutputSchema = z
   .strictObject({
     fps: z.number().positive().max(240).optional().describe('frames per second of the video; the same setting as the top-level fps (give either)'),
-    codec: z.enum(videoCodecs).default('mp4').describe('video container/codec'),
-    crf: z.int().min(0).max(51).default(17).describe('x264/VP9 quality, lower is better (Deforum 17)'),
-    preset: z.enum(x264Presets).default('slow').describe('x264 preset (Deforum slow)'),
+    codec: z.enum(videoCodecs).default(videoDefaults.codec).describe('video container/codec'),
+    crf: z.int().min(0).max(51).default(videoDefaults.crf).describe('x264/VP9 quality, lower is better (Deforum 17)'),
+    preset: z.enum(x264Presets).default(videoDefaults.preset).describe('x264 preset (Deforum slow)'),
     audio: z.string().min(1).optional().describe('audio file to mux into the video (path relative to this file)'),
   })
   .describe('video output');
 
-const defaultFps = 15;
+const defaultFps = videoDefaults.fps;
 
 export const AnimationSchema = z
   .strictObject({

@@ -5,7 +5,7 @@ import { frameValueWarnings, limitProblem } from './frame-value-checks.js';
 import { plainIssueText } from '../issue-text.js';
 import { didYouMean, unknownNameMessage } from '../name-suggestions.js';
 import { buildPromptSchedule } from './prompts.js';
-import { resolveSamplerName, unknownSamplerMessage } from './sampler-names.js';
+import { resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-names.js';
 import { buildSchedule } from './schedule.js';
 import { KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 import { ScheduleSyntaxError } from './schedule-text.js';

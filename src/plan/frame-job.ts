@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { borderModes, colorCoherenceModes, noiseTypes } from '../keyframes/schema.js';
-import { samplerNames, schedulerNames } from '../keyframes/sampler-names.js';
+import { samplerNames, schedulerNames } from '../sampler/sampler-names.js';
 
 const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
 

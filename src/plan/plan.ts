@@ -2,7 +2,7 @@ import { KeyframeError } from '../errors.js';
 import { limitProblem } from '../keyframes/frame-value-checks.js';
 import { plainIssueText } from '../issue-text.js';
 import { buildPromptSchedule } from '../keyframes/prompts.js';
-import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../keyframes/sampler-names.js';
+import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../sampler/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
 import type { ScheduleContext } from '../keyframes/schedule-keys.js';
 import { AnimationSchema, frameValueLimits, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName, type Schedules } from '../keyframes/schema.js';

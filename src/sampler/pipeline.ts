@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ModelError, UsageError } from '../errors.js';
 import type { RawImage } from '../raw-image.js';
-import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from '../keyframes/sampler-names.js';
+import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from './sampler-names.js';
 import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
 import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
@@ -231,11 +231,6 @@ export class StableDiffusion {
 
   describe(): ModelDescription {
     return { ...this.description };
-  }
-
-  /** Opens another graph that runs beside the UNet (a ControlNet) on the same device, with the same fallback. */
-  openCompanion(file: string, label = file): Promise<OnnxModel> {
-    return OnnxModel.open(file, this.sessions, label);
   }
 
   async generate(options: GenerateOptions): Promise<RawImage> {

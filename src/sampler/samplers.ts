@@ -4,7 +4,7 @@
  * docs/sd-pipeline.md §3.3, §3.4.
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
-import type { SamplerName } from '../keyframes/sampler-names.js';
+import type { SamplerName } from './sampler-names.js';
 import { karrasSigmas, type SigmaPlan, type SigmaSpacing } from './sigmas.js';
 import { f32 } from '../numerics/torch-float32.js';
 import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
@@ -15,8 +15,6 @@ export interface SamplerInfo {
   run: SamplerRun;
   /** Two denoiser calls per step: A1111 counts prompt-edit steps over 2·steps for these (§1.1). */
   secondOrder: boolean;
-  /** Ancestral noise comes from `Generator(seed + ENSD)` when A1111's eta noise seed delta is set (§4.3). */
-  usesEnsd: boolean;
   /** What A1111's "Automatic" scheduler means for this sampler (v1.9 table, §3.2). */
   defaultScheduler: SigmaSpacing;
   /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM, UniPC), planned from DDPM timesteps. */
@@ -558,22 +556,22 @@ const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
 
 /** The samplers deforum-ts ships, with A1111's options for each (v1.9 `samplers_k_diffusion`, §3.2). */
 export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
-  euler: { run: euler, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  euler_a: { run: eulerAncestral, secondOrder: false, usesEnsd: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  heun: { run: heun, secondOrder: true, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_2m: { run: dpmpp2m, secondOrder: false, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  lms: { run: lms, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  ddim: { run: ddim, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
-  dpm2: { run: dpm2, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
-  dpm2_a: { run: dpm2Ancestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
-  dpmpp_2s_a: { run: dpmpp2sAncestral, secondOrder: true, usesEnsd: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_sde: { run: dpmppSde, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  lcm: { run: lcm, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  unipc: { run: unipc, secondOrder: false, usesEnsd: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
-  restart: { run: restart, secondOrder: true, usesEnsd: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, usesEnsd: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
+  euler: { run: euler, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  euler_a: { run: eulerAncestral, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  heun: { run: heun, secondOrder: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_2m: { run: dpmpp2m, secondOrder: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  lms: { run: lms, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  ddim: { run: ddim, secondOrder: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
+  dpm2: { run: dpm2, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpm2_a: { run: dpm2Ancestral, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
+  dpmpp_2s_a: { run: dpmpp2sAncestral, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_sde: { run: dpmppSde, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
+  lcm: { run: lcm, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  unipc: { run: unipc, secondOrder: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
+  restart: { run: restart, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
+  dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
 };
 
 /** Runs a sampler from latent x over a sigma schedule; x is not modified. */

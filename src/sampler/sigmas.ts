@@ -7,7 +7,7 @@
  */
 import { ModelError } from '../errors.js';
 import type { SchedulerConfig } from './model-folder.js';
-import type { SamplerName, SchedulerName } from '../keyframes/sampler-names.js';
+import type { SamplerName, SchedulerName } from './sampler-names.js';
 import { SAMPLERS } from './samplers.js';
 import { f32, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf } from '../numerics/torch-float32.js';
 

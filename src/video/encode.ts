@@ -3,18 +3,15 @@ import { constants, rmSync } from 'node:fs';
 import { access, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VideoError } from '../errors.js';
-import type { videoCodecs, x264Presets } from '../keyframes/schema.js';
 import { findFfmpeg, requireEncoder, runFfmpeg, type FfmpegOption, type FfmpegProgress, type FfmpegTools } from './ffmpeg.js';
+import { videoDefaults, type VideoFormat, type X264Preset } from './formats.js';
 import { mediaFileProblem } from './probe.js';
 
-export type VideoFormat = (typeof videoCodecs)[number];
-export type X264Preset = (typeof x264Presets)[number];
+export type { VideoFormat, X264Preset } from './formats.js';
 
 /** Frame files as the render loop writes them: 9-digit zero-padded like Deforum's `{frame:09}` (docs/deforum.md §g). */
 export const framePattern = '%09d.png';
 
-/** Deforum's video defaults (docs/deforum.md §g): 15 fps, crf 17, preset slow. */
-export const videoDefaults = { fps: 15, crf: 17, preset: 'slow' } as const satisfies { fps: number; crf: number; preset: X264Preset };
 
 export interface EncodeOptions {
   framesDir: string;

@@ -20,10 +20,6 @@ const KNOWN_LAYER_VIOLATIONS = [
   'controlnet/unit-schedules.ts:6 → keyframes/schedule-keys.ts: controlnet may not import keyframes',
   'controlnet/unit-schema.ts:8 → keyframes/interpolation.ts: controlnet may not import keyframes',
   'controlnet/unit-schema.ts:9 → keyframes/schedule-source.ts: controlnet may not import keyframes',
-  'sampler/pipeline.ts:11 → keyframes/sampler-names.ts: sampler may not import keyframes',
-  'sampler/samplers.ts:7 → keyframes/sampler-names.ts: sampler may not import keyframes',
-  'sampler/sigmas.ts:10 → keyframes/sampler-names.ts: sampler may not import keyframes',
-  'video/encode.ts:6 → keyframes/schema.ts: video may not import keyframes',
 ];
 
 const KNOWN_FILE_CYCLES = [
@@ -31,7 +27,7 @@ const KNOWN_FILE_CYCLES = [
 ];
 
 const KNOWN_FOLDER_CYCLES = [
-  '{controlnet, keyframes, sampler, video}: controlnet → keyframes (controlnet/pose-interpolate.ts:8 → keyframes/interpolation.ts), keyframes → controlnet (keyframes/schema.ts:2 → controlnet/unit-schema.ts)',
+  'controlnet → keyframes (controlnet/pose-interpolate.ts:8 → keyframes/interpolation.ts), keyframes → controlnet (keyframes/schema.ts:2 → controlnet/unit-schema.ts)',
 ];
 
 /**

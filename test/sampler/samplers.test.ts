@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SamplerName } from '../../src/keyframes/sampler-names.js';
+import type { SamplerName } from '../../src/sampler/sampler-names.js';
 import { TorchGenerator } from '../../src/sampler/noise.js';
 import { lmsCoefficient, restartSteps, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
 import { NoiseSchedule, planSigmas, type SigmaPlan } from '../../src/sampler/sigmas.js';
@@ -141,10 +141,9 @@ describe('DDIM with almost no denoising, as A1111', () => {
 
 describe('sampler registry', () => {
   it('carries A1111 1.9\'s options per sampler (samplers_k_diffusion)', () => {
-    const having = (option: 'secondOrder' | 'usesEnsd' | 'discardNextToLastSigma' | 'brownianNoise') =>
+    const having = (option: 'secondOrder' | 'discardNextToLastSigma' | 'brownianNoise') =>
       Object.entries(SAMPLERS).filter(([, s]) => s[option]).map(([name]) => name).sort();
     expect(having('secondOrder')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'heun', 'restart']);
-    expect(having('usesEnsd')).toEqual(['dpm2_a', 'dpmpp_2s_a', 'euler_a']);
     expect(having('discardNextToLastSigma')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_3m_sde']);
     expect(having('brownianNoise')).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'dpmpp_sde']);
     expect(Object.entries(SAMPLERS).filter(([, s]) => s.defaultScheduler === 'exponential').map(([name]) => name).sort()).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde']);

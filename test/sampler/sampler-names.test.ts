@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedSamplerNames, canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../../src/keyframes/sampler-names.js';
+import { acceptedSamplerNames, canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../../src/sampler/sampler-names.js';
 
 describe('resolveSamplerName', () => {
   it.each([
