@@ -11,7 +11,6 @@ import { addFrameNoise } from '../motion/frame-noise.js';
 import { applyUnsharpMask } from '../motion/unsharp-mask.js';
 import { warp2D } from '../motion/warp.js';
 import type { FrameJob } from '../plan/frame-job.js';
-import type { RawImage } from '../raw-image.js';
 import { TorchGenerator } from '../sampler/noise.js';
 import type { StableDiffusion } from '../sampler/pipeline.js';
 import type { ControlNetRuntime } from '../controlnet/runtime.js';

@@ -13,11 +13,11 @@ import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } f
 import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
 import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
-import { OnnxModel } from './onnx-model.js';
 import { BrownianTree, brownianNoiseSampler } from './brownian-tree.js';
 import { TorchGenerator } from './noise.js';
 import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
-import { SAMPLERS, samplePlan } from './samplers.js';
+import { SAMPLER_TRAITS } from './sampler-table.js';
+import { samplePlan } from './samplers.js';
 import { NoiseSchedule, planSigmas } from './sigmas.js';
 import { TextEncoder } from './text-encoder.js';
 import { UNet } from './unet.js';
@@ -170,7 +170,6 @@ export class StableDiffusion {
 
   private constructor(
     private readonly folder: ModelFolder,
-    private readonly sessions: DeviceSessions,
     private readonly prompts: PromptEncoder,
     private readonly textEncoder: TextEncoder,
     private readonly unet: UNet,
@@ -217,7 +216,7 @@ export class StableDiffusion {
         clipSkip: textEncoder.clipSkip,
         nativeSize: folder.unetConfig.sample_size * 8,
       };
-      return new StableDiffusion(folder, sessions, new PromptEncoder(textEncoder, tokenizer), textEncoder, unet, vae, description, options.log);
+      return new StableDiffusion(folder, new PromptEncoder(textEncoder, tokenizer), textEncoder, unet, vae, description, options.log);
     } catch (error) {
       await Promise.all(opened.map((part) => part.release()));
       throw error;
@@ -248,7 +247,7 @@ export class StableDiffusion {
     const latentWidth = width / 8;
 
     // A1111 schedules prompt edits over the requested steps, counted per denoiser call: doubled for second-order samplers
-    const editSteps = SAMPLERS[resolved.sampler].secondOrder ? 2 * options.steps : options.steps;
+    const editSteps = SAMPLER_TRAITS[resolved.sampler].secondOrder ? 2 * options.steps : options.steps;
     const blend = options.promptBlend;
     const negative = options.negativePrompt ?? '';
     const [cond, uncond] = await Promise.all([
@@ -288,7 +287,7 @@ export class StableDiffusion {
       control: options.control,
     });
     // the SDE samplers' Brownian tree spans the whole schedule and is seeded by the image seed, as A1111's (§3.3)
-    const brownian = SAMPLERS[resolved.sampler].brownianNoise && plan.noiseRange ? new BrownianTree(seed, numel, plan.noiseRange.min, plan.noiseRange.max) : undefined;
+    const brownian = SAMPLER_TRAITS[resolved.sampler].brownianNoise && plan.noiseRange ? new BrownianTree(seed, numel, plan.noiseRange.min, plan.noiseRange.max) : undefined;
     const latent = await samplePlan(plan, denoiser, { noise, init: initLatent, noiseMultiplier: initLatent ? options.noiseMultiplier : undefined }, {
       randnLike: () => generator.randn(numel),
       brownianNoise: brownian && brownianNoiseSampler(brownian),

@@ -5,24 +5,11 @@
  * Element arithmetic is done in double and stored as float32, so results agree with torch's float32 to rounding.
  */
 import type { SamplerName } from './sampler-names.js';
-import { karrasSigmas, type SigmaPlan, type SigmaSpacing } from './sigmas.js';
+import { karrasSigmas, type SigmaPlan } from './sigmas.js';
 import { f32 } from '../numerics/torch-float32.js';
 import type { Denoiser, NoiseSampler, SampleOptions } from './types.js';
 
 export type SamplerRun = (denoiser: Denoiser, x: Float32Array, sigmas: readonly number[], options: SampleOptions) => Promise<Float32Array>;
-
-export interface SamplerInfo {
-  run: SamplerRun;
-  /** Two denoiser calls per step: A1111 counts prompt-edit steps over 2·steps for these (§1.1). */
-  secondOrder: boolean;
-  /** What A1111's "Automatic" scheduler means for this sampler (v1.9 table, §3.2). */
-  defaultScheduler: SigmaSpacing;
-  /** `k`: runs over a sigma schedule; `timestep`: A1111's timestep samplers (DDIM, UniPC), planned from DDPM timesteps. */
-  kind: 'k' | 'timestep';
-  discardNextToLastSigma: boolean;
-  /** Its noise comes from a Brownian tree over the schedule's σ range, seeded by the image seed (`brownian_noise`). */
-  brownianNoise: boolean;
-}
 
 /** Steps through a schedule, checking for cancellation and reporting progress around each step. */
 async function forEachStep(sigmas: readonly number[], options: SampleOptions, step: (i: number, sigma: number, next: number) => Promise<void>): Promise<void> {
@@ -555,28 +542,29 @@ const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
 };
 
 /** The samplers deforum-ts ships, with A1111's options for each (v1.9 `samplers_k_diffusion`, §3.2). */
-export const SAMPLERS: Record<SamplerName, SamplerInfo> = {
-  euler: { run: euler, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  euler_a: { run: eulerAncestral, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  heun: { run: heun, secondOrder: true, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_2m: { run: dpmpp2m, secondOrder: false, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  lms: { run: lms, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  ddim: { run: ddim, secondOrder: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
-  dpm2: { run: dpm2, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
-  dpm2_a: { run: dpm2Ancestral, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: true, brownianNoise: false },
-  dpmpp_2s_a: { run: dpmpp2sAncestral, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_sde: { run: dpmppSde, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  dpmpp_2m_sde: { run: dpmpp2mSde('midpoint'), secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  dpmpp_2m_sde_heun: { run: dpmpp2mSde('heun'), secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: false, brownianNoise: true },
-  lcm: { run: lcm, secondOrder: false, defaultScheduler: 'uniform', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  unipc: { run: unipc, secondOrder: false, defaultScheduler: 'uniform', kind: 'timestep', discardNextToLastSigma: false, brownianNoise: false },
-  restart: { run: restart, secondOrder: true, defaultScheduler: 'karras', kind: 'k', discardNextToLastSigma: false, brownianNoise: false },
-  dpmpp_3m_sde: { run: dpmpp3mSde, secondOrder: false, defaultScheduler: 'exponential', kind: 'k', discardNextToLastSigma: true, brownianNoise: true },
+/** Each sampler's math by name; what A1111 knows of each besides is `SAMPLER_TRAITS` (sampler-table.ts). */
+export const SAMPLER_RUNS: Record<SamplerName, SamplerRun> = {
+  euler: euler,
+  euler_a: eulerAncestral,
+  heun: heun,
+  dpmpp_2m: dpmpp2m,
+  lms: lms,
+  ddim: ddim,
+  dpm2: dpm2,
+  dpm2_a: dpm2Ancestral,
+  dpmpp_2s_a: dpmpp2sAncestral,
+  dpmpp_sde: dpmppSde,
+  dpmpp_2m_sde: dpmpp2mSde('midpoint'),
+  dpmpp_2m_sde_heun: dpmpp2mSde('heun'),
+  lcm: lcm,
+  unipc: unipc,
+  restart: restart,
+  dpmpp_3m_sde: dpmpp3mSde,
 };
 
 /** Runs a sampler from latent x over a sigma schedule; x is not modified. */
 export function sample(name: SamplerName, denoiser: Denoiser, x: Float32Array, sigmas: readonly number[], options: SampleOptions): Promise<Float32Array> {
-  return SAMPLERS[name].run(denoiser, x, sigmas, options);
+  return SAMPLER_RUNS[name](denoiser, x, sigmas, options);
 }
 
 /**

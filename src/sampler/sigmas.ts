@@ -8,7 +8,7 @@
 import { ModelError } from '../errors.js';
 import type { SchedulerConfig } from './model-folder.js';
 import type { SamplerName, SchedulerName } from './sampler-names.js';
-import { SAMPLERS } from './samplers.js';
+import { SAMPLER_TRAITS, type SigmaSpacing } from './sampler-table.js';
 import { f32, linspaceF32, powTensorScalarF32, sleefExpf, sleefLogf } from '../numerics/torch-float32.js';
 
 /** The scheduler_config.json fields that define the training noise. */
@@ -178,8 +178,6 @@ export function exponentialSigmas(n: number, sigmaMin: number, sigmaMax: number)
   return [...linspaceF32(Math.log(sigmaMax), Math.log(sigmaMin), n).map(sleefExpf), 0];
 }
 
-/** A resolved sigma spacing; A1111's "Automatic" picks one per sampler (`SAMPLERS[name].defaultScheduler`). */
-export type SigmaSpacing = 'uniform' | 'karras' | 'exponential';
 
 /**
  * A1111 `KDiffusionSampler.get_sigmas(p, steps)`: `steps` levels of the spacing between the model's σ_min and σ_max,
@@ -264,7 +262,7 @@ export function planSigmas(request: SigmaPlanRequest): SigmaPlan {
   const { steps, sampler, scheduler, strength, exactSteps = false, schedule } = request;
   if (!Number.isSafeInteger(steps) || steps < 1) throw new RangeError(`steps must be an integer ≥ 1, got ${steps}`);
   if (strength !== undefined && !(strength >= 0 && strength <= 1)) throw new RangeError(`strength must be in [0, 1], got ${strength}`);
-  const info = SAMPLERS[sampler];
+  const info = SAMPLER_TRAITS[sampler];
   const discard = request.discardNextToLastSigma ?? info.discardNextToLastSigma;
   const run = strength === undefined ? { steps, tEnc: steps - 1 } : img2imgSteps(steps, strength, exactSteps);
   // exactSteps at strength 1: A1111 makes an empty schedule, so the init latent comes back unchanged.

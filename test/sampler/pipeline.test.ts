@@ -238,12 +238,3 @@ describe('load options', () => {
     await expect(sd.generate({ ...base, signal: controller.signal })).rejects.toThrow();
   });
 });
-
-describe('companion graphs', () => {
-  it('open on the model\'s device and report their tensors', async () => {
-    const companion = await sd.openCompanion(path.join(fixtureModel('sd-optimum'), 'unet', 'model.onnx'), 'controlnet/model.onnx');
-    expect([...companion.inputs.keys()]).toContain('down_block_0');
-    expect(companion.label).toBe('controlnet/model.onnx');
-    await companion.release();
-  });
-});

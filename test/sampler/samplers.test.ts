@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SamplerName } from '../../src/sampler/sampler-names.js';
 import { TorchGenerator } from '../../src/sampler/noise.js';
-import { lmsCoefficient, restartSteps, sample, samplePlan, SAMPLERS } from '../../src/sampler/samplers.js';
+import { SAMPLER_TRAITS } from '../../src/sampler/sampler-table.js';
+import { lmsCoefficient, restartSteps, sample, samplePlan } from '../../src/sampler/samplers.js';
 import { NoiseSchedule, planSigmas, type SigmaPlan } from '../../src/sampler/sigmas.js';
 import type { Denoiser, NoiseSampler } from '../../src/sampler/types.js';
 import { repoRoot } from '../helpers.js';
@@ -142,12 +143,12 @@ describe('DDIM with almost no denoising, as A1111', () => {
 describe('sampler registry', () => {
   it('carries A1111 1.9\'s options per sampler (samplers_k_diffusion)', () => {
     const having = (option: 'secondOrder' | 'discardNextToLastSigma' | 'brownianNoise') =>
-      Object.entries(SAMPLERS).filter(([, s]) => s[option]).map(([name]) => name).sort();
+      Object.entries(SAMPLER_TRAITS).filter(([, s]) => s[option]).map(([name]) => name).sort();
     expect(having('secondOrder')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_2s_a', 'dpmpp_sde', 'heun', 'restart']);
     expect(having('discardNextToLastSigma')).toEqual(['dpm2', 'dpm2_a', 'dpmpp_3m_sde']);
     expect(having('brownianNoise')).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde', 'dpmpp_sde']);
-    expect(Object.entries(SAMPLERS).filter(([, s]) => s.defaultScheduler === 'exponential').map(([name]) => name).sort()).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde']);
-    expect(SAMPLERS.ddim.kind).toBe('timestep');
+    expect(Object.entries(SAMPLER_TRAITS).filter(([, s]) => s.defaultScheduler === 'exponential').map(([name]) => name).sort()).toEqual(['dpmpp_2m_sde', 'dpmpp_2m_sde_heun', 'dpmpp_3m_sde']);
+    expect(SAMPLER_TRAITS.ddim.kind).toBe('timestep');
   });
 
   it('integrates LMS coefficients that sum to the step length (they weight derivatives)', () => {
