@@ -2,14 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { RESIZE_MODES, type ResizeMode } from '../controlnet/modes.js';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
-import { RESIZE_MODES, fitPose, type ResizeMode } from '../controlnet/pose-fit.js';
+import { fitPose } from '../controlnet/pose-fit.js';
 import { poseAt } from '../controlnet/pose-interpolate.js';
 import type { Pose } from '../controlnet/pose.js';
 import { drawPose } from '../controlnet/skeleton.js';
 import { UsageError } from '../errors.js';
 import { writePngFile } from '../image-file.js';
-import { interpolationNames } from '../keyframes/interpolation.js';
+import { interpolationNames } from '../numerics/interpolation.js';
 
 const MAX_SIDE = 8192;
 /** In-between skeletons are numbered from 0, four digits (ffmpeg -i dir/%04d.png). */

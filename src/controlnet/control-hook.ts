@@ -13,7 +13,7 @@ import type { RawImage } from '../raw-image.js';
 import type { ControlHook, ControlInput, RowKind } from '../sampler/cfg-denoiser.js';
 import type { ControlResiduals } from '../sampler/unet.js';
 import { conditionPlanes, type ControlNetModel } from './controlnet-model.js';
-import type { ControlMode } from './unit-schema.js';
+import type { ControlMode } from './modes.js';
 
 /** One unit on one frame: the values the plan computed and the frame's pose map at render size. */
 export interface ControlUnitFrame {

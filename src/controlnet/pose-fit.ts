@@ -10,11 +10,10 @@
  */
 import sharp from 'sharp';
 import type { RawImage } from '../raw-image.js';
+import type { ResizeMode } from './modes.js';
 import { cvRound } from './opencv-raster.js';
 import type { Pose } from './pose.js';
 
-export const RESIZE_MODES = ['just-resize', 'inner-fit', 'outer-fit'] as const;
-export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 /** Where a canvas lands in the frame: scaled to `scaledWidth`×`scaledHeight`, its top-left at (offsetX, offsetY). */
 export interface Placement {

@@ -5,7 +5,7 @@
  * present in only one key appears only on that key's frame. Before the first key and after the last, the nearest key's
  * pose holds, like a schedule's values.
  */
-import { interpolate, type Interpolation } from '../keyframes/interpolation.js';
+import { interpolate, type Interpolation } from '../numerics/interpolation.js';
 import type { Keypoint, Person, Pose } from './pose.js';
 
 export interface PoseKeyframe {

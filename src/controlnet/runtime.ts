@@ -9,7 +9,7 @@ import { DeviceSessions, type Device } from '../sampler/devices.js';
 import { controlHook } from './control-hook.js';
 import { ControlNetModel } from './controlnet-model.js';
 import { openPoseSource, type PoseIdentity, type PoseSource, type PoseSourceContext } from './pose-source.js';
-import type { UnitFrameValues } from './unit-schedules.js';
+import type { UnitFrameValues } from './modes.js';
 import type { ControlNetUnit } from './unit-schema.js';
 
 export interface ControlNetRuntimeOptions extends Omit<PoseSourceContext, 'name'> {

@@ -5,28 +5,9 @@
  * A1111's display strings are accepted for the two modes and normalised to the short names.
  */
 import { z } from 'zod';
-import { interpolationNames } from '../keyframes/interpolation.js';
+import { interpolationNames } from '../numerics/interpolation.js';
 import { NumericScheduleSourceSchema } from '../keyframes/schedule-source.js';
-import { RESIZE_MODES, type ResizeMode } from './pose-fit.js';
-
-export const CONTROL_MODES = ['balanced', 'prompt', 'controlnet'] as const;
-export type ControlMode = (typeof CONTROL_MODES)[number];
-
-/** sd-webui-controlnet's `ControlMode` values (docs/sd-pipeline.md §6.2). */
-const CONTROL_MODE_NAMES: Record<string, ControlMode> = {
-  Balanced: 'balanced',
-  'My prompt is more important': 'prompt',
-  'ControlNet is more important': 'controlnet',
-};
-
-/** Deforum's and sd-webui-controlnet's `ResizeMode` names (docs/deforum.md §e; external_code.py aliases). */
-const RESIZE_MODE_NAMES: Record<string, ResizeMode> = {
-  'Just Resize': 'just-resize',
-  'Inner Fit (Scale to Fit)': 'inner-fit',
-  'Crop and Resize': 'inner-fit',
-  'Outer Fit (Shrink to Fit)': 'outer-fit',
-  'Resize and Fill': 'outer-fit',
-};
+import { CONTROL_MODE_NAMES, CONTROL_MODES, RESIZE_MODE_NAMES, RESIZE_MODES } from './modes.js';
 
 /** An enum that also takes display names, written as one string enum so the editor JSON Schema lists them all. */
 function namedEnum<T extends string>(canonical: readonly T[], names: Record<string, T>, what: string) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { interpolationNames } from './interpolation.js';
+import { interpolationNames } from '../numerics/interpolation.js';
 
 /** Schedule values as users write them: Deforum strings, numbers or structured keyframes (shared by every schedule). */
 

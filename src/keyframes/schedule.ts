@@ -1,6 +1,6 @@
 import { KeyframeError } from '../errors.js';
 import { beyondDoubleRange, type CompiledExpression, type ExpressionScope } from './expression.js';
-import { interpolate, isInterpolation, type Interpolation } from './interpolation.js';
+import { interpolate, isInterpolation, type Interpolation } from '../numerics/interpolation.js';
 import {
   asNumber,
   compileAt,

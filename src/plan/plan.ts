@@ -9,7 +9,7 @@ import { AnimationSchema, frameValueLimits, numericScheduleNames, type Animation
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
 import { formatPath } from '../keyframes/validate.js';
-import { unitFrameValues, unitSchedules } from '../controlnet/unit-schedules.js';
+import { unitFrameValues, unitSchedules } from './unit-schedules.js';
 import type { FrameJob } from './frame-job.js';
 
 export interface PlanOptions {

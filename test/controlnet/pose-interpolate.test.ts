@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { poseAt, type PoseKeyframe } from '../../src/controlnet/pose-interpolate.js';
 import type { Person } from '../../src/controlnet/pose.js';
-import { easings } from '../../src/keyframes/interpolation.js';
+import { easings } from '../../src/numerics/interpolation.js';
 
 const person = (points: Array<[number, number] | null>): Person => points.map((p) => (p ? { x: p[0], y: p[1] } : null));
 const key = (frame: number, people: Person[], interpolation?: string): PoseKeyframe => ({ frame, pose: { width: 64, height: 64, people }, interpolation });

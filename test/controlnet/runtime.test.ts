@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ControlNetRuntime } from '../../src/controlnet/runtime.js';
-import { unitFrameValues, unitSchedules } from '../../src/controlnet/unit-schedules.js';
+import { unitFrameValues, unitSchedules } from '../../src/plan/unit-schedules.js';
 import { ControlNetUnitSchema } from '../../src/controlnet/unit-schema.js';
 import { drawPose } from '../../src/controlnet/skeleton.js';
 import { KeyframeError, ModelError } from '../../src/errors.js';

@@ -2,9 +2,10 @@
  * A unit's per-frame numbers for the plan: Deforum's three ControlNet schedules (docs/deforum.md §e), built by the keyframes
  * module like every other schedule (strings, numbers or structured keyframes; `s` is the run's seed, not Deforum's −1).
  */
+import type { UnitFrameValues } from '../controlnet/modes.js';
+import type { ControlNetUnit } from '../controlnet/unit-schema.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
 import type { ScheduleContext } from '../keyframes/schedule-keys.js';
-import type { ControlNetUnit } from './unit-schema.js';
 
 export interface UnitSchedules {
   weight: Schedule;
@@ -12,12 +13,6 @@ export interface UnitSchedules {
   guidanceEnd: Schedule;
 }
 
-/** The values one unit contributes to one FrameJob. */
-export interface UnitFrameValues {
-  weight: number;
-  guidanceStart: number;
-  guidanceEnd: number;
-}
 
 /** `index` is the unit's position in `controlnet`, for error messages such as `controlnet[1].weight: …`. */
 export function unitSchedules(unit: ControlNetUnit, index: number, context: Omit<ScheduleContext, 'name'>): UnitSchedules {
