@@ -1,8 +1,16 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import { nonEmptyFileProblem, statRegularFile } from './input-file.js';
 import type { RawImage } from './raw-image.js';
+
+let sharpLoaded: Promise<typeof sharp> | undefined;
+
+/**
+ * sharp, the one image library here, loaded on first use: its native addon is not loaded by commands that decode no
+ * image (`validate` of a file that names none, `schema`, `plan`).
+ */
+export const loadSharp = (): Promise<typeof sharp> => (sharpLoaded ??= import('sharp').then((module) => module.default));
 
 function fromSharp(data: Buffer, info: sharp.OutputInfo): RawImage {
   return { width: info.width, height: info.height, channels: info.channels as 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
@@ -12,7 +20,7 @@ function fromSharp(data: Buffer, info: sharp.OutputInfo): RawImage {
 export const MAX_IMAGE_PIXELS = 16384 * 16384;
 
 /** sharp with the pixel limit, and truncated pixel data as an error. */
-const openImage = (file: string) => sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated' });
+const openImage = async (file: string) => (await loadSharp())(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated' });
 
 /** What PIL-based tools (A1111, Deforum) read too; SVG is refused, since librsvg follows references to other files. */
 const RASTER_FORMATS = new Set(['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif']);
@@ -28,7 +36,7 @@ export async function imageFileProblem(file: string): Promise<string | undefined
   const notImage = 'is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image';
   let metadata: sharp.Metadata;
   try {
-    metadata = await sharp(file, { limitInputPixels: false }).metadata();
+    metadata = await (await loadSharp())(file, { limitInputPixels: false }).metadata();
   } catch {
     return notImage;
   }
@@ -38,7 +46,7 @@ export async function imageFileProblem(file: string): Promise<string | undefined
     return `is ${width}×${height}, larger than the ${Math.sqrt(MAX_IMAGE_PIXELS)}×${Math.sqrt(MAX_IMAGE_PIXELS)} (${MAX_IMAGE_PIXELS / 2 ** 20} Mpixel) limit`;
   }
   try {
-    await openImage(file).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    await (await openImage(file)).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
   } catch (error) {
     return `is damaged or truncated (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -52,20 +60,30 @@ export async function imageFileProblem(file: string): Promise<string | undefined
  */
 export async function readImageFile(file: string, size?: { width: number; height: number }): Promise<RawImage> {
   await statRegularFile(file);
-  let pipeline = openImage(file).flatten({ background: '#000000' }).removeAlpha();
+  let pipeline = (await openImage(file)).flatten({ background: '#000000' }).removeAlpha();
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);
 }
 
 export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
-  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await loadSharp())(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return fromSharp(data, info);
+}
+
+/** A1111's "Just resize" (PIL Lanczos) of an image to a frame size; an image of that size is returned as it is. */
+export async function resizeImage(image: RawImage, width: number, height: number): Promise<RawImage> {
+  if (image.width === width && image.height === height) return image;
+  const { data, info } = await (await loadSharp())(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);
 }
 
 /** PNG bytes of an image; fixed options, so the same pixels always give the same bytes. */
 export async function encodePng(image: RawImage): Promise<Buffer> {
-  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+  return (await loadSharp())(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
     .toBuffer();
 }

@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { readImageFile, writePngFile } from '../image-file.js';
 import { verbose } from '../invocation.js';
 import { animationJsonSchema } from '../keyframes/schema.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import type { RawImage } from '../raw-image.js';
-import { parseDeviceRequest } from '../sampler/devices.js';
-import { DEFAULT_STRENGTH, StableDiffusion } from '../sampler/pipeline.js';
+import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { outputFile } from './output.js';
 
 interface GenerateFlags {
@@ -69,6 +67,7 @@ function seedFlag(value: string | undefined): number {
 
 async function readInit(file: string): Promise<RawImage> {
   if (!existsSync(file)) throw new UsageError(`--init: file not found: ${file}`);
+  const { readImageFile } = await import('../image-file.js');
   try {
     return await readImageFile(file);
   } catch (error) {
@@ -76,7 +75,13 @@ async function readInit(file: string): Promise<RawImage> {
   }
 }
 
+/** Loads sharp and onnxruntime only when an image is made, so that other commands start without them. */
 async function generate(flags: GenerateFlags): Promise<void> {
+  const [{ parseDeviceRequest }, { StableDiffusion }, { writePngFile }] = await Promise.all([
+    import('../sampler/devices.js'),
+    import('../sampler/pipeline.js'),
+    import('../image-file.js'),
+  ]);
   if (flags.prompt.trim() === '') throw new UsageError('--prompt: expected a non-empty prompt');
   if (!resolveSamplerName(flags.sampler)) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
   const steps = boundedIntegerFlag('--steps', flags.steps, 'steps');

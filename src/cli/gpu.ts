@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkGpu, type GpuReport, type LibraryStatus } from '../gpu/gpu-report.js';
+import type { GpuReport, LibraryStatus } from '../gpu/gpu-report.js';
 import { CUDA12_COMMAND, installCuda12Provider, installCudaProvider } from '../gpu/provider-install.js';
 import type { Device } from '../sampler/devices.js';
 import { deforum } from '../invocation.js';
@@ -54,6 +54,8 @@ export function register(program: Command): void {
     .description('report which execution providers load, the GPU, the CUDA/cuDNN and Vulkan libraries, and what is missing with the fix')
     .option('--json', 'print the report as JSON')
     .action(async (flags: { json?: boolean }) => {
+      // onnxruntime is loaded here, not when the CLI starts (other commands run without it)
+      const { checkGpu } = await import('../gpu/gpu-report.js');
       const report = await checkGpu();
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportLines(report).join('\n')}\n`);
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import sharp from 'sharp';
 import { DeforumError } from '../errors.js';
+import { loadSharp } from '../image-file.js';
 import { loadAnimation } from '../keyframes/load.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import { numericScheduleNames } from '../keyframes/schema.js';
@@ -92,7 +92,7 @@ export function register(program: Command): void {
         .map((job) => ({ frame: job.frame, text: job.prompt.positive }));
       const svg = drawSvg(animation.name ?? file, panels, animation.frames, promptChanges);
       try {
-        await sharp(Buffer.from(svg)).png().toFile(options.output);
+        await (await loadSharp())(Buffer.from(svg)).png().toFile(options.output);
       } catch (error) {
         throw new DeforumError(`plot: cannot write ${options.output}: ${(error as Error).message}`, 1);
       }

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadAnimation } from '../keyframes/load.js';
-import { parseDeviceRequest } from '../sampler/devices.js';
+import { parseDeviceRequest } from '../sampler/device-names.js';
 import { frameRange } from './plan.js';
-import { runRenderSession } from './render-session.js';
 import { integerOption } from './schedule.js';
 
 interface RenderFlags {
@@ -39,6 +38,8 @@ export function register(program: Command): void {
       const { animation, warnings } = await loadAnimation(file);
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       const [first, last] = frameRange(flags.frames, animation.frames);
+      // the render loads sharp and onnxruntime; other commands start without them
+      const { runRenderSession } = await import('./render-session.js');
       await runRenderSession(
         {
           animation,

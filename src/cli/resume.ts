@@ -1,9 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseDeviceRequest } from '../sampler/devices.js';
+import { parseDeviceRequest } from '../sampler/device-names.js';
 import { renderFolder } from '../render/render-folder.js';
 import { readRenderSettings } from '../render/settings-file.js';
-import { runRenderSession } from './render-session.js';
 import { integerOption } from './schedule.js';
 
 interface ResumeFlags {
@@ -29,6 +28,8 @@ export function register(program: Command): void {
     .action(async (dir: string, flags: ResumeFlags) => {
       const outDir = path.resolve(dir);
       const settings = readRenderSettings(renderFolder(outDir, path.basename(outDir)));
+      // the render loads sharp and onnxruntime; other commands start without them
+      const { runRenderSession } = await import('./render-session.js');
       await runRenderSession(
         {
           animation: settings.animation,

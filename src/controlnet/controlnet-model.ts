@@ -4,11 +4,10 @@
  * input, named like them (`down_block_0…`, `mid_block_additional_residual`). Sessions open through the pipeline's
  * `DeviceSessions`, so the ControlNet runs on the device and with the session options of the UNet.
  */
-import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type ort from 'onnxruntime-node';
 import { ModelError } from '../errors.js';
 import type { RawImage } from '../raw-image.js';
+import { controlNetModelFile } from './controlnet-folder.js';
 import type { DeviceSessions } from '../sampler/devices.js';
 import { OnnxModel, floatTensor, intTensor, isDynamic, tensorFloats, type TensorSpec } from '../sampler/onnx-model.js';
 
@@ -48,15 +47,6 @@ function repeatRows(row: Float32Array, rows: number): Float32Array {
   const out = new Float32Array(row.length * rows);
   for (let r = 0; r < rows; r++) out.set(row, r * row.length);
   return out;
-}
-
-/** `dir/model.onnx`, or the diffusers pipeline layout `dir/controlnet/model.onnx`; found from the files alone. */
-export function controlNetModelFile(dir: string): string {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelError(`${dir}: ControlNet folder not found`);
-  // only a regular file: onnxruntime would wait for ever on a FIFO
-  const file = [path.join(dir, 'model.onnx'), path.join(dir, 'controlnet', 'model.onnx')].find((candidate) => statSync(candidate, { throwIfNoEntry: false })?.isFile());
-  if (!file) throw new ModelError(`${dir}: no model.onnx (expected a ControlNet exported to ONNX: model.onnx or controlnet/model.onnx)`);
-  return file;
 }
 
 export class ControlNetModel {

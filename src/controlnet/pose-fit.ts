@@ -8,7 +8,7 @@
  *   fits, centred on black.
  * The scaled size is rounded half-to-even (`np.round`) and the crop/pad offset floored (`// 2`), as ControlNet does.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../image-file.js';
 import type { RawImage } from '../raw-image.js';
 import type { ResizeMode } from './modes.js';
 import { cvRound } from './opencv-raster.js';
@@ -49,6 +49,7 @@ export function fitPose(pose: Pose, width: number, height: number, mode: ResizeM
 export async function fitImage(image: RawImage, width: number, height: number, mode: ResizeMode): Promise<RawImage> {
   if (image.width === width && image.height === height && image.channels === 3) return image;
   const { scaledWidth, scaledHeight, offsetX, offsetY } = placement(image, width, height, mode);
+  const sharp = await loadSharp();
   const scaled = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
     .removeAlpha()
     .resize(scaledWidth, scaledHeight, { fit: 'fill' });

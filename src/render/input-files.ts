@@ -6,7 +6,7 @@
  * model: folders are checked from their files, as `readModelFolder` does.
  */
 import path from 'node:path';
-import { controlNetModelFile } from '../controlnet/controlnet-model.js';
+import { controlNetModelFile } from '../controlnet/controlnet-folder.js';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
 import { imageFiles } from '../controlnet/pose-source.js';
 import type { PoseSourceSpec } from '../controlnet/unit-schema.js';

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { Animation } from '../keyframes/schema.js';
 import { frameFile, framePattern } from '../video/encode.js';
 import { isTempFile, type RenderFs } from './durable-fs.js';
 import { JOURNAL_FILE } from './journal.js';
@@ -16,6 +17,11 @@ export interface RenderFolder {
   detectMapsDir: string;
   frameFile(frame: number): string;
   videoFile(extension: string): string;
+}
+
+/** A render's name: the file's `name`, or the keyframe file's name without `.json`. */
+export function renderName(animation: Animation, source: string): string {
+  return animation.name ?? path.basename(source).replace(/\.json$/i, '');
 }
 
 export function renderFolder(dir: string, name: string): RenderFolder {

@@ -8,7 +8,7 @@ import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
 import { ControlNetRuntime } from '../controlnet/runtime.js';
 import { planAnimation } from '../plan/plan.js';
-import type { DeviceRequest } from '../sampler/devices.js';
+import type { DeviceRequest } from '../sampler/device-names.js';
 import { StableDiffusion } from '../sampler/pipeline.js';
 import { checkFfmpeg, encodeVideo, framePattern } from '../video/encode.js';
 import type { FfmpegTools } from '../video/ffmpeg.js';
@@ -17,7 +17,7 @@ import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { checkInputFiles, formatInputFileProblem } from './input-files.js';
-import { claimRenderFolder, renderFolder, type RenderFolder } from './render-folder.js';
+import { claimRenderFolder, renderFolder, renderName, type RenderFolder } from './render-folder.js';
 import { RenderInterrupted, renderFrames } from './render.js';
 import { readRenderSettings } from './settings-file.js';
 
@@ -67,9 +67,6 @@ function packageVersion(name: string): string {
   }
 }
 
-export function renderName(animation: Animation, source: string): string {
-  return animation.name ?? path.basename(source).replace(/\.json$/i, '');
-}
 
 /** The seed a render of this file into this folder uses: the one it already started with, when the file says −1. */
 function previousSeed(folder: RenderFolder, source: string): number | undefined {

@@ -7,12 +7,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import ort from 'onnxruntime-node';
-import { UsageError } from '../errors.js';
 import { deforum } from '../invocation.js';
+import type { Device, DeviceRequest } from './device-names.js';
 
-export const DEVICES = ['cuda', 'webgpu', 'cpu'] as const;
-export type Device = (typeof DEVICES)[number];
-export type DeviceRequest = Device | 'auto';
+export { DEVICES, parseDeviceRequest, type Device, type DeviceRequest } from './device-names.js';
 
 export interface SkippedDevice {
   device: Device;
@@ -40,11 +38,6 @@ const SESSION_OPTIONS: Record<Device, () => ort.InferenceSession.SessionOptions>
 
 export function sessionOptions(device: Device): ort.InferenceSession.SessionOptions {
   return SESSION_OPTIONS[device]();
-}
-
-export function parseDeviceRequest(value: string): DeviceRequest {
-  if (value === 'auto' || (DEVICES as readonly string[]).includes(value)) return value as DeviceRequest;
-  throw new UsageError(`--device: unknown device "${value}"; expected one of auto, ${DEVICES.join(', ')}`);
 }
 
 /** Where onnxruntime-node loads its execution-provider libraries from. */

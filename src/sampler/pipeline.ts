@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { ModelError, UsageError } from '../errors.js';
+import { resizeImage } from '../image-file.js';
 import type { RawImage } from '../raw-image.js';
 import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from './sampler-names.js';
 import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
@@ -18,7 +18,7 @@ import { TorchGenerator } from './noise.js';
 import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
 import { SAMPLER_TRAITS } from './sampler-table.js';
 import { samplePlan } from './samplers.js';
-import { NoiseSchedule, planSigmas } from './sigmas.js';
+import { DEFAULT_STRENGTH, NoiseSchedule, planSigmas } from './sigmas.js';
 import { TextEncoder } from './text-encoder.js';
 import { UNet } from './unet.js';
 import { LATENT_CHANNELS, Vae } from './vae.js';
@@ -91,8 +91,6 @@ export interface ModelDescription {
   nativeSize: number;
 }
 
-/** Deforum's default strength schedule `0: (0.65)` (docs/deforum.md). */
-export const DEFAULT_STRENGTH = 0.65;
 const MAX_SEED = 2 ** 32 - 1;
 const FINGERPRINT_SPAN = 1 << 20;
 
@@ -132,16 +130,6 @@ function fingerprint(root: string, files: readonly string[]): string {
     }
   }
   return hash.digest('hex').slice(0, 10);
-}
-
-/** A1111's "Just resize" (PIL Lanczos); Deforum frames already have the size and skip this. */
-async function fitImage(image: RawImage, width: number, height: number): Promise<RawImage> {
-  if (image.width === width && image.height === height) return image;
-  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width, height, channels: info.channels as 3 | 4, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
 function validate(options: GenerateOptions): void {
@@ -265,7 +253,7 @@ export class StableDiffusion {
       exactSteps: options.exactSteps,
       schedule: this.schedule,
     });
-    const initLatent = init ? await this.vae.encode(await fitImage(init, width, height)) : undefined;
+    const initLatent = init ? await this.vae.encode(await resizeImage(init, width, height)) : undefined;
 
     // one generator per image: the initial noise is its first draw, the sampler's randn_like the next ones (§4.3, ENSD 0)
     const numel = LATENT_CHANNELS * latentHeight * latentWidth;

@@ -194,6 +194,9 @@ export function spacedSigmas(schedule: Pick<NoiseSchedule, 'sigmaMin' | 'sigmaMa
   return discardNextToLastSigma ? [...sigmas.slice(0, -2), 0] : sigmas;
 }
 
+/** Deforum's default strength, `0: (0.65)` (docs/deforum.md §d): the share of the init image img2img keeps. */
+export const DEFAULT_STRENGTH = 0.65;
+
 /**
  * A1111 `setup_img2img_steps` with Deforum's strength (denoise = 1 − strength): the schedule length and `t_enc`.
  * Default: `t_enc = int(min(denoise, 0.999)·steps)`. `exactSteps` (img2img_fix_steps, "do exactly the amount of

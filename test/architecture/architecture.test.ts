@@ -28,19 +28,8 @@ const KNOWN_FOLDER_CYCLES: string[] = [
  * which loads every command it registers, so main must reach none either: commands load what they need dynamically.
  */
 const KNOWN_NATIVE_CHAINS: Record<string, string[]> = {
-  'cli/main.ts': [
-    'cli/main.ts → cli/commands.ts → cli/generate.ts → image-file.ts:3 → sharp',
-    'cli/main.ts → cli/commands.ts → cli/generate.ts → sampler/devices.ts:9 → onnxruntime-node',
-    'cli/main.ts → cli/commands.ts → cli/generate.ts → sampler/pipeline.ts:8 → sharp',
-    'cli/main.ts → cli/commands.ts → cli/plot.ts:2 → sharp',
-    'cli/main.ts → cli/commands.ts → cli/pose.ts → controlnet/pose-fit.ts:11 → sharp',
-    'cli/main.ts → cli/commands.ts → cli/validate.ts → render/input-files.ts → controlnet/controlnet-model.ts → sampler/onnx-model.ts:6 → onnxruntime-node',
-  ],
-  'cli/validate.ts': [
-    'cli/validate.ts → render/input-files.ts → controlnet/controlnet-model.ts → sampler/onnx-model.ts:6 → onnxruntime-node',
-    'cli/validate.ts → render/input-files.ts → controlnet/pose-source.ts → controlnet/pose-fit.ts:11 → sharp',
-    'cli/validate.ts → render/input-files.ts → image-file.ts:3 → sharp',
-  ],
+  'cli/main.ts': [],
+  'cli/validate.ts': [],
   'cli/schema.ts': [],
 };
 

@@ -139,8 +139,9 @@ describe('deep and long input', () => {
     const listed = runCli(['import', file('deep_settings.txt', `{"prompts": {"0": "a cat"}, "max_frames": 3, "extra": ${deep}, "fps": ${deep}}`)], { timeout });
     expect(listed.code).toBe(0);
     expect(listed.stderr).toBe('deforum: import: 2 Deforum fields not carried over:\n  fps [1 item] (not a number)\n  extra [1 item]\n');
-    const prompt = runCli(['import', file('deep_prompt_settings.txt', `{"prompts": {"0": ${deep}}, "max_frames": 3}`)], { timeout });
+    const settings = file('deep_prompt_settings.txt', `{"prompts": {"0": ${deep}}, "max_frames": 3}`);
+    const prompt = runCli(['import', settings], { timeout });
     expectBadInput(prompt);
-    expect(prompt.stderr).toBe('deforum: prompts["0"]: expected a prompt string, got [1 item]\n');
+    expect(prompt.stderr).toBe(`deforum: ${settings}: prompts["0"]: expected a prompt string, got [1 item]\n`);
   });
 });
