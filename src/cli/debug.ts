@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { readImageFile, writePngFile } from '../image-file.js';
 import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../sampler/sampler-names.js';
 import { randn } from '../sampler/noise.js';
@@ -140,7 +141,7 @@ export function register(program: Command): void {
   debug
     .command('noise')
     .description('the initial noise torch.manual_seed(seed); torch.randn(shape) gives on the CPU (A1111 "RNG source: CPU"), float32')
-    .requiredOption('--seed <s>', 'seed, 0 … 4294967295', integerOption(0, 4294967295))
+    .requiredOption('--seed <s>', `seed, 0 … ${MAX_SEED}`, integerOption(0, MAX_SEED))
     .option('--shape <dims>', 'tensor shape, comma-separated (the latent of a 512×512 image is 1,4,64,64)', shapeOption, [1, 4, 64, 64])
     .option('--json', 'print one flat JSON array')
     .action((options: { seed: number; shape: number[]; json?: boolean }) => {

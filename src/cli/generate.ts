@@ -5,6 +5,7 @@ import { verbose } from '../invocation.js';
 import { animationJsonSchema } from '../keyframes/schema.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
+import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
 import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { outputFile } from './output.js';
@@ -60,8 +61,8 @@ function boundedIntegerFlag(flag: string, value: string, field: 'width' | 'heigh
 /** A1111's seed: -1 (or none) draws a random one; otherwise 0 … 2^32−1. */
 function seedFlag(value: string | undefined): number {
   const seed = value === undefined ? -1 : numberFlag('--seed', value, 'integer');
-  if (seed === -1) return Math.floor(Math.random() * 4294967294);
-  if (seed < 0 || seed > 2 ** 32 - 1) throw new UsageError(`--seed: expected an integer from 0 to 4294967295 (or -1 for random), got ${value}`);
+  if (seed === -1) return Math.floor(Math.random() * MAX_SEED);
+  if (!isSeed(seed)) throw new UsageError(`--seed: expected an integer from 0 to ${MAX_SEED} (or -1 for random), got ${value}`);
   return seed;
 }
 
@@ -142,7 +143,7 @@ export function register(program: Command): void {
     .option('--sampler <name>', `sampler (${acceptedSamplerNames.slice(0, 8).join(', ')}, …)`, 'euler_a')
     .option('--steps <n>', 'sampling steps (the bounds of a keyframe file\'s steps)', '25')
     .option('--cfg <x>', 'classifier-free guidance scale', '7')
-    .option('--seed <s>', 'seed 0..4294967295; -1 or none = random')
+    .option('--seed <s>', `seed 0..${MAX_SEED}; -1 or none = random`)
     .option('--width <w>', 'image width, a multiple of 8 as in keyframe files (default: the model\'s native size)')
     .option('--height <h>', 'image height, a multiple of 8 as in keyframe files (default: the model\'s native size)')
     .requiredOption('-o, --output <file>', 'output PNG')

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { loadAnimation } from '../keyframes/load.js';
 import { canonicalSamplerName } from '../sampler/sampler-names.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
@@ -60,7 +61,7 @@ export function register(program: Command): void {
     .argument('<file>', 'keyframe JSON file')
     .option('--json', 'print the FrameJobs as a JSON array, one per line')
     .option('--frames <range>', 'only frames A-B (inclusive)')
-    .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, 4294967295))
+    .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, MAX_SEED))
     .action(async (file: string, options: { json?: boolean; frames?: string; seed?: number }) => {
       const { animation, warnings } = await loadAnimation(file);
       const [from, to] = frameRange(options.frames, animation.frames);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadAnimation } from '../keyframes/load.js';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { parseDeviceRequest } from '../sampler/device-names.js';
 import { frameRange } from './plan.js';
 import { integerOption } from './schedule.js';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .option('--device <device>', 'auto, cuda, webgpu or cpu', 'auto')
     .option('--frames <range>', 'render only frames A-B (inclusive); each frame is made from the one before, so A can be at most the first frame not yet rendered')
     .option('--preview-every <n>', 'rewrite preview.mp4 every N frames', integerOption(1, 1_000_000))
-    .option('--seed <n>', 'starting seed (overrides the file)', integerOption(0, 4294967295))
+    .option('--seed <n>', 'starting seed (overrides the file)', integerOption(0, MAX_SEED))
     .option('--force', 're-render even if the model, device or file of the folder changed')
     .option('--save-plan', 'write plan.json (every frame job) next to the frames')
     .option('--save-detectmaps', 'write the ControlNet pose maps to detectmaps/ (never into the frames)')

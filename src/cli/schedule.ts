@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { KeyframeError } from '../errors.js';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { buildSchedule } from '../keyframes/schedule.js';
 import { NumericScheduleSourceSchema, type NumericScheduleSource } from '../keyframes/schema.js';
 import { validateJsonText } from '../keyframes/validate.js';
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .description('evaluate one schedule (a Deforum schedule string or structured keyframes as JSON) and print each frame\'s value')
     .argument('<schedule>', 'e.g. "0:(1.0), 30:(1.0025+0.002*sin(1.25*3.14*t/30))" or \'{"0": 1, "30": {"value": 2, "interpolation": "easeInOutSine"}}\'')
     .requiredOption('--frames <n>', 'number of frames (Deforum max_frames)', integerOption(1, 1_000_000))
-    .option('--seed <s>', 'the value of s in expressions (Deforum passes -1 where no seed is known)', integerOption(-1, 4294967295), -1)
+    .option('--seed <s>', 'the value of s in expressions (Deforum passes -1 where no seed is known)', integerOption(-1, MAX_SEED), -1)
     .option('--integer', 'truncate toward zero, as the steps and seed schedules are')
     .option('--json', 'print a JSON array of numbers')
     .action((text: string, options: { frames: number; seed: number; integer?: boolean; json?: boolean }) => {

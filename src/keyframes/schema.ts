@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { ControlNetUnitSchema } from '../controlnet/unit-schema.js';
 import { borderModes } from '../motion/warp.js';
-import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { acceptedSamplerNames } from '../sampler/sampler-names.js';
+import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { videoCodecs, videoDefaults, x264Presets } from '../video/formats.js';
+import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
 
 /** The warp defines which border modes exist. */
 export { borderModes };
@@ -50,7 +52,7 @@ export const defaultSeedSchedule = '0:(s), 1:(-1), "max_f-2":(-1), "max_f-1":(s)
 export const SchedulesSchema = z
   .strictObject({
     cfg: numeric('0: (7)', 'classifier-free guidance scale (Deforum cfg_scale_schedule)'),
-    strength: numeric('0: (0.65)', 'presence of the previous frame, 0-1; denoise = 1 - strength (Deforum strength_schedule)'),
+    strength: numeric(`0: (${DEFAULT_STRENGTH})`, 'presence of the previous frame, 0-1; denoise = 1 - strength (Deforum strength_schedule)'),
     zoom: numeric('0: (1.0025+0.002*sin(1.25*3.14*t/30))', 'zoom factor per frame, 1 = static'),
     angle: numeric('0: (0)', 'rotation per frame in degrees'),
     translationX: numeric('0: (0)', 'pixels per frame'),
@@ -101,7 +103,7 @@ export const AnimationSchema = z
     fps: z.number().positive().max(240).optional().describe('frames per second of the video (default 15, Deforum\'s); output.fps is the same setting'),
     sampler: z.string().min(1).default('euler_a').describe(samplerDescription),
     steps: z.int().min(1).max(maxSteps).default(25).describe('sampling steps (img2img runs about steps x (1 - strength))'),
-    seed: z.int().min(-1).max(4294967295).default(-1).describe('starting seed; -1 picks one at render time and records it'),
+    seed: z.int().min(-1).max(MAX_SEED).default(-1).describe('starting seed; -1 picks one at render time and records it'),
     seedBehavior: z.enum(seedBehaviors).default('iter').describe('how the seed changes from one diffused frame to the next (Deforum seed_behavior)'),
     seedIterN: z.int().min(1).default(1).describe('with "iter": frames per seed increment (Deforum seed_iter_N)'),
     prompts: z

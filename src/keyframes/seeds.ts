@@ -1,14 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { KeyframeError } from '../errors.js';
+import { isSeed, MAX_SEED, wrapSeed } from '../numerics/seed-range.js';
 import type { Animation } from './schema.js';
-
-const UINT32 = 2 ** 32;
-
-/**
- * Seeds live in [0, 2³²−1]. Deforum does not wrap (`iter` can pass 2³²−1) but the noise generator keeps only the low
- * 32 bits, so wrapping modulo 2³² gives the same noise (docs/deforum.md §c notes). Negative values wrap the same way.
- */
-export const wrapSeed = (seed: number): number => ((Math.trunc(seed) % UINT32) + UINT32) % UINT32;
 
 /**
  * A reproducible stand-in for Deforum's `random.randint(0, 2**32-1)`: the first 4 bytes (big-endian) of
@@ -31,11 +24,11 @@ export interface RunSeed {
  */
 export function resolveRunSeed(fileSeed: number, given?: number): RunSeed {
   if (given !== undefined) {
-    if (!Number.isInteger(given) || given < 0 || given >= UINT32) throw new KeyframeError(`seed ${given} is not an integer in 0-4294967295`);
+    if (!isSeed(given)) throw new KeyframeError(`seed ${given} is not an integer in 0-${MAX_SEED}`);
     return { seed: given, source: 'option' };
   }
   if (fileSeed >= 0) return { seed: fileSeed, source: 'file' };
-  return { seed: randomInt(0, UINT32 - 1), source: 'random' };
+  return { seed: randomInt(0, MAX_SEED), source: 'random' };
 }
 
 type SeedSettings = Pick<Animation, 'seedBehavior' | 'seedIterN'>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_SEED } from '../numerics/seed-range.js';
 import { borderModes, colorCoherenceModes, noiseTypes } from '../keyframes/schema.js';
 import { samplerNames, schedulerNames } from '../sampler/sampler-names.js';
 
@@ -20,7 +21,7 @@ export const FrameJobSchema = z.strictObject({
   steps: z.int().min(1),
   sampler: z.enum(samplerNames),
   scheduler: z.enum(schedulerNames),
-  seed: z.int().min(0).max(4294967295),
+  seed: z.int().min(0).max(MAX_SEED),
   /** A1111's initial_noise_multiplier for this img2img frame (schedules.noiseMultiplier); absent = 1. */
   noiseMultiplier: z.number().optional(),
   zoom: z.number(),

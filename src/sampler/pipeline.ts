@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, UsageError } from '../errors.js';
 import { resizeImage } from '../image-file.js';
+import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
 import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from './sampler-names.js';
 import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
@@ -91,7 +92,6 @@ export interface ModelDescription {
   nativeSize: number;
 }
 
-const MAX_SEED = 2 ** 32 - 1;
 const FINGERPRINT_SPAN = 1 << 20;
 
 /**
@@ -137,7 +137,7 @@ function validate(options: GenerateOptions): void {
   for (const [name, value] of [['width', width], ['height', height]] as const) {
     if (!Number.isInteger(value) || value <= 0 || value % 8 !== 0) throw new UsageError(`${name} must be a positive multiple of 8, got ${value}`);
   }
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new UsageError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
+  if (!isSeed(seed)) throw new UsageError(`seed must be an integer from 0 to ${MAX_SEED}, got ${seed}`);
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`steps must be a positive integer, got ${steps}`);
   if (!Number.isFinite(cfg)) throw new UsageError(`cfg must be a number, got ${cfg}`);
   if (strength !== undefined) {

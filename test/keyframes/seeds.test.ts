@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { derivedSeed, resolveRunSeed, seedOfDiffusedFrame, wrapSeed } from '../../src/keyframes/seeds.js';
+import { derivedSeed, resolveRunSeed, seedOfDiffusedFrame } from '../../src/keyframes/seeds.js';
+import { wrapSeed } from '../../src/numerics/seed-range.js';
 
 const seeds = (seedBehavior: 'iter' | 'fixed' | 'ladder' | 'alternate' | 'random', count: number, seedIterN = 1, start = 100) =>
   Array.from({ length: count }, (_, k) => seedOfDiffusedFrame({ seedBehavior, seedIterN }, start, k));
