@@ -94,7 +94,9 @@ async function preflight(request: RenderRequest, animation: Animation, outDir: s
     await fsp.mkdir(outDir, { recursive: true });
     await fsp.access(outDir, 2 /* W_OK */);
   } catch (error) {
-    throw new UsageError(`--out: cannot write to ${outDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--out: ${outDir} is a file, not a folder; choose a folder for the render (its frames, journal and video)`);
+    throw new UsageError(`--out: cannot write to ${outDir} (${code ?? String(error)})`);
   }
   // A PNG frame of diffused content is at most about 2 bytes per pixel in practice; ask for that much room.
   const needed = animation.frames * animation.width * animation.height * 2;

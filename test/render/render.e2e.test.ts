@@ -154,6 +154,9 @@ describe('deforum render', () => {
     expect(noFfmpeg.code).toBe(2);
     expect(noFfmpeg.stderr).toMatch(/ffmpeg.*apt-get install ffmpeg/);
     expect(existsSync(path.join(d, 'out2', 'frames'))).toBe(false);
+    const outIsFile = await runCliAsync(['render', animationFile(d), '--device', 'cpu', '--out', file]);
+    expect(outIsFile.code).toBe(2);
+    expect(outIsFile.stderr).toBe(`deforum: --out: ${file} is a file, not a folder; choose a folder for the render (its frames, journal and video)\n`);
   }, 120_000);
 });
 
