@@ -34,12 +34,13 @@ export function register(program: Command): void {
       }
       if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new KeyframeError(`${file}: not a Deforum settings file: expected a JSON object`);
       const name = path.basename(file).replace(/(_settings)?\.(txt|json)$/i, '');
-      const { animation, notCarried } = inFile(file, () => importDeforumSettings(settings as Record<string, unknown>, name));
+      const { animation, notCarried, notes } = inFile(file, () => importDeforumSettings(settings as Record<string, unknown>, name));
       const json = `${JSON.stringify(animation, null, 2)}\n`;
       const { problems } = validateAnimationText(json);
       if (problems.length > 0) throw new KeyframeError(`${file}: the converted file does not validate: ${formatProblem(options.output ?? 'output', problems[0])}`);
       if (output) await writeFile(output, json);
       else process.stdout.write(json);
+      for (const note of notes) process.stderr.write(`deforum: import: note: ${note}\n`);
       if (notCarried.length > 0) {
         process.stderr.write(`deforum: import: ${notCarried.length} Deforum field${notCarried.length === 1 ? '' : 's'} not carried over:\n${notCarried.map((f) => `  ${f}\n`).join('')}`);
       }

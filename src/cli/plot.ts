@@ -5,6 +5,7 @@ import { loadAnimation } from '../keyframes/load.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import { numericScheduleNames } from '../keyframes/schema.js';
 import { buildAnimationSchedules, planAnimation } from '../plan/plan.js';
+import { outputFile } from './output.js';
 
 interface Panel {
   title: string;
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .argument('<file>', 'keyframe JSON file')
     .requiredOption('-o, --output <png>', 'PNG file to write, e.g. schedules.png')
     .action(async (file: string, options: { output: string }) => {
+      const output = outputFile(options.output);
       const { animation } = await loadAnimation(file);
       const { seed } = resolveRunSeed(animation.seed, animation.seed >= 0 ? undefined : 0);
       const schedules = buildAnimationSchedules(animation, { seed });
@@ -92,7 +94,7 @@ export function register(program: Command): void {
         .map((job) => ({ frame: job.frame, text: job.prompt.positive }));
       const svg = drawSvg(animation.name ?? file, panels, animation.frames, promptChanges);
       try {
-        await (await loadSharp())(Buffer.from(svg)).png().toFile(options.output);
+        await (await loadSharp())(Buffer.from(svg)).png().toFile(output);
       } catch (error) {
         throw new DeforumError(`plot: cannot write ${options.output}: ${(error as Error).message}`, 1);
       }

@@ -13,6 +13,8 @@ export interface DeforumImport {
   animation: AnimationInput;
   /** Deforum fields (with their values) that have no equivalent here. */
   notCarried: string[];
+  /** Fields carried with a change the renderer would make anyway (a size floored to a multiple of 8). */
+  notes: string[];
 }
 
 type Settings = Record<string, unknown>;
@@ -170,6 +172,7 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     return settings[key];
   };
   const notCarried: string[] = [];
+  const notes: string[] = [];
   /** A numeric field; a value that is no number (an array, an object, a word) is listed rather than guessed. */
   const takeNumber = (key: string): number | undefined => {
     const value = take(key);
@@ -199,10 +202,13 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
 
   const animation: Partial<AnimationInput> = { ...(name ? { name } : {}) };
-  const width = takeInt('W');
-  const height = takeInt('H');
-  if (width !== undefined) animation.width = width;
-  if (height !== undefined) animation.height = height;
+  // Deforum (and A1111) floor the size to a multiple of 8 before rendering (docs/deforum.md §g): so does the import.
+  for (const [field, ours] of [['W', 'width'], ['H', 'height']] as const) {
+    const size = takeInt(field);
+    if (size === undefined) continue;
+    animation[ours] = size - (size % 8);
+    if (size % 8 !== 0) notes.push(`${field} ${size} → ${size - (size % 8)} (floored to a multiple of 8, as Deforum does)`);
+  }
   const frames = takeInt('max_frames');
   if (frames !== undefined) animation.frames = frames;
   const fps = takeNumber('fps');
@@ -268,5 +274,5 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     if (inactiveValues.get(key)?.includes(value)) continue;
     notCarried.push(`${clip(key)} ${preview(value)}`);
   }
-  return { animation: animation as AnimationInput, notCarried };
+  return { animation: animation as AnimationInput, notCarried, notes };
 }

@@ -34,5 +34,8 @@ describe('deforum plot', () => {
     const r = runCli(['plot', 'nope.json', '-o', path.join(tmp, 'x.png')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('deforum: nope.json: no such file\n');
+    const folder = runCli(['plot', 'schedules/eased.json', '-o', tmp]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(`deforum: -o: ${tmp} is a folder; expected a file name\n`);
   });
 });

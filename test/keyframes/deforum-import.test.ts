@@ -86,12 +86,20 @@ describe('importDeforumSettings', () => {
     expect(off.notCarried).toEqual([]);
   });
 
+  it('floors a width or height that is not a multiple of 8, as Deforum does, with a note', () => {
+    const r = importDeforumSettings({ prompts: { 0: 'a cat' }, W: 500, H: 333 });
+    expect([r.animation.width, r.animation.height]).toEqual([496, 328]);
+    expect(r.notes).toEqual(['W 500 → 496 (floored to a multiple of 8, as Deforum does)', 'H 333 → 328 (floored to a multiple of 8, as Deforum does)']);
+    expect(r.notCarried).toEqual([]);
+    expect(importDeforumSettings({ prompts: { 0: 'a cat' }, W: 512, H: 768 }).notes).toEqual([]);
+  });
+
   it('maps an old file\'s sampler index through A1111\'s list of then, listing the ones this renderer lacks', () => {
     const sampler = (index: unknown) => importDeforumSettings({ prompts: { 0: 'a cat' }, sampler: index });
-    expect(sampler(0)).toEqual({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [] });
+    expect(sampler(0)).toEqual({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [], notes: [] });
     expect(sampler(15).animation.sampler).toBe('dpmpp_2m_karras');
     expect(sampler(17).animation.sampler).toBe('ddim');
-    expect(sampler(9)).toEqual({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'] });
+    expect(sampler(9)).toEqual({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'], notes: [] });
     expect(sampler(10).notCarried).toEqual(['sampler 10 (A1111\'s "DPM adaptive", not available; using euler_a)']);
     expect(sampler(18).notCarried).toEqual(['sampler 18 (not available; using euler_a)']);
   });
