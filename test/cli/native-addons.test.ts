@@ -18,9 +18,14 @@ function addonsLoadedBy(args: string[], name: string): { code: number | null; ad
 describe('commands that need no image or model start without the native addons', () => {
   it.each([
     ['validate', ['validate', 'schedules/demo.json']],
+    ['validate with a ControlNet unit', ['validate', 'schedules/pose-demo.json']],
     ['schema', ['schema']],
     ['plan', ['plan', 'schedules/demo.json', '--frames', '0-2']],
+    ['schedule', ['schedule', '0:(1), 5:(2)', '--frames', '6']],
+    ['import', ['import', 'schedules/imported/deforum_20240312180455_settings.txt']],
+    ['version', ['--version']],
     ['help', ['--help']],
+    ['render --help', ['render', '--help']],
   ])('%s loads neither sharp nor onnxruntime', (name, args) => {
     const { code, addons } = addonsLoadedBy(args, name);
     expect(code).toBe(0);
