@@ -70,7 +70,7 @@ function solveLU(a: number[], b: number[], m: number): number[] {
   for (let i = 0; i < m; i++) {
     let k = i;
     for (let j = i + 1; j < m; j++) if (Math.abs(a[j * m + i]) > Math.abs(a[k * m + i])) k = j;
-    if (!(Math.abs(a[k * m + i]) >= 100 * Number.EPSILON)) return new Array<number>(m).fill(0);
+    if (Math.abs(a[k * m + i]) < 100 * Number.EPSILON) return new Array<number>(m).fill(0);
     if (k !== i) {
       for (let j = i; j < m; j++) [a[i * m + j], a[k * m + j]] = [a[k * m + j], a[i * m + j]];
       [b[i], b[k]] = [b[k], b[i]];
