@@ -111,43 +111,52 @@ function mixInto(out: Uint8Array, o: number, data: Uint8Array, channels: number,
 
 /**
  * Warps an image by a forward matrix into an image of the same size, as `cv2.warpPerspective(img, M, (W, H),
- * flags=INTER_LINEAR, borderMode)` does on uint8: inverse map, source coordinates quantised to 1/32 pixel, 15-bit
- * bilinear weights. The matrix must be affine (last row 0, 0, w).
+ * flags=INTER_LINEAR, borderMode)` does on uint8 (imgproc/imgwarp.cpp `WarpPerspectiveInvoker` then `remapBilinear`):
+ * inverse map, per-pixel `X/W`, `Y/W` quantised to 1/32 pixel, 15-bit bilinear weights. An affine matrix is the
+ * special case with a constant W.
  */
 export function warpImage(img: RawImage, forward: Matrix3, border: BorderMode = 'replicate'): RawImage {
   const { width, height, channels, data } = img;
   const out = new Uint8Array(data.length);
-  const [m0, m1, m2, m3, m4, m5, , , m8] = invert3(forward);
-  const wScale = m8 === 0 ? 0 : INTER_TAB_SIZE / m8;
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = invert3(forward);
   const stride = width * channels;
-  // Fixed-point source coordinate of output pixel x1 of a block starting at (x0, y0) in source space.
-  const fixed = (start: number, step: number, x1: number) => roundHalfEven(clampInt((start + step * x1) * wScale));
   const block = blockWidth(height);
+  const fxs = new Int32Array(block);
+  const fys = new Int32Array(block);
   for (let y = 0; y < height; y++) {
     for (let xb = 0; xb < width; xb += block) {
+      // OpenCV evaluates each block row from its first pixel: X0 + M0·x1, Y0 + M3·x1, W0 + M6·x1.
       const x0 = m0 * xb + m1 * y + m2;
       const y0 = m3 * xb + m4 * y + m5;
+      const w0 = m6 * xb + m7 * y + m8;
       const bw = Math.min(block, width - xb);
+      let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      for (let x1 = 0; x1 < bw; x1++) {
+        const w = w0 + m6 * x1;
+        const scale = w === 0 ? 0 : INTER_TAB_SIZE / w;
+        const fx = roundHalfEven(clampInt((x0 + m0 * x1) * scale));
+        const fy = roundHalfEven(clampInt((y0 + m3 * x1) * scale));
+        fxs[x1] = fx;
+        fys[x1] = fy;
+        if (fx < minX) minX = fx;
+        if (fx > maxX) maxX = fx;
+        if (fy < minY) minY = fy;
+        if (fy > maxY) maxY = fy;
+      }
       let o = (y * width + xb) * channels;
-      // Coordinates are monotonic along the block, so its ends tell whether every tap lies inside the image.
-      const sxA = fixed(x0, m0, 0) >> INTER_BITS;
-      const sxB = fixed(x0, m0, bw - 1) >> INTER_BITS;
-      const syA = fixed(y0, m3, 0) >> INTER_BITS;
-      const syB = fixed(y0, m3, bw - 1) >> INTER_BITS;
-      const inside = Math.min(sxA, sxB, syA, syB) >= 0 && Math.max(sxA, sxB) < width - 1 && Math.max(syA, syB) < height - 1;
-      if (inside) {
+      if (minX >= 0 && minY >= 0 && maxX >> INTER_BITS < width - 1 && maxY >> INTER_BITS < height - 1) {
         // The common case: every tap inside the image, so no clamping and no border lookups.
         for (let x1 = 0; x1 < bw; x1++, o += channels) {
-          const fx = roundHalfEven((x0 + m0 * x1) * wScale);
-          const fy = roundHalfEven((y0 + m3 * x1) * wScale);
+          const fx = fxs[x1];
+          const fy = fys[x1];
           const i00 = (fy >> INTER_BITS) * stride + (fx >> INTER_BITS) * channels;
           mixInto(out, o, data, channels, i00, i00 + channels, i00 + stride, i00 + stride + channels, fx & INTER_MASK, fy & INTER_MASK);
         }
         continue;
       }
       for (let x1 = 0; x1 < bw; x1++, o += channels) {
-        const fx = fixed(x0, m0, x1);
-        const fy = fixed(y0, m3, x1);
+        const fx = fxs[x1];
+        const fy = fys[x1];
         const sx = clampShort(fx >> INTER_BITS);
         const sy = clampShort(fy >> INTER_BITS);
         const xa = borderIndex(sx, width, border) * channels;
