@@ -26,7 +26,7 @@ const realpath = (file: string) => {
 };
 
 /** A word as a POSIX shell reads it back: bare when it has no special characters, else single-quoted. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { RenderError, UsageError } from '../errors.js';
-import { deforum } from '../invocation.js';
+import { deforum, shellWord } from '../invocation.js';
 import { nodeFs } from '../render/durable-fs.js';
 import { RenderJournal } from '../render/journal.js';
 import { claimRenderFolder, renderFolder, renderName } from '../render/render-folder.js';
@@ -19,11 +19,6 @@ interface EncodeFlags {
   fps?: string;
   audio?: string | false;
   output?: string;
-}
-
-/** An argument as a POSIX shell reads it back: bare when plain, else single-quoted. */
-function shellWord(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
