@@ -87,10 +87,10 @@ const denoiser = guidedDenoiser({
   latentHeight: latent,
   latentWidth: latent,
   sigmaToT: () => timestep,
-  progress: { step: 0, total: calls + warmup },
+  totalSteps: calls + warmup,
 });
 const x = sample.subarray(0, 4 * latent * latent);
-const denoiserMs = await timed(() => denoiser(x, 3.5));
+const denoiserMs = await timed(() => denoiser(x, 3.5, 0));
 
 report({
   label,

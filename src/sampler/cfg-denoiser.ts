@@ -63,12 +63,6 @@ export type ControlHook = (input: ControlInput) => Promise<ControlResiduals | un
 
 export type Prediction = 'epsilon' | 'v_prediction';
 
-/** Sampler progress as the denoiser sees it: `step` counts completed sampler steps. */
-export interface StepCounter {
-  step: number;
-  total: number;
-}
-
 export interface GuidanceOptions {
   unet: UNet;
   cond: PromptConditioning;
@@ -78,7 +72,8 @@ export interface GuidanceOptions {
   latentHeight: number;
   latentWidth: number;
   sigmaToT: (sigma: number) => number;
-  progress: StepCounter;
+  /** The sampler steps the plan runs, for the ControlNet hook's guidance range. */
+  totalSteps: number;
   control?: ControlHook;
 }
 
@@ -137,7 +132,7 @@ function scalings(sigma: number, prediction: Prediction): { cIn: number; cOut: n
 }
 
 export function guidedDenoiser(options: GuidanceOptions): Denoiser {
-  const { unet, cond, uncond, cfg, prediction, latentHeight, latentWidth, sigmaToT, progress, control } = options;
+  const { unet, cond, uncond, cfg, prediction, latentHeight, latentWidth, sigmaToT, totalSteps, control } = options;
   const schedules = [...cond.parts.map((p) => p.schedule), uncond];
   const kinds: RowKind[] = [...cond.parts.map((): RowKind => 'cond'), 'uncond'];
   const weights = cond.parts.map((p) => Math.fround(p.weight * cfg));
@@ -146,7 +141,7 @@ export function guidedDenoiser(options: GuidanceOptions): Denoiser {
   const batches = new Map<string, RowGroup[]>();
   let call = 0;
 
-  return async (x, sigma) => {
+  return async (x, sigma, step) => {
     const size = x.length;
     if (size !== LATENT_CHANNELS * latentHeight * latentWidth) throw new RangeError(`latent has ${size} values, expected 4×${latentHeight}×${latentWidth}`);
     const entries = schedules.map((schedule) => schedule.indexOf(scheduledAt(schedule, call)));
@@ -175,8 +170,8 @@ export function guidedDenoiser(options: GuidanceOptions): Denoiser {
             context: group.context,
             tokens: group.tokens,
             rows: group.kinds,
-            step: progress.step,
-            totalSteps: progress.total,
+            step,
+            totalSteps,
             latentHeight,
             latentWidth,
             residualShapes: unet.residualShapes(n, latentHeight, latentWidth),

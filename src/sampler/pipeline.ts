@@ -10,7 +10,7 @@ import { resizeImage } from '../image-file.js';
 import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
 import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from './sampler-names.js';
-import { guidedDenoiser, type ControlHook, type Prediction, type StepCounter } from './cfg-denoiser.js';
+import { guidedDenoiser, type ControlHook, type Prediction } from './cfg-denoiser.js';
 import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
 import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
@@ -259,7 +259,6 @@ export class StableDiffusion {
     const numel = LATENT_CHANNELS * latentHeight * latentWidth;
     const generator = new TorchGenerator(seed);
     const noise = generator.randn(numel);
-    const progress: StepCounter = { step: 0, total: plan.sigmas.length - 1 };
     const plannedTimesteps = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
     const denoiser = guidedDenoiser({
       unet: this.unet,
@@ -271,7 +270,7 @@ export class StableDiffusion {
       latentWidth,
       // the plan's own timestep where it has one (UniPC's continuous times are not sigmaToT of their levels)
       sigmaToT: (sigma) => plannedTimesteps.get(sigma) ?? this.schedule.sigmaToT(sigma),
-      progress,
+      totalSteps: plan.sigmas.length - 1,
       control: options.control,
     });
     // the SDE samplers' Brownian tree spans the whole schedule and is seeded by the image seed, as A1111's (§3.3)
@@ -279,10 +278,7 @@ export class StableDiffusion {
     const latent = await samplePlan(plan, denoiser, { noise, init: initLatent, noiseMultiplier: initLatent ? options.noiseMultiplier : undefined }, {
       randnLike: () => generator.randn(numel),
       brownianNoise: brownian && brownianNoiseSampler(brownian),
-      onStep: (step, total) => {
-        progress.step = step;
-        options.onStep?.(step, total);
-      },
+      onStep: options.onStep,
       signal: options.signal,
     });
     options.signal?.throwIfAborted();

@@ -31,9 +31,9 @@ function eulerStep(x: Float32Array, denoised: Float32Array, sigma: number, dt: n
 /** `sample_euler` (s_churn 0). It still draws `randn_like` every step, so it uses up the noise stream. */
 const euler: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
     options.randnLike();
-    x = eulerStep(x, await denoiser(x, sigma), sigma, next - sigma);
+    x = eulerStep(x, await denoiser(x, sigma, i), sigma, next - sigma);
   });
   return x;
 };
@@ -59,8 +59,8 @@ const etaOf = (options: SampleOptions) => options.eta ?? 1;
 /** `sample_euler_ancestral` (s_noise, eta): Euler to σ_down, then fresh noise of σ_up (none on the last step). */
 const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     const { down, up } = ancestralStep(sigma, next, etaOf(options));
     x = eulerStep(x, denoised, sigma, down - sigma);
     if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
@@ -69,12 +69,12 @@ const eulerAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
 };
 
 /** A Heun step from σ to `next`: Euler predictor, trapezoid corrector; the step to σ = 0 is Euler (one call). */
-async function heunStep(denoiser: Denoiser, x: Float32Array, sigma: number, next: number): Promise<Float32Array> {
-  const denoised = await denoiser(x, sigma);
+async function heunStep(denoiser: Denoiser, x: Float32Array, sigma: number, next: number, step: number): Promise<Float32Array> {
+  const denoised = await denoiser(x, sigma, step);
   const dt = next - sigma;
   const predicted = eulerStep(x, denoised, sigma, dt);
   if (next === 0) return predicted;
-  const denoised2 = await denoiser(predicted, next);
+  const denoised2 = await denoiser(predicted, next, step);
   const out = new Float32Array(x.length);
   for (let j = 0; j < x.length; j++) {
     const d = (x[j] - denoised[j]) / sigma;
@@ -87,9 +87,9 @@ async function heunStep(denoiser: Denoiser, x: Float32Array, sigma: number, next
 /** `sample_heun` (s_churn 0): Heun steps. Draws `randn_like` every step, as k-diffusion's churn does. */
 const heun: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
     options.randnLike();
-    x = await heunStep(denoiser, x, sigma, next);
+    x = await heunStep(denoiser, x, sigma, next, i);
   });
   return x;
 };
@@ -99,7 +99,7 @@ const dpmpp2m: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   let previous: Float32Array | undefined;
   await forEachStep(sigmas, options, async (i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+    const denoised = await denoiser(x, sigma, i);
     const out = new Float32Array(x.length);
     if (next === 0) {
       out.set(denoised);
@@ -129,11 +129,11 @@ const logMidpoint = (sigma: number, to: number) => Math.exp(Math.log(sigma) + 0.
  * DPM-Solver-2 from σ to `to`: an Euler half step in log σ, then the full step along the derivative there (one more
  * denoiser call). The step to σ = 0 is plain Euler. Shared by `sample_dpm_2` and `sample_dpm_2_ancestral`.
  */
-async function dpmSolver2Step(denoiser: Denoiser, x: Float32Array, denoised: Float32Array, sigma: number, to: number): Promise<Float32Array> {
+async function dpmSolver2Step(denoiser: Denoiser, x: Float32Array, denoised: Float32Array, sigma: number, to: number, step: number): Promise<Float32Array> {
   if (to === 0) return eulerStep(x, denoised, sigma, to - sigma);
   const mid = logMidpoint(sigma, to);
   const x2 = eulerStep(x, denoised, sigma, mid - sigma);
-  const denoised2 = await denoiser(x2, mid);
+  const denoised2 = await denoiser(x2, mid, step);
   const out = new Float32Array(x.length);
   for (let j = 0; j < x.length; j++) out[j] = x[j] + ((x2[j] - denoised2[j]) / mid) * (to - sigma);
   return out;
@@ -142,9 +142,9 @@ async function dpmSolver2Step(denoiser: Denoiser, x: Float32Array, denoised: Flo
 /** `sample_dpm_2` (s_churn 0): DPM-Solver-2 steps. Draws `randn_like` every step, as k-diffusion's churn does. */
 const dpm2: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
     options.randnLike();
-    x = await dpmSolver2Step(denoiser, x, await denoiser(x, sigma), sigma, next);
+    x = await dpmSolver2Step(denoiser, x, await denoiser(x, sigma, i), sigma, next, i);
   });
   return x;
 };
@@ -152,10 +152,10 @@ const dpm2: SamplerRun = async (denoiser, start, sigmas, options) => {
 /** `sample_dpm_2_ancestral`: DPM-Solver-2 to σ_down, then noise of σ_up (not after an Euler step to 0). */
 const dpm2Ancestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     const { down, up } = ancestralStep(sigma, next, etaOf(options));
-    x = await dpmSolver2Step(denoiser, x, denoised, sigma, down);
+    x = await dpmSolver2Step(denoiser, x, denoised, sigma, down, i);
     if (down !== 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
   });
   return x;
@@ -173,14 +173,14 @@ function dataStep(x: Float32Array, denoised: Float32Array, sigma: number, to: nu
 /** `sample_dpmpp_2s_ancestral`: DPM-Solver++(2S) to σ_down through its log-σ midpoint, then noise of σ_up. */
 const dpmpp2sAncestral: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     const { down, up } = ancestralStep(sigma, next, etaOf(options));
     if (down === 0) {
       x = eulerStep(x, denoised, sigma, down - sigma);
     } else {
       const mid = logMidpoint(sigma, down);
-      const denoised2 = await denoiser(dataStep(x, denoised, sigma, mid), mid);
+      const denoised2 = await denoiser(dataStep(x, denoised, sigma, mid), mid, i);
       x = dataStep(x, denoised2, sigma, down);
     }
     if (next > 0) x = addNoise(x, options.randnLike(), noiseScale(options) * up);
@@ -201,8 +201,8 @@ const dpmppSde: SamplerRun = async (denoiser, start, sigmas, options) => {
   const noise = brownianNoise(options);
   const eta = etaOf(options);
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     if (next === 0) {
       x = eulerStep(x, denoised, sigma, next - sigma);
       return;
@@ -210,7 +210,7 @@ const dpmppSde: SamplerRun = async (denoiser, start, sigmas, options) => {
     const mid = logMidpoint(sigma, next);
     const half = ancestralStep(sigma, mid, eta);
     const x2 = addNoise(dataStep(x, denoised, sigma, half.down), noise(sigma, mid), noiseScale(options) * half.up);
-    const denoised2 = await denoiser(x2, mid);
+    const denoised2 = await denoiser(x2, mid, i);
     const full = ancestralStep(sigma, next, eta);
     // (1 − fac)·D + fac·D₂ with fac = 1/(2r) = 1: the full step uses the midpoint estimate alone.
     x = addNoise(dataStep(x, denoised2, sigma, full.down), noise(sigma, next), noiseScale(options) * full.up);
@@ -229,8 +229,8 @@ function dpmpp2mSde(solver: 'midpoint' | 'heun'): SamplerRun {
     let x = start;
     let previous: Float32Array | undefined;
     let hLast = 0;
-    await forEachStep(sigmas, options, async (_i, sigma, next) => {
-      const denoised = await denoiser(x, sigma);
+    await forEachStep(sigmas, options, async (i, sigma, next) => {
+      const denoised = await denoiser(x, sigma, i);
       if (next === 0) {
         x = denoised;
         return;
@@ -265,8 +265,8 @@ const dpmpp3mSde: SamplerRun = async (denoiser, start, sigmas, options) => {
   let d2: Float32Array | undefined;
   let h1 = 0;
   let h2 = 0;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     if (next === 0) {
       x = denoised;
       return;
@@ -347,7 +347,7 @@ const restart: SamplerRun = async (denoiser, start, sigmas, options) => {
   for (const [i, [sigma, next]] of steps.entries()) {
     options.signal?.throwIfAborted();
     if (last !== undefined && last < sigma) x = addNoise(x, options.randnLike(), noiseScale(options) * Math.sqrt(sigma ** 2 - last ** 2));
-    x = await heunStep(denoiser, x, sigma, next);
+    x = await heunStep(denoiser, x, sigma, next, i);
     last = next;
     options.onStep?.(i + 1, steps.length);
   }
@@ -387,7 +387,9 @@ const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
   if (steps < 1) return start;
   const alpha = sigmas.map((s) => 1 / Math.sqrt(1 + s * s));
   const lambda = sigmas.map((s) => -Math.log(s));
-  const model = (xv: Float32Array, i: number) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i]);
+  // the denoiser sees how many steps have been reported, as it does for the other samplers
+  let done = 0;
+  const model = (xv: Float32Array, i: number) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i], done);
   const order = Math.min(3, steps);
 
   /** `multistep_uni_pc_bh_update` from the levels `previous` (oldest first) and their estimates to level t. */
@@ -432,7 +434,6 @@ const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start.map((v) => v * alpha[0]);
   const estimates = [await model(x, 0)];
   const previous = [0];
-  let done = 0;
   const report = () => {
     options.signal?.throwIfAborted();
     options.onStep?.(++done, steps);
@@ -459,8 +460,8 @@ const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
 /** `sample_lcm` (A1111's sd_samplers_lcm): each step jumps to the estimate, then noises it afresh to the next level. */
 const lcm: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     x = next > 0 ? addNoise(denoised, options.randnLike(), next) : denoised;
   });
   return x;
@@ -472,8 +473,8 @@ const lcm: SamplerRun = async (denoiser, start, sigmas, options) => {
  */
 function lcmBoundary(denoiser: Denoiser, plan: SigmaPlan): Denoiser {
   const timestepOf = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
-  return async (x, sigma) => {
-    const denoised = await denoiser(x, sigma);
+  return async (x, sigma, step) => {
+    const denoised = await denoiser(x, sigma, step);
     const scaled = 10 * (timestepOf.get(sigma) ?? 0);
     const cSkip = 0.25 / (scaled ** 2 + 0.25);
     const cOut = scaled / Math.sqrt(scaled ** 2 + 0.25);
@@ -506,7 +507,7 @@ const lms: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
   const derivatives: Float32Array[] = [];
   await forEachStep(sigmas, options, async (i, sigma) => {
-    const denoised = await denoiser(x, sigma);
+    const denoised = await denoiser(x, sigma, i);
     const d = new Float32Array(x.length);
     for (let j = 0; j < x.length; j++) d[j] = (x[j] - denoised[j]) / sigma;
     derivatives.push(d);
@@ -530,8 +531,8 @@ const lms: SamplerRun = async (denoiser, start, sigmas, options) => {
  */
 const ddim: SamplerRun = async (denoiser, start, sigmas, options) => {
   let x = start;
-  await forEachStep(sigmas, options, async (_i, sigma, next) => {
-    const denoised = await denoiser(x, sigma);
+  await forEachStep(sigmas, options, async (i, sigma, next) => {
+    const denoised = await denoiser(x, sigma, i);
     options.randnLike();
     const out = new Float32Array(x.length);
     const ratio = next / sigma;

@@ -1,8 +1,9 @@
 /**
  * The model as k-diffusion sees it: the denoised estimate x0 of a noisy latent x at noise level sigma,
- * with CFG (and ControlNet) already applied. Samplers take one and never see ONNX.
+ * with CFG (and ControlNet) already applied. Samplers take one and never see ONNX. `step` is the 0-based sampler step
+ * the call belongs to (the steps reported so far), which prompt edits and ControlNet guidance ranges are counted in.
  */
-export type Denoiser = (x: Float32Array, sigma: number) => Promise<Float32Array>;
+export type Denoiser = (x: Float32Array, sigma: number, step: number) => Promise<Float32Array>;
 
 /** Unit-variance noise for the step from sigma to next (k-diffusion's `noise_sampler(sigma, sigma_next)`). */
 export type NoiseSampler = (sigma: number, next: number) => Float32Array;

@@ -27,11 +27,11 @@ async function denoiseCalls(unet: UNet, cond: PromptConditioning, uncond: States
   const calls: ControlInput[] = [];
   const denoiser = guidedDenoiser({
     unet, cond, uncond, cfg, prediction, latentHeight: 8, latentWidth: 8,
-    sigmaToT: (s) => schedule.sigmaToT(s), progress: { step: 3, total: 10 },
+    sigmaToT: (s) => schedule.sigmaToT(s), totalSteps: 10,
     control: (input) => void calls.push(input),
   });
   let denoised = new Float32Array();
-  for (let i = 0; i < times; i++) denoised = await denoiser(referenceSample(), 7);
+  for (let i = 0; i < times; i++) denoised = await denoiser(referenceSample(), 7, 3);
   return { denoised, calls };
 }
 
