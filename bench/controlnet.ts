@@ -15,7 +15,7 @@ import { ControlNetModel } from '../src/controlnet/controlnet-model.js';
 import { loadOpenPoseJson } from '../src/controlnet/openpose-json.js';
 import { fitPose } from '../src/controlnet/pose-fit.js';
 import { drawPose } from '../src/controlnet/skeleton.js';
-import type { ControlMode } from '../src/controlnet/unit-schema.js';
+import type { ControlMode } from '../src/controlnet/modes.js';
 import { bundledModelPath } from '../src/models/bundled.js';
 import type { ControlHook } from '../src/sampler/cfg-denoiser.js';
 import { DeviceSessions, parseDeviceRequest } from '../src/sampler/devices.js';

@@ -16,7 +16,7 @@ import { nodeFs, writeFileDurable } from '../src/render/durable-fs.js';
 import { frameJobHash, sha256 } from '../src/render/job-hash.js';
 import { RenderJournal, type JournalFrame } from '../src/render/journal.js';
 import { renderFolder } from '../src/render/render-folder.js';
-import { renderContext, renderFrames } from '../src/render/render.js';
+import { renderContext, renderFrames } from '../src/render/render-frames.js';
 import { StableDiffusion } from '../src/sampler/pipeline.js';
 
 const args = process.argv.slice(2);

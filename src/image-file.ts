@@ -66,8 +66,9 @@ export async function readImageFile(file: string, size?: { width: number; height
   return fromSharp(data, info);
 }
 
+/** Decodes image bytes as RGB, flattened over black if it has alpha (as `readImageFile`). */
 export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
-  const { data, info } = await (await loadSharp())(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await (await loadSharp())(bytes).flatten({ background: '#000000' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);
 }
 

@@ -3,7 +3,8 @@
  * files: reading a device such as /dev/zero never ends and grows memory without bound, opening a FIFO for reading
  * blocks until a writer appears, and a directory fails late with a message that names no file.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { DeforumError } from './errors.js';
@@ -95,4 +96,16 @@ export function readRegularFile(file: string, maxBytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The sha256 (hex) of a regular file's bytes, read as a stream: pose videos and images are identified by content. */
+export async function sha256OfFile(file: string): Promise<string> {
+  await statRegularFile(file);
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw failure(file, error);
+  }
+  return hash.digest('hex');
 }

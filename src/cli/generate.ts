@@ -84,7 +84,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
     import('../image-file.js'),
   ]);
   if (flags.prompt.trim() === '') throw new UsageError('--prompt: expected a non-empty prompt');
-  if (!resolveSamplerName(flags.sampler)) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
+  const sampler = resolveSamplerName(flags.sampler);
+  if (!sampler) throw new UsageError(`--sampler: ${unknownSamplerMessage(flags.sampler)}`);
   const steps = boundedIntegerFlag('--steps', flags.steps, 'steps');
   const cfg = numberFlag('--cfg', flags.cfg, 'number');
   const clipSkip = numberFlag('--clip-skip', flags.clipSkip, 'integer');
@@ -114,7 +115,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
       seed,
       steps,
       cfg,
-      sampler: flags.sampler,
+      ...sampler,
       init,
       strength: init ? (strength ?? DEFAULT_STRENGTH) : undefined,
       // a live step counter on a terminal only, so that logs and tests see clean lines

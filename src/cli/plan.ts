@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { loadUnitPoseInputs } from '../controlnet/pose-inputs.js';
 import { UsageError } from '../errors.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
 import { loadAnimation } from '../keyframes/load.js';
@@ -27,20 +28,20 @@ const num = (v: number) => String(Number(v.toFixed(4)));
 const columns: Array<[string, (job: FrameJob) => string]> = [
   ['frame', (j) => String(j.frame)],
   ['diff', (j) => (j.diffused ? (j.frame === 0 ? j.source : 'yes') : '-')],
-  ['seed', (j) => String(j.seed)],
-  ['steps', (j) => String(j.steps)],
-  ['sampler', (j) => canonicalSamplerName(j)],
-  ['cfg', (j) => num(j.cfg)],
-  ['strength', (j) => num(j.strength)],
-  ['zoom', (j) => num(j.zoom)],
-  ['angle', (j) => num(j.angle)],
-  ['tx', (j) => num(j.translationX)],
-  ['ty', (j) => num(j.translationY)],
-  ['noise', (j) => num(j.noise)],
-  ['contrast', (j) => num(j.contrast)],
+  ['seed', (j) => String(j.diffusion.seed)],
+  ['steps', (j) => String(j.diffusion.steps)],
+  ['sampler', (j) => canonicalSamplerName(j.diffusion)],
+  ['cfg', (j) => num(j.diffusion.cfg)],
+  ['strength', (j) => num(j.diffusion.strength)],
+  ['zoom', (j) => num(j.motion.zoom)],
+  ['angle', (j) => num(j.motion.angle)],
+  ['tx', (j) => num(j.motion.translationX)],
+  ['ty', (j) => num(j.motion.translationY)],
+  ['noise', (j) => num(j.prepare.noise.amount)],
+  ['contrast', (j) => num(j.prepare.contrast)],
 ];
 
-const promptText = (p: FrameJob['prompt']) => (p.negative ? `${p.positive} --neg ${p.negative}` : p.positive);
+const promptText = (p: FrameJob['diffusion']['prompt']) => (p.negative ? `${p.positive} --neg ${p.negative}` : p.positive);
 
 /** The table's lines, header first; column widths from a first pass, so no cell is kept (10⁶ frames × 13 cells). */
 function* tableLines(jobs: FrameJob[]): Generator<string> {
@@ -49,8 +50,8 @@ function* tableLines(jobs: FrameJob[]): Generator<string> {
   const line = (row: string[], prompt: string) => `${row.map((c, i) => (i === 4 || i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}  ${prompt}`.trimEnd();
   yield line(columns.map(([title]) => title), 'prompt');
   for (const job of jobs) {
-    const blend = job.promptBlend ? `  ⟶ ${promptText(job.promptBlend.next)} (w=${num(job.promptBlend.weight)})` : '';
-    yield line(columns.map(([, cell]) => cell(job)), promptText(job.prompt) + blend);
+    const blend = job.diffusion.promptBlend ? `  ⟶ ${promptText(job.diffusion.promptBlend.next)} (w=${num(job.diffusion.promptBlend.weight)})` : '';
+    yield line(columns.map(([, cell]) => cell(job)), promptText(job.diffusion.prompt) + blend);
   }
 }
 
@@ -67,7 +68,8 @@ export function register(program: Command): void {
       const [from, to] = frameRange(options.frames, animation.frames);
       const run = resolveRunSeed(animation.seed, options.seed);
       if (run.source === 'random') process.stderr.write(`deforum: note: ${file} has seed -1: using ${run.seed}, picked at random (pass --seed ${run.seed} to repeat)\n`);
-      const jobs = planAnimation(animation, { seed: run.seed, onWarning: (m) => warnings.push(`${file}: ${m}`) }).slice(from, to + 1);
+      const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(path.resolve(file)), frames: animation.frames });
+      const jobs = planAnimation(animation, { seed: run.seed, poses, onWarning: (m) => warnings.push(`${file}: ${m}`) }).slice(from, to + 1);
       for (const warning of new Set(warnings)) process.stderr.write(`deforum: warning: ${warning}\n`);
       if (options.json) {
         await writeLines(process.stdout, jsonArrayLines(jobs));

@@ -4,7 +4,8 @@ import { loadSharp } from '../image-file.js';
 import { loadAnimation } from '../keyframes/load.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import { numericScheduleNames } from '../keyframes/schema.js';
-import { buildAnimationSchedules, planAnimation } from '../plan/plan.js';
+import { buildPromptSchedule } from '../keyframes/prompts.js';
+import { buildAnimationSchedules } from '../plan/plan.js';
 import { outputFile } from './output.js';
 
 interface Panel {
@@ -88,10 +89,11 @@ export function register(program: Command): void {
         ...numericScheduleNames.map((name) => ({ title: name, values: schedules.numeric[name].values, keyframes: schedules.numeric[name].keyframes })),
         { title: 'steps', values: schedules.steps.values, keyframes: animation.schedules.steps === undefined ? [] : schedules.steps.keyframes },
       ];
-      const jobs = planAnimation(animation, { seed });
-      const promptChanges = jobs
-        .filter((job, i) => i === 0 || job.prompt.positive !== jobs[i - 1].prompt.positive || job.prompt.negative !== jobs[i - 1].prompt.negative)
-        .map((job) => ({ frame: job.frame, text: job.prompt.positive }));
+      const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed });
+      const promptAt = (frame: number) => prompts(frame).prompt;
+      const promptChanges = Array.from({ length: animation.frames }, (_, frame) => frame)
+        .filter((frame) => frame === 0 || promptAt(frame).positive !== promptAt(frame - 1).positive || promptAt(frame).negative !== promptAt(frame - 1).negative)
+        .map((frame) => ({ frame, text: promptAt(frame).positive }));
       const svg = drawSvg(animation.name ?? file, panels, animation.frames, promptChanges);
       try {
         await (await loadSharp())(Buffer.from(svg)).png().toFile(output);

@@ -1,5 +1,5 @@
 import { DeforumError } from '../errors.js';
-import { RenderInterrupted } from '../render/render.js';
+import { RenderInterrupted } from '../render/render-frames.js';
 import { renderAnimation, type RenderRequest } from '../render/run.js';
 import { INTERRUPTED_EXIT_CODE, onCtrlC } from './interrupt.js';
 import { createProgressReporter } from './progress.js';

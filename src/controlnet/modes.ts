@@ -25,10 +25,3 @@ export const RESIZE_MODE_NAMES: Record<string, ResizeMode> = {
   'Outer Fit (Shrink to Fit)': 'outer-fit',
   'Resize and Fill': 'outer-fit',
 };
-
-/** The values one unit contributes to one FrameJob (the plan computes them from the unit's schedules). */
-export interface UnitFrameValues {
-  weight: number;
-  guidanceStart: number;
-  guidanceEnd: number;
-}

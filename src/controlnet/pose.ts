@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * A body pose as the OpenPose preprocessor sees it: per person the 18 COCO keypoints in OpenPose order
  * (docs/sd-pipeline.md §6.3), each a pixel position or null when missing.
@@ -10,17 +12,14 @@ export const COCO18_KEYPOINTS = [
 
 export const KEYPOINT_COUNT = COCO18_KEYPOINTS.length;
 
-export interface Keypoint {
-  x: number;
-  y: number;
-}
+const KeypointSchema = z.strictObject({ x: z.number(), y: z.number() });
+export type Keypoint = z.infer<typeof KeypointSchema>;
 
-/** One person: KEYPOINT_COUNT entries, null where the joint is missing. */
-export type Person = ReadonlyArray<Keypoint | null>;
-
-/** People in pixel coordinates of a canvas of the given size. */
-export interface Pose {
-  width: number;
-  height: number;
-  people: readonly Person[];
-}
+/** People in pixel coordinates of a canvas of the given size; per person KEYPOINT_COUNT entries, null where missing. */
+export const PoseSchema = z.strictObject({
+  width: z.int().positive(),
+  height: z.int().positive(),
+  people: z.array(z.array(KeypointSchema.nullable()).readonly()).readonly(),
+});
+export type Pose = z.infer<typeof PoseSchema>;
+export type Person = Pose['people'][number];

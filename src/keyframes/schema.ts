@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ControlNetUnitSchema } from '../controlnet/unit-schema.js';
+import { ControlNetUnitSchema } from './controlnet-unit.js';
+import { colorCoherenceModes as motionColorModes } from '../motion/color-coherence.js';
+import { frameNoiseTypes } from '../motion/frame-noise.js';
 import { borderModes } from '../motion/warp.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
 import { acceptedSamplerNames } from '../sampler/sampler-names.js';
@@ -7,8 +9,6 @@ import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { videoCodecs, videoDefaults, x264Presets } from '../video/formats.js';
 import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
 
-/** The warp defines which border modes exist. */
-export { borderModes };
 export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericScheduleSource, type StringScheduleSource } from './schedule-source.js';
 
 /**
@@ -75,8 +75,8 @@ export const SchedulesSchema = z
   .describe('per-frame schedules');
 
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
-export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb', 'image'] as const;
-export const noiseTypes = ['perlin', 'uniform'] as const;
+/** The motion module's modes, and "image": match to a colour-sample image (in LAB, as Deforum). */
+export const colorCoherenceModes = [...motionColorModes, 'image'] as const;
 
 const samplerDescription = `sampler name, canonical or AUTOMATIC1111's, case-insensitive: ${acceptedSamplerNames.join(', ')}`;
 
@@ -120,7 +120,7 @@ export const AnimationSchema = z
     colorCoherence: z.enum(colorCoherenceModes).default('lab').describe('match each frame\'s colours to a sample (Deforum color_coherence)'),
     colorCoherenceImage: z.string().min(1).optional().describe('the colour sample for colorCoherence "image" (path relative to this file)'),
     borderMode: z.enum(borderModes).default('replicate').describe('how motion fills pixels from outside the frame'),
-    noiseType: z.enum(noiseTypes).default('perlin').describe('noise added to the previous frame: Gaussian times Perlin, or plain Gaussian (Deforum noise_type)'),
+    noiseType: z.enum(frameNoiseTypes).default('perlin').describe('noise added to the previous frame: Gaussian times Perlin, or plain Gaussian (Deforum noise_type)'),
     perlinW: z.int().min(1).max(64).default(8).describe('Perlin cells across the first octave (Deforum perlin_w)'),
     perlinH: z.int().min(1).max(64).default(8).describe('Perlin cells down the first octave (Deforum perlin_h)'),
     perlinOctaves: z.int().min(1).max(7).default(4).describe('Perlin octaves (Deforum perlin_octaves)'),

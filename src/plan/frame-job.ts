@@ -1,17 +1,44 @@
 import { z } from 'zod';
+import { UnitFrameSchema } from '../controlnet/unit-frame.js';
+import { colorCoherenceModes } from '../motion/color-coherence.js';
+import { frameNoiseTypes } from '../motion/frame-noise.js';
+import { borderModes } from '../motion/warp.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
-import { borderModes, colorCoherenceModes, noiseTypes } from '../keyframes/schema.js';
 import { samplerNames, schedulerNames } from '../sampler/sampler-names.js';
 
 const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
 
-/** Everything needed to make one frame, and nothing else; computed only by `planAnimation`. */
-export const FrameJobSchema = z.strictObject({
-  frame: z.int().min(0),
-  /** Diffused frames are every `diffusionCadence`-th; the others are warped and blended (docs/deforum.md §d Cadence). */
-  diffused: z.boolean(),
-  /** What frame 0 starts from; later frames start from the previous frame, warped. */
-  source: z.enum(['txt2img', 'init-image', 'previous-frame']),
+/** Deforum's 2D motion of this frame (`Motion2D`, motion/warp.ts) and the border mode of the warp. */
+const MotionSchema = z.strictObject({
+  zoom: z.number(),
+  angle: z.number(),
+  translationX: z.number(),
+  translationY: z.number(),
+  centerX: z.number(),
+  centerY: z.number(),
+  border: z.enum(borderModes),
+});
+
+/** What is done to the warped previous frame before img2img (motion/prepare-init.ts; docs/deforum.md §d). */
+const PrepareSchema = z.strictObject({
+  /** Histogram matching to the colour reference; a colour-sample image is matched in LAB. */
+  colorCoherence: z.enum(colorCoherenceModes),
+  contrast: z.number(),
+  /** Deforum's anti-blur (unsharp mask, `UnsharpMask`); amount 0 = off. */
+  antiBlur: z.strictObject({ amount: z.number(), kernel: z.int(), sigma: z.number(), threshold: z.number() }),
+  /** Deforum's frame noise: its amount and `FrameNoiseSettings`. */
+  noise: z.strictObject({
+    amount: z.number(),
+    type: z.enum(frameNoiseTypes),
+    perlinW: z.int(),
+    perlinH: z.int(),
+    perlinOctaves: z.int(),
+    perlinPersistence: z.number(),
+  }),
+});
+
+/** One Stable Diffusion run: what `StableDiffusion.generate` takes, less the image size and the init image. */
+const DiffusionSchema = z.strictObject({
   prompt: PromptPairSchema,
   /** With promptInterpolation: the next key's prompt and its weight w_next = (f − cur)/(next − cur). */
   promptBlend: z.strictObject({ next: PromptPairSchema, weight: z.number().min(0).max(1) }).optional(),
@@ -24,27 +51,24 @@ export const FrameJobSchema = z.strictObject({
   seed: z.int().min(0).max(MAX_SEED),
   /** A1111's initial_noise_multiplier for this img2img frame (schedules.noiseMultiplier); absent = 1. */
   noiseMultiplier: z.number().optional(),
-  zoom: z.number(),
-  angle: z.number(),
-  translationX: z.number(),
-  translationY: z.number(),
-  transformCenterX: z.number(),
-  transformCenterY: z.number(),
-  noise: z.number(),
-  contrast: z.number(),
-  /** Deforum's anti-blur (unsharp mask) on the previous frame; amount 0 = off. */
-  antiBlurAmount: z.number(),
-  antiBlurKernel: z.int(),
-  antiBlurSigma: z.number(),
-  antiBlurThreshold: z.number(),
-  colorCoherence: z.enum(colorCoherenceModes),
-  borderMode: z.enum(borderModes),
-  noiseType: z.enum(noiseTypes),
-  perlinW: z.int(),
-  perlinH: z.int(),
-  perlinOctaves: z.int(),
-  perlinPersistence: z.number(),
-  /** Per enabled ControlNet unit, in file order: its weight and guidance window on this frame (absent without units). */
-  controlnet: z.array(z.strictObject({ weight: z.number(), guidanceStart: z.number(), guidanceEnd: z.number() })).optional(),
+});
+
+/**
+ * Everything needed to make one frame, and nothing else; computed only by `planAnimation`. Grouped by the stage that
+ * consumes it, each group in that stage's own terms, so the renderer passes whole groups.
+ */
+export const FrameJobSchema = z.strictObject({
+  frame: z.int().min(0),
+  /** Diffused frames are every `diffusionCadence`-th; the others are warped and blended (docs/deforum.md §d Cadence). */
+  diffused: z.boolean(),
+  /** What frame 0 starts from; later frames start from the previous frame, warped. */
+  source: z.enum(['txt2img', 'init-image', 'previous-frame']),
+  motion: MotionSchema,
+  prepare: PrepareSchema,
+  diffusion: DiffusionSchema,
+  /** Per enabled ControlNet unit, in file order: its weight, guidance window and pose on this frame (absent without units). */
+  controlnet: z.array(UnitFrameSchema).optional(),
 });
 export type FrameJob = z.infer<typeof FrameJobSchema>;
+export type DiffusionJob = FrameJob['diffusion'];
+export type PrepareJob = FrameJob['prepare'];

@@ -1,3 +1,5 @@
+import type { PoseInput } from '../controlnet/pose-inputs.js';
+import type { UnitFrame } from '../controlnet/unit-frame.js';
 import { KeyframeError } from '../errors.js';
 import { limitProblem } from '../keyframes/frame-value-checks.js';
 import { plainIssueText } from '../issue-text.js';
@@ -9,7 +11,7 @@ import { AnimationSchema, frameValueLimits, numericScheduleNames, type Animation
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
 import { formatPath } from '../keyframes/validate.js';
-import { unitFrameValues, unitSchedules } from './unit-schedules.js';
+import { unitFrames, type UnitContext } from './controlnet-units.js';
 import type { FrameJob } from './frame-job.js';
 
 export interface PlanOptions {
@@ -17,6 +19,8 @@ export interface PlanOptions {
   seed?: number;
   /** Receives non-fatal findings (keys outside the animation). */
   onWarning?: (message: string) => void;
+  /** Per ControlNet unit (by index), its pose files read by `loadUnitPoseInputs`; needed when a unit is enabled. */
+  poses?: ReadonlyArray<PoseInput | undefined>;
 }
 
 /** Every schedule of an animation, built once. */
@@ -75,73 +79,95 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   return { numeric, steps, seed, noiseMultiplier, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
 }
 
+/** Frame 0's source: txt2img, or the init image; later frames start from the previous frame (docs/deforum.md §d). */
+const sourceOf = (animation: Animation, frame: number): FrameJob['source'] => (frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img');
+
+/** The frame's 2D camera move and the warp's border mode. */
+function motionOf(animation: Animation, n: AnimationSchedules['numeric'], frame: number): FrameJob['motion'] {
+  return {
+    zoom: n.zoom(frame),
+    angle: n.angle(frame),
+    translationX: n.translationX(frame),
+    translationY: n.translationY(frame),
+    centerX: n.transformCenterX(frame),
+    centerY: n.transformCenterY(frame),
+    border: animation.borderMode,
+  };
+}
+
+function prepareOf(animation: Animation, n: AnimationSchedules['numeric'], frame: number): FrameJob['prepare'] {
+  return {
+    // A colour-sample image is matched in LAB, as Deforum's "Image" mode does (docs/deforum.md §d).
+    colorCoherence: animation.colorCoherence === 'image' ? 'lab' : animation.colorCoherence,
+    contrast: n.contrast(frame),
+    // Deforum passes int(kernel) to cv2.GaussianBlur (odd sizes only: checked with the limits).
+    antiBlur: { amount: n.antiBlurAmount(frame), kernel: Math.trunc(n.antiBlurKernel(frame)), sigma: n.antiBlurSigma(frame), threshold: n.antiBlurThreshold(frame) },
+    noise: {
+      amount: n.noise(frame),
+      type: animation.noiseType,
+      perlinW: animation.perlinW,
+      perlinH: animation.perlinH,
+      perlinOctaves: animation.perlinOctaves,
+      perlinPersistence: animation.perlinPersistence,
+    },
+  };
+}
+
+/** The enabled units' per-frame values; `poses[i]` holds unit i's pose files (`loadUnitPoseInputs`). */
+function unitsOf(animation: Animation, poses: PlanOptions['poses'], context: UnitContext): Array<(frame: number) => UnitFrame> {
+  return animation.controlnet.flatMap((unit, index) => {
+    if (!unit.enabled) return [];
+    const input = poses?.[index];
+    if (!input) throw new Error(`planAnimation: controlnet[${index}] is enabled but its pose files were not loaded (loadUnitPoseInputs)`);
+    return [unitFrames(unit, input, index, context)];
+  });
+}
+
 /**
- * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation and seed give
- * the same jobs. Per-frame rules: docs/deforum.md §c (seeds, counted over diffused frames) and §d (strength, frame 0).
+ * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation, seed and
+ * pose files give the same jobs. Per-frame rules: docs/deforum.md §c (seeds, counted over diffused frames) and §d
+ * (strength, frame 0).
  */
 export function planAnimation(input: Animation | AnimationInput, options: PlanOptions = {}): FrameJob[] {
   const animation = parseAnimation(input);
   const start = planSeed(animation, options);
   const schedules = buildAnimationSchedules(animation, options);
-  const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed: start, onWarning: options.onWarning });
+  const context = { frames: animation.frames, seed: start, onWarning: options.onWarning };
+  const prompts = buildPromptSchedule(animation, context);
+  const units = unitsOf(animation, options.poses, { ...context, width: animation.width, height: animation.height });
   const cadence = animation.diffusionCadence;
-  const units = animation.controlnet.flatMap((unit, index) =>
-    unit.enabled ? [unitSchedules(unit, index, { frames: animation.frames, seed: start, onWarning: options.onWarning })] : [],
-  );
   const jobs: FrameJob[] = new Array(animation.frames);
   const n = schedules.numeric;
   let seed = start;
   for (let frame = 0; frame < animation.frames; frame++) {
     const diffused = frame % cadence === 0;
-    if (diffused) {
-      seed = schedules.seed
-        ? seedFromSchedule(schedules.seed(frame), start, frame)
-        : seedOfDiffusedFrame(animation, start, frame / cadence);
-    }
-    const steps = schedules.steps(frame);
-    const source = frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img';
+    if (diffused) seed = schedules.seed ? seedFromSchedule(schedules.seed(frame), start, frame) : seedOfDiffusedFrame(animation, start, frame / cadence);
+    const source = sourceOf(animation, frame);
     // Frame 0 never uses the strength schedule: txt2img (strength_0_no_init) or the init image's strength (§d).
     const strength = source === 'previous-frame' ? clamp01(n.strength(frame)) : source === 'init-image' ? clamp01(animation.initStrength) : 0;
     const { prompt, blend } = prompts(frame);
-    // Deforum passes int(kernel) to cv2.GaussianBlur (odd sizes only: checked with the limits).
-    const antiBlurKernel = Math.trunc(n.antiBlurKernel(frame));
-    const sampler = schedules.sampler(frame);
-    jobs[frame] = {
-      frame,
-      diffused,
-      source,
+    const { sampler, scheduler } = schedules.sampler(frame);
+    const diffusion: FrameJob['diffusion'] = {
       prompt,
       ...(blend ? { promptBlend: blend } : {}),
       cfg: n.cfg(frame),
       strength,
-      steps,
-      sampler: sampler.sampler,
-      scheduler: sampler.scheduler,
+      steps: schedules.steps(frame),
+      sampler,
+      scheduler,
       seed,
       // A1111 applies initial_noise_multiplier in img2img only (docs/sd-pipeline.md §4.2)
       ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
-      zoom: n.zoom(frame),
-      angle: n.angle(frame),
-      translationX: n.translationX(frame),
-      translationY: n.translationY(frame),
-      transformCenterX: n.transformCenterX(frame),
-      transformCenterY: n.transformCenterY(frame),
-      noise: n.noise(frame),
-      contrast: n.contrast(frame),
-      antiBlurAmount: n.antiBlurAmount(frame),
-      antiBlurKernel,
-      antiBlurSigma: n.antiBlurSigma(frame),
-      antiBlurThreshold: n.antiBlurThreshold(frame),
-      colorCoherence: animation.colorCoherence,
-      borderMode: animation.borderMode,
-      noiseType: animation.noiseType,
-      perlinW: animation.perlinW,
-      perlinH: animation.perlinH,
-      perlinOctaves: animation.perlinOctaves,
-      perlinPersistence: animation.perlinPersistence,
-      ...(units.length > 0 ? { controlnet: units.map((unit) => unitFrameValues(unit, frame)) } : {}),
+    };
+    jobs[frame] = {
+      frame,
+      diffused,
+      source,
+      motion: motionOf(animation, n, frame),
+      prepare: prepareOf(animation, n, frame),
+      diffusion,
+      ...(units.length > 0 ? { controlnet: units.map((unit) => unit(frame)) } : {}),
     };
   }
   return jobs;
 }
-

@@ -8,8 +8,8 @@
 import path from 'node:path';
 import { controlNetModelFile } from '../controlnet/controlnet-folder.js';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
-import { imageFiles } from '../controlnet/pose-source.js';
-import type { PoseSourceSpec } from '../controlnet/unit-schema.js';
+import { imageFiles } from '../controlnet/pose-inputs.js';
+import type { PoseSourceSpec } from '../controlnet/pose-spec.js';
 import { DeforumError } from '../errors.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
 import { formatPath } from '../keyframes/validate.js';

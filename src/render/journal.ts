@@ -5,10 +5,16 @@ import { appendDurable, type RenderFs, writeFileDurable } from './durable-fs.js'
 
 export const JOURNAL_FILE = 'journal.jsonl';
 
+/**
+ * Bumped when what a job hash covers changes, so an older render folder re-renders once with a message saying why.
+ * 2: FrameJobs grouped by stage, with each ControlNet unit's pose in the job and pose files identified by content.
+ */
+export const JOURNAL_VERSION = 2;
+
 /** What a render folder belongs to: a frame is only reused by a render with the same identity. */
 export const JournalHeaderSchema = z.object({
   type: z.literal('render'),
-  version: z.literal(1),
+  version: z.int().positive(),
   /** Absolute path of the keyframe file, so a different file in the same folder is refused. */
   source: z.string(),
   name: z.string(),

@@ -1,24 +1,24 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { RenderError, UsageError } from '../errors.js';
-import { deforum } from '../invocation.js';
+import { UsageError } from '../errors.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
+import { loadUnitPoseInputs } from '../controlnet/pose-inputs.js';
 import { ControlNetRuntime } from '../controlnet/runtime.js';
 import { planAnimation } from '../plan/plan.js';
 import type { DeviceRequest } from '../sampler/device-names.js';
 import { StableDiffusion } from '../sampler/pipeline.js';
-import { checkFfmpeg, encodeVideo, framePattern } from '../video/encode.js';
+import { encodeVideo, framePattern } from '../video/encode.js';
 import type { FfmpegTools } from '../video/ffmpeg.js';
 import { PreviewEncoder } from '../video/preview.js';
 import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
-import { checkInputFiles, formatInputFileProblem } from './input-files.js';
+import { preflight } from './preflight.js';
 import { claimRenderFolder, renderFolder, renderName, type RenderFolder } from './render-folder.js';
-import { RenderInterrupted, renderFrames } from './render.js';
+import { RenderInterrupted, renderFrames } from './render-frames.js';
 import { readRenderSettings } from './settings-file.js';
 
 export interface RenderRequest {
@@ -79,33 +79,67 @@ function previousSeed(folder: RenderFolder, source: string): number | undefined 
   }
 }
 
-/** Everything that can be checked before the first frame: files, ffmpeg, a writable folder with room for the frames. */
-async function preflight(request: RenderRequest, animation: Animation, outDir: string, baseDir: string): Promise<FfmpegTools> {
-  const ffmpeg = await checkFfmpeg(animation.output.codec);
-  if (animation.colorCoherence === 'image' && !animation.colorCoherenceImage) {
-    throw new UsageError(`${request.source}: colorCoherence "image" needs colorCoherenceImage (a path to the colour sample)`);
-  }
-  const problems = await checkInputFiles(animation, baseDir, ffmpeg);
-  if (problems.length > 0) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${request.source}' to see all)` : '';
-    throw new UsageError(`${formatInputFileProblem(request.source, problems[0])}${more}`);
-  }
-  try {
-    await fsp.mkdir(outDir, { recursive: true });
-    await fsp.access(outDir, 2 /* W_OK */);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`--out: ${outDir} is a file, not a folder; choose a folder for the render (its frames, journal and video)`);
-    throw new UsageError(`--out: cannot write to ${outDir} (${code ?? String(error)})`);
-  }
-  // A PNG frame of diffused content is at most about 2 bytes per pixel in practice; ask for that much room.
-  const needed = animation.frames * animation.width * animation.height * 2;
-  const stats = await fsp.statfs(outDir);
-  const free = stats.bavail * stats.bsize;
-  if (free < needed) {
-    throw new RenderError(`${outDir}: ${(free / 2 ** 20).toFixed(0)} MiB free, but ${animation.frames} frames of ${animation.width}×${animation.height} need about ${(needed / 2 ** 20).toFixed(0)} MiB`);
-  }
-  return ffmpeg;
+/** What settings.json records: the inputs, the model and device used, the versions, where the output goes. */
+function settingsRecord(request: RenderRequest, animation: Animation, sd: StableDiffusion, ffmpeg: FfmpegTools, folder: RenderFolder): Record<string, unknown> {
+  return {
+    generator: `deforum-ts ${packageVersion('deforum-ts')}`,
+    source: request.source,
+    animation,
+    model: sd.describe(),
+    device: { requested: request.device, used: sd.device },
+    versions: { node: process.version, 'onnxruntime-node': packageVersion('onnxruntime-node'), sharp: packageVersion('sharp'), ffmpeg: ffmpeg.version },
+    output: { frames: path.join(folder.framesDir, framePattern), video: folder.videoFile(animation.output.codec) },
+  };
+}
+
+/** Refreshes the preview every `previewEvery` frames; a failed preview is a warning, never a failed render. */
+function previewRefresher(request: RenderRequest, preview: PreviewEncoder | undefined, folder: RenderFolder): ((frame: number) => void) | undefined {
+  if (!preview) return undefined;
+  return (frame) => {
+    if ((frame + 1) % request.previewEvery! !== 0) return;
+    preview.request(frame + 1).then(
+      () => request.onEvent?.({ type: 'preview', file: folder.previewFile }),
+      (error: unknown) => request.signal?.aborted || request.onEvent?.({ type: 'warning', message: `preview: ${error instanceof Error ? error.message : String(error)}` }),
+    );
+  };
+}
+
+/** The video of frames 0…lastFrame. Ctrl-C stops ffmpeg (its partial file removed); every frame is kept, so resume only re-encodes. */
+async function encodeRender(request: RenderRequest, animation: Animation, ffmpeg: FfmpegTools, folder: RenderFolder, lastFrame: number): Promise<string> {
+  const video = folder.videoFile(animation.output.codec);
+  await encodeVideo({
+    tools: ffmpeg,
+    framesDir: folder.framesDir,
+    frameCount: lastFrame + 1,
+    fps: animation.fps,
+    format: animation.output.codec,
+    crf: animation.output.crf,
+    preset: animation.output.preset,
+    audio: animation.output.audio === undefined ? undefined : path.resolve(path.dirname(request.source), animation.output.audio),
+    output: video,
+    signal: request.signal,
+    onProgress: (progress) => request.onEvent?.({ type: 'encode', file: video, frame: progress.frame, frames: progress.frameCount }),
+  }).catch((error: unknown) => {
+    throw request.signal?.aborted ? new RenderInterrupted(lastFrame) : error;
+  });
+  return video;
+}
+
+/** The run's animation: its seed resolved (the one the folder started with, for a −1 file), the model overridden. */
+function runAnimation(request: RenderRequest, folder: RenderFolder): Animation & { seed: number } {
+  const { seed } = resolveRunSeed(request.animation.seed, request.seed ?? previousSeed(folder, request.source));
+  return { ...request.animation, seed, ...(request.model ? { model: request.model } : {}) };
+}
+
+/** The plan, with the ControlNet units' pose files read, and the frames to render now. */
+async function planRun(request: RenderRequest, animation: Animation & { seed: number }) {
+  const seed = animation.seed;
+  const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(request.source), frames: animation.frames });
+  const jobs = planAnimation(animation, { seed, poses, onWarning: (message) => request.onEvent?.({ type: 'warning', message }) });
+  const first = request.frames?.first ?? 0;
+  const last = Math.min(request.frames?.last ?? jobs.length - 1, jobs.length - 1);
+  if (first > last) throw new UsageError(`--frames ${first}-${last}: the animation has frames 0-${jobs.length - 1}`);
+  return { jobs, first, last };
 }
 
 /** `deforum render` and `deforum resume`: validate everything, render the missing frames, then make the video. */
@@ -115,13 +149,9 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const name = renderName(request.animation, request.source);
   const outDir = path.resolve(request.outDir ?? path.join('renders', name));
   const folder = renderFolder(outDir, name);
-  const { seed } = resolveRunSeed(request.animation.seed, request.seed ?? previousSeed(folder, request.source));
-  const animation = { ...request.animation, seed, ...(request.model ? { model: request.model } : {}) };
-  const jobs = planAnimation(animation, { seed, onWarning: (message) => emit({ type: 'warning', message }) });
-  const first = request.frames?.first ?? 0;
-  const last = Math.min(request.frames?.last ?? jobs.length - 1, jobs.length - 1);
-  if (first > last) throw new UsageError(`--frames ${first}-${last}: the animation has frames 0-${jobs.length - 1}`);
-  const ffmpeg = await preflight(request, animation, outDir, baseDir);
+  const animation = runAnimation(request, folder);
+  const ffmpeg = await preflight(request.source, animation, outDir, baseDir);
+  const { jobs, first, last } = await planRun(request, animation);
   // Held until the video is written: a second render or a verify must not start while this one encodes. Taken
   // before the models load, so a second render is refused at once.
   const releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
@@ -133,32 +163,9 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   try {
     sd = await StableDiffusion.load(resolveModelDir(animation.model, baseDir), { device: request.device, log: request.log });
     if (animation.controlnet.some((unit) => unit.enabled)) {
-      controlnet = await ControlNetRuntime.open(animation.controlnet, {
-        device: sd.device,
-        modelDir: (name) => resolveModelDir(name, baseDir),
-        baseDir,
-        width: animation.width,
-        height: animation.height,
-        frames: animation.frames,
-        seed,
-        onWarning: (message) => emit({ type: 'warning', message }),
-      });
+      const modelDir = (model: string) => resolveModelDir(model, baseDir);
+      controlnet = await ControlNetRuntime.open(animation.controlnet, { device: sd.device, modelDir, baseDir, width: animation.width, height: animation.height, frames: animation.frames });
     }
-    const description = sd.describe();
-    const settings = {
-      generator: `deforum-ts ${packageVersion('deforum-ts')}`,
-      source: request.source,
-      animation,
-      model: description,
-      device: { requested: request.device, used: sd.device },
-      versions: {
-        node: process.version,
-        'onnxruntime-node': packageVersion('onnxruntime-node'),
-        sharp: packageVersion('sharp'),
-        ffmpeg: ffmpeg.version,
-      },
-      output: { frames: path.join(folder.framesDir, framePattern), video: folder.videoFile(animation.output.codec) },
-    };
     const result = await renderFrames({
       animation,
       jobs,
@@ -172,41 +179,17 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       last,
       force: request.force,
       verifyFrames: request.verifyFrames,
-      settings,
+      settings: settingsRecord(request, animation, sd, ffmpeg, folder),
       savePlan: request.savePlan,
       signal: request.signal,
       onEvent: request.onEvent,
       fs: request.fs ?? (process.env.DEFORUM_CRASH_AT ? crashInjectingFs(nodeFs, process.env.DEFORUM_CRASH_AT) : undefined),
-      afterFrame: (frame) => {
-        if (preview && (frame + 1) % request.previewEvery! === 0) {
-          preview.request(frame + 1).then(
-            () => emit({ type: 'preview', file: folder.previewFile }),
-            (error: unknown) => request.signal?.aborted || emit({ type: 'warning', message: `preview: ${error instanceof Error ? error.message : String(error)}` }),
-          );
-        }
-      },
+      afterFrame: previewRefresher(request, preview, folder),
     });
     await preview?.settled();
-    const video = folder.videoFile(animation.output.codec);
-    // Ctrl-C during the encode stops ffmpeg (its partial file removed); every frame is kept, so resume only re-encodes.
-    await encodeVideo({
-      tools: ffmpeg,
-      framesDir: folder.framesDir,
-      frameCount: result.lastFrame + 1,
-      fps: animation.fps,
-      format: animation.output.codec,
-      crf: animation.output.crf,
-      preset: animation.output.preset,
-      audio: animation.output.audio === undefined ? undefined : path.resolve(baseDir, animation.output.audio),
-      output: video,
-      signal: request.signal,
-      onProgress: (progress) => emit({ type: 'encode', file: video, frame: progress.frame, frames: progress.frameCount }),
-    }).catch((error: unknown) => {
-      throw request.signal?.aborted ? new RenderInterrupted(result.lastFrame) : error;
-    });
+    const video = await encodeRender(request, animation, ffmpeg, folder, result.lastFrame);
     emit({ type: 'video', file: video });
-    const frames = result.lastFrame + 1;
-    emit({ type: 'done', frames, rendered: result.rendered, seconds: result.seconds, framesPerMinute: result.rendered / Math.max(result.seconds / 60, 1e-9), video });
+    emit({ type: 'done', frames: result.lastFrame + 1, rendered: result.rendered, seconds: result.seconds, framesPerMinute: result.rendered / Math.max(result.seconds / 60, 1e-9), video });
     return { outDir, frames: jobs.length, lastFrame: result.lastFrame, rendered: result.rendered, seconds: result.seconds, video };
   } finally {
     // A preview ffmpeg stopped by Ctrl-C has removed its partial file before the process exits.

@@ -131,21 +131,69 @@ function scalings(sigma: number, prediction: Prediction): { cIn: number; cOut: n
   return { cIn, cOut: -s, cSkip: 1 };
 }
 
+/** The UNet input of one call at σ: x scaled by c_in, the timestep, and the scalings that turn its output into x0. */
+interface CallInput {
+  x: Float32Array;
+  xIn: Float32Array;
+  sigma: number;
+  timestep: number;
+  step: number;
+  scale: { cOut: number; cSkip: number };
+}
+
+/** One UNet call over a group of rows (with their ControlNet residuals): each row's denoised latent, c_out·model + c_skip·x. */
+async function denoiseGroup(options: GuidanceOptions, group: RowGroup, input: CallInput): Promise<Float32Array[]> {
+  const { unet, latentHeight, latentWidth, totalSteps, control } = options;
+  const { x, xIn, sigma, timestep, step, scale } = input;
+  const size = x.length;
+  const n = group.rows.length;
+  const sample = new Float32Array(n * size);
+  for (let r = 0; r < n; r++) sample.set(xIn, r * size);
+  const residuals = control
+    ? await control({
+        sample,
+        sigma,
+        timestep,
+        context: group.context,
+        tokens: group.tokens,
+        rows: group.kinds,
+        step,
+        totalSteps,
+        latentHeight,
+        latentWidth,
+        residualShapes: unet.residualShapes(n, latentHeight, latentWidth),
+      })
+    : undefined;
+  const out = await unet.predict(sample, n, latentHeight, latentWidth, timestep, group.tensor, residuals);
+  return group.rows.map((_, r) => {
+    const model = out.subarray(r * size, (r + 1) * size);
+    const d = new Float32Array(size);
+    for (let i = 0; i < size; i++) d[i] = Math.fround(model[i] * scale.cOut) + Math.fround(x[i] * scale.cSkip);
+    return d;
+  });
+}
+
+/** CFG: uncond + Σ wᵢ·(condᵢ − uncond), each term rounded to float32 as torch computes it. */
+function combineGuidance(denoised: readonly Float32Array[], uncondRow: number, weights: readonly number[]): Float32Array {
+  const base = denoised[uncondRow];
+  const result = Float32Array.from(base);
+  weights.forEach((w, part) => {
+    const c = denoised[part];
+    for (let i = 0; i < result.length; i++) result[i] += Math.fround(Math.fround(c[i] - base[i]) * w);
+  });
+  return result;
+}
+
 export function guidedDenoiser(options: GuidanceOptions): Denoiser {
-  const { unet, cond, uncond, cfg, prediction, latentHeight, latentWidth, sigmaToT, totalSteps, control } = options;
+  const { unet, cond, uncond, cfg, prediction, latentHeight, latentWidth, sigmaToT } = options;
   const schedules = [...cond.parts.map((p) => p.schedule), uncond];
   const kinds: RowKind[] = [...cond.parts.map((): RowKind => 'cond'), 'uncond'];
   const weights = cond.parts.map((p) => Math.fround(p.weight * cfg));
   const uncondRow = schedules.length - 1;
   // UNet batches per combination of schedule entries: built once, reused every step the combination is active
   const batches = new Map<string, RowGroup[]>();
-  let call = 0;
-
-  return async (x, sigma, step) => {
-    const size = x.length;
-    if (size !== LATENT_CHANNELS * latentHeight * latentWidth) throw new RangeError(`latent has ${size} values, expected 4×${latentHeight}×${latentWidth}`);
+  const groupsAt = (call: number): RowGroup[] => {
     const entries = schedules.map((schedule) => schedule.indexOf(scheduledAt(schedule, call)));
-    call += 1;
     const key = entries.join(',');
     let groups = batches.get(key);
     if (!groups) {
@@ -154,43 +202,18 @@ export function guidedDenoiser(options: GuidanceOptions): Denoiser {
       groups = groupRows(unet, active.map((s, row) => (row === uncondRow ? s : padToTokens(s, condTokens))), kinds);
       batches.set(key, groups);
     }
+    return groups;
+  };
+  let call = 0;
+
+  return async (x, sigma, step) => {
+    if (x.length !== LATENT_CHANNELS * latentHeight * latentWidth) throw new RangeError(`latent has ${x.length} values, expected 4×${latentHeight}×${latentWidth}`);
+    const groups = groupsAt(call);
+    call += 1;
     const { cIn, cOut, cSkip } = scalings(sigma, prediction);
-    const xIn = x.map((v) => v * cIn);
-    const timestep = sigmaToT(sigma);
+    const input: CallInput = { x, xIn: x.map((v) => v * cIn), sigma, timestep: sigmaToT(sigma), step, scale: { cOut, cSkip } };
     const denoised: Float32Array[] = new Array(schedules.length);
-    for (const group of groups) {
-      const n = group.rows.length;
-      const sample = new Float32Array(n * size);
-      for (let r = 0; r < n; r++) sample.set(xIn, r * size);
-      const residuals = control
-        ? await control({
-            sample,
-            sigma,
-            timestep,
-            context: group.context,
-            tokens: group.tokens,
-            rows: group.kinds,
-            step,
-            totalSteps,
-            latentHeight,
-            latentWidth,
-            residualShapes: unet.residualShapes(n, latentHeight, latentWidth),
-          })
-        : undefined;
-      const out = await unet.predict(sample, n, latentHeight, latentWidth, timestep, group.tensor, residuals);
-      group.rows.forEach((row, r) => {
-        const model = out.subarray(r * size, (r + 1) * size);
-        const d = new Float32Array(size);
-        for (let i = 0; i < size; i++) d[i] = Math.fround(model[i] * cOut) + Math.fround(x[i] * cSkip);
-        denoised[row] = d;
-      });
-    }
-    const result = Float32Array.from(denoised[uncondRow]);
-    const base = denoised[uncondRow];
-    weights.forEach((w, part) => {
-      const c = denoised[part];
-      for (let i = 0; i < size; i++) result[i] += Math.fround(Math.fround(c[i] - base[i]) * w);
-    });
-    return result;
+    for (const group of groups) (await denoiseGroup(options, group, input)).forEach((d, r) => (denoised[group.rows[r]] = d));
+    return combineGuidance(denoised, uncondRow, weights);
   };
 }

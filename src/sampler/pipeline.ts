@@ -9,7 +9,7 @@ import { ModelError, UsageError } from '../errors.js';
 import { resizeImage } from '../image-file.js';
 import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
-import { resolveSamplerName, unknownSamplerMessage, type SchedulerName } from './sampler-names.js';
+import type { SamplerName, SchedulerName } from './sampler-names.js';
 import { guidedDenoiser, type ControlHook, type Prediction } from './cfg-denoiser.js';
 import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
@@ -54,9 +54,9 @@ export interface GenerateOptions {
   seed: number;
   steps: number;
   cfg: number;
-  /** Canonical or A1111 display name: `euler_a`, "DPM++ 2M Karras", … */
-  sampler: string;
-  /** Overrides the sigma schedule the sampler name implies. */
+  /** Parsed at the edge (`resolveSamplerName`): a user's "DPM++ 2M Karras" is `dpmpp_2m` with scheduler `karras`. */
+  sampler: SamplerName;
+  /** The sigma spacing; default `automatic` (the sampler's own, as A1111's "Automatic"). */
   scheduler?: SchedulerName;
   /** Deforum's strength: how much of `init` survives (denoise = 1 − strength). Only with `init`; default 0.65. */
   strength?: number;
@@ -220,22 +220,10 @@ export class StableDiffusion {
     return { ...this.description };
   }
 
-  async generate(options: GenerateOptions): Promise<RawImage> {
-    validate(options);
-    const resolved = resolveSamplerName(options.sampler);
-    if (!resolved) throw new UsageError(unknownSamplerMessage(options.sampler));
-    const { width, height, seed, cfg, init } = options;
-    this.unet.checkImageSize(width, height);
-    const oversize = this.oversizeWarned ? undefined : oversizeWarning(width, height, this.description);
-    if (oversize) {
-      this.oversizeWarned = true;
-      this.log?.(`warning: ${oversize}`);
-    }
-    const latentHeight = height / 8;
-    const latentWidth = width / 8;
-
+  /** The prompt's and the negative prompt's conditioning, scheduled over the steps A1111 counts prompt edits in. */
+  private async conditioning(options: GenerateOptions) {
     // A1111 schedules prompt edits over the requested steps, counted per denoiser call: doubled for second-order samplers
-    const editSteps = SAMPLER_TRAITS[resolved.sampler].secondOrder ? 2 * options.steps : options.steps;
+    const editSteps = SAMPLER_TRAITS[options.sampler].secondOrder ? 2 * options.steps : options.steps;
     const blend = options.promptBlend;
     const negative = options.negativePrompt ?? '';
     const [cond, uncond] = await Promise.all([
@@ -244,17 +232,33 @@ export class StableDiffusion {
         ? this.prompts.blendNegative(negative, blend.negativePrompt, blend.weight, editSteps)
         : this.prompts.scheduled(negative, editSteps),
     ]);
+    return { cond, uncond };
+  }
 
+  private warnOversize(width: number, height: number): void {
+    const oversize = this.oversizeWarned ? undefined : oversizeWarning(width, height, this.description);
+    if (!oversize) return;
+    this.oversizeWarned = true;
+    this.log?.(`warning: ${oversize}`);
+  }
+
+  async generate(options: GenerateOptions): Promise<RawImage> {
+    validate(options);
+    const { width, height, seed, init, sampler } = options;
+    this.unet.checkImageSize(width, height);
+    this.warnOversize(width, height);
+    const latentHeight = height / 8;
+    const latentWidth = width / 8;
+    const { cond, uncond } = await this.conditioning(options);
     const plan = planSigmas({
       steps: options.steps,
-      sampler: resolved.sampler,
-      scheduler: options.scheduler ?? resolved.scheduler,
+      sampler,
+      scheduler: options.scheduler ?? 'automatic',
       strength: init ? (options.strength ?? DEFAULT_STRENGTH) : undefined,
       exactSteps: options.exactSteps,
       schedule: this.schedule,
     });
     const initLatent = init ? await this.vae.encode(await resizeImage(init, width, height)) : undefined;
-
     // one generator per image: the initial noise is its first draw, the sampler's randn_like the next ones (§4.3, ENSD 0)
     const numel = LATENT_CHANNELS * latentHeight * latentWidth;
     const generator = new TorchGenerator(seed);
@@ -264,7 +268,7 @@ export class StableDiffusion {
       unet: this.unet,
       cond,
       uncond,
-      cfg,
+      cfg: options.cfg,
       prediction: this.folder.scheduler.prediction_type,
       latentHeight,
       latentWidth,
@@ -274,7 +278,7 @@ export class StableDiffusion {
       control: options.control,
     });
     // the SDE samplers' Brownian tree spans the whole schedule and is seeded by the image seed, as A1111's (§3.3)
-    const brownian = SAMPLER_TRAITS[resolved.sampler].brownianNoise && plan.noiseRange ? new BrownianTree(seed, numel, plan.noiseRange.min, plan.noiseRange.max) : undefined;
+    const brownian = SAMPLER_TRAITS[sampler].brownianNoise && plan.noiseRange ? new BrownianTree(seed, numel, plan.noiseRange.min, plan.noiseRange.max) : undefined;
     const latent = await samplePlan(plan, denoiser, { noise, init: initLatent, noiseMultiplier: initLatent ? options.noiseMultiplier : undefined }, {
       randnLike: () => generator.randn(numel),
       brownianNoise: brownian && brownianNoiseSampler(brownian),

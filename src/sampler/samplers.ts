@@ -376,6 +376,60 @@ function solve(a: number[][], b: number[]): number[] {
   return x;
 }
 
+/** UniPC's view of the levels (see `unipc`): α, the half log-SNR λ and the model's x0 at a VP state of level i. */
+interface UniPcLevels {
+  sigmas: readonly number[];
+  alpha: number[];
+  lambda: number[];
+  model: (xv: Float32Array, level: number) => Promise<Float32Array>;
+}
+
+/** The bh1 system of `multistep_uni_pc_bh_update`: rows rkᵢ^(k−1) and right-hand side φ-terms over B(h) = h. */
+function uniPcSystem(rks: readonly number[], h: number, stepOrder: number): { r: number[][]; b: number[]; hPhi1: number; bH: number } {
+  const hh = -h;
+  const hPhi1 = Math.expm1(hh);
+  const bH = hh; // bh1: B(h) = h
+  const r: number[][] = [];
+  const b: number[] = [];
+  let hPhiK = hPhi1 / hh - 1;
+  let factorial = 1;
+  for (let i = 1; i <= stepOrder; i++) {
+    r.push(rks.map((rk) => rk ** (i - 1)));
+    b.push((hPhiK * factorial) / bH);
+    factorial *= i + 1;
+    hPhiK = hPhiK / hh - 1 / factorial;
+  }
+  return { r, b, hPhi1, bH };
+}
+
+/** `multistep_uni_pc_bh_update` from the levels `previous` (oldest first) and their estimates to level t. */
+async function uniPcUpdate(levels: UniPcLevels, x: Float32Array, estimates: Float32Array[], previous: number[], t: number, stepOrder: number, corrector: boolean) {
+  const { sigmas, alpha, lambda } = levels;
+  const last = previous.length - 1;
+  const p0 = previous[last];
+  const m0 = estimates[last];
+  const h = lambda[t] - lambda[p0];
+  const rks: number[] = [];
+  const d1s: Float32Array[] = [];
+  for (let i = 1; i < stepOrder; i++) {
+    const rk = (lambda[previous[last - i]] - lambda[p0]) / h;
+    rks.push(rk);
+    d1s.push(estimates[last - i].map((v, j) => (v - m0[j]) / rk));
+  }
+  rks.push(1);
+  const { r, b, hPhi1, bH } = uniPcSystem(rks, h, stepOrder);
+  const rhosP = d1s.length === 0 ? [] : stepOrder === 2 ? [0.5] : solve(r.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
+  const ratio = (sigmas[t] * alpha[t]) / (sigmas[p0] * alpha[p0]);
+  const base = x.map((v, j) => ratio * v - alpha[t] * hPhi1 * m0[j]);
+  const weighted = (rhos: number[], j: number) => rhos.reduce((sum, rho, k) => sum + rho * d1s[k][j], 0);
+  const predicted = base.map((v, j) => v - alpha[t] * bH * weighted(rhosP, j));
+  if (!corrector) return { x: predicted, estimate: undefined };
+  const rhosC = stepOrder === 1 ? [0.5] : solve(r, b);
+  const estimate = await levels.model(predicted, t);
+  const corrected = base.map((v, j) => v - alpha[t] * bH * (weighted(rhosC.slice(0, -1), j) + rhosC[rhosC.length - 1] * (estimate[j] - m0[j])));
+  return { x: corrected, estimate };
+}
+
 /**
  * A1111's UniPC (`uni_pc.py`: multistep, variant bh1, order 3, lower order final, data prediction) in the VP space it
  * runs in, over the levels `planSigmas` made from its continuous times: at level σ (k-diffusion's), α = 1/√(1+σ²),
@@ -386,67 +440,26 @@ const unipc: SamplerRun = async (denoiser, start, sigmas, options) => {
   const steps = sigmas.length - 1;
   if (steps < 1) return start;
   const alpha = sigmas.map((s) => 1 / Math.sqrt(1 + s * s));
-  const lambda = sigmas.map((s) => -Math.log(s));
   // the denoiser sees how many steps have been reported, as it does for the other samplers
   let done = 0;
-  const model = (xv: Float32Array, i: number) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i], done);
+  const levels: UniPcLevels = { sigmas, alpha, lambda: sigmas.map((s) => -Math.log(s)), model: (xv, i) => denoiser(xv.map((v) => v / alpha[i]), sigmas[i], done) };
   const order = Math.min(3, steps);
-
-  /** `multistep_uni_pc_bh_update` from the levels `previous` (oldest first) and their estimates to level t. */
-  async function update(x: Float32Array, estimates: Float32Array[], previous: number[], t: number, stepOrder: number, corrector: boolean) {
-    const last = previous.length - 1;
-    const p0 = previous[last];
-    const m0 = estimates[last];
-    const h = lambda[t] - lambda[p0];
-    const rks: number[] = [];
-    const d1s: Float32Array[] = [];
-    for (let i = 1; i < stepOrder; i++) {
-      const rk = (lambda[previous[last - i]] - lambda[p0]) / h;
-      rks.push(rk);
-      d1s.push(estimates[last - i].map((v, j) => (v - m0[j]) / rk));
-    }
-    rks.push(1);
-    const hh = -h;
-    const hPhi1 = Math.expm1(hh);
-    const bH = hh; // bh1: B(h) = h
-    const r: number[][] = [];
-    const b: number[] = [];
-    let hPhiK = hPhi1 / hh - 1;
-    let factorial = 1;
-    for (let i = 1; i <= stepOrder; i++) {
-      r.push(rks.map((rk) => rk ** (i - 1)));
-      b.push((hPhiK * factorial) / bH);
-      factorial *= i + 1;
-      hPhiK = hPhiK / hh - 1 / factorial;
-    }
-    const rhosP = d1s.length === 0 ? [] : stepOrder === 2 ? [0.5] : solve(r.slice(0, -1).map((row) => row.slice(0, -1)), b.slice(0, -1));
-    const ratio = (sigmas[t] * alpha[t]) / (sigmas[p0] * alpha[p0]);
-    const base = x.map((v, j) => ratio * v - alpha[t] * hPhi1 * m0[j]);
-    const weighted = (rhos: number[], j: number) => rhos.reduce((sum, rho, k) => sum + rho * d1s[k][j], 0);
-    const predicted = base.map((v, j) => v - alpha[t] * bH * weighted(rhosP, j));
-    if (!corrector) return { x: predicted, estimate: undefined };
-    const rhosC = stepOrder === 1 ? [0.5] : solve(r, b);
-    const estimate = await model(predicted, t);
-    const corrected = base.map((v, j) => v - alpha[t] * bH * (weighted(rhosC.slice(0, -1), j) + rhosC[rhosC.length - 1] * (estimate[j] - m0[j])));
-    return { x: corrected, estimate };
-  }
-
   let x = start.map((v) => v * alpha[0]);
-  const estimates = [await model(x, 0)];
+  const estimates = [await levels.model(x, 0)];
   const previous = [0];
   const report = () => {
     options.signal?.throwIfAborted();
     options.onStep?.(++done, steps);
   };
   for (let t = 1; t < order; t++) {
-    const next = await update(x, estimates, previous, t, t, true);
+    const next = await uniPcUpdate(levels, x, estimates, previous, t, t, true);
     x = next.x;
-    estimates.push(next.estimate ?? (await model(x, t)));
+    estimates.push(next.estimate ?? (await levels.model(x, t)));
     previous.push(t);
     report();
   }
   for (let t = order; t <= steps; t++) {
-    const next = await update(x, estimates, previous, t, Math.min(order, steps + 1 - t), t !== steps);
+    const next = await uniPcUpdate(levels, x, estimates, previous, t, Math.min(order, steps + 1 - t), t !== steps);
     x = next.x;
     estimates.shift();
     previous.shift();

@@ -20,8 +20,8 @@ describe('deforum plan', () => {
     const jobs = JSON.parse(r.stdout) as unknown[];
     expect(jobs).toHaveLength(48);
     const first = FrameJobSchema.parse(jobs[0]);
-    expect(first).toMatchObject({ frame: 0, source: 'txt2img', strength: 0, seed: 42, sampler: 'euler_a', prompt: { positive: 'a green circle on a white background', negative: 'purple' } });
-    expect(FrameJobSchema.parse(jobs[16]).prompt).toEqual({ positive: 'a small green circle and a red square on a white background', negative: 'black  purple' });
+    expect(first).toMatchObject({ frame: 0, source: 'txt2img', diffusion: { strength: 0, seed: 42, sampler: 'euler_a', prompt: { positive: 'a green circle on a white background', negative: 'purple' } } });
+    expect(FrameJobSchema.parse(jobs[16]).diffusion.prompt).toEqual({ positive: 'a small green circle and a red square on a white background', negative: 'black  purple' });
   });
 
   it('--frames A-B selects an inclusive range', () => {
@@ -43,7 +43,7 @@ describe('deforum plan', () => {
     const file = write('random.json', { frames: 3, prompts: { 0: 'a' } });
     const r = runCli(['plan', file, '--json']);
     expect(r.code).toBe(0);
-    const seed = (JSON.parse(r.stdout) as Array<{ seed: number }>)[0].seed;
+    const seed = (JSON.parse(r.stdout) as Array<{ diffusion: { seed: number } }>)[0].diffusion.seed;
     expect(r.stderr).toBe(`deforum: note: ${file} has seed -1: using ${seed}, picked at random (pass --seed ${seed} to repeat)\n`);
     const again = runCli(['plan', file, '--json', '--seed', String(seed)]);
     expect(again.stdout).toBe(r.stdout);

@@ -9,7 +9,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlNetRuntime } from '../../src/controlnet/runtime.js';
-import { ControlNetUnitSchema } from '../../src/controlnet/unit-schema.js';
+import { loadUnitPoseInputs } from '../../src/controlnet/pose-inputs.js';
+import { ControlNetUnitSchema } from '../../src/keyframes/controlnet-unit.js';
+import { unitFrames } from '../../src/plan/controlnet-units.js';
 import { bundledModelPath } from '../../src/models/bundled.js';
 import type { RawImage } from '../../src/raw-image.js';
 import { StableDiffusion } from '../../src/sampler/pipeline.js';
@@ -69,14 +71,15 @@ describe('bundled pose ControlNet', () => {
   it('puts the figure on the pose', async () => {
     const scores = { with: [] as number[], without: [] as number[] };
     for (const [pose, colour, background] of CASES) {
-      const runtime = await ControlNetRuntime.open([ControlNetUnitSchema.parse({ pose: `poses/${pose}.json` })], {
-        baseDir: path.join(repoRoot, 'schedules'), width: SIZE, height: SIZE, frames: 1, seed: 0, device: sd.device,
-        modelDir: (model) => bundledModelPath(model),
-      });
+      const units = [ControlNetUnitSchema.parse({ pose: `poses/${pose}.json` })];
+      const baseDir = path.join(repoRoot, 'schedules');
+      const [input] = await loadUnitPoseInputs(units, { baseDir, frames: 1 });
+      const planned = unitFrames(units[0], input!, 0, { frames: 1, seed: 0, width: SIZE, height: SIZE })(0);
+      const runtime = await ControlNetRuntime.open(units, { baseDir, width: SIZE, height: SIZE, frames: 1, device: sd.device, modelDir: (model) => bundledModelPath(model) });
       try {
-        const { poseMaps, hook } = await runtime.frame(0, [{ weight: 1, guidanceStart: 0, guidanceEnd: 1 }]);
+        const { poseMaps, hook } = await runtime.frame([planned]);
         for (const seed of [1, 2]) {
-          const options = { prompt: `a ${colour} figure on a ${background} background`, width: SIZE, height: SIZE, seed, steps: 20, cfg: 7, sampler: 'euler_a' };
+          const options = { prompt: `a ${colour} figure on a ${background} background`, width: SIZE, height: SIZE, seed, steps: 20, cfg: 7, sampler: 'euler_a' as const };
           scores.with.push(poseScore(await sd.generate({ ...options, control: hook }), poseMaps[0]));
           scores.without.push(poseScore(await sd.generate(options), poseMaps[0]));
         }

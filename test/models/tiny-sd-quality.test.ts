@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundledModelPath } from '../../src/models/bundled.js';
 import type { RawImage } from '../../src/raw-image.js';
 import { StableDiffusion } from '../../src/sampler/pipeline.js';
+import type { SamplerName } from '../../src/sampler/sampler-names.js';
 import { article, dominantColours, type Colour } from './tiny-sd-palette.js';
 
 interface Case { shape: Colour; noun: string; background: Colour }
@@ -29,7 +30,7 @@ afterAll(async () => {
   await sd?.release();
 });
 
-const generate = (prompt: string, seed: number, cfg: number, img2img: { init?: RawImage; strength?: number } = {}, sampler = 'euler') =>
+const generate = (prompt: string, seed: number, cfg: number, img2img: { init?: RawImage; strength?: number } = {}, sampler: SamplerName = 'euler') =>
   sd.generate({ prompt, width: 128, height: 128, seed, steps: 20, cfg, sampler, ...img2img });
 
 const follows = (image: RawImage, c: Case) => {

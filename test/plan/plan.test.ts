@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AnimationSchema, type AnimationInput } from '../../src/keyframes/schema.js';
 import { validateAnimationText } from '../../src/keyframes/validate.js';
 import { derivedSeed } from '../../src/keyframes/seeds.js';
+import { loadUnitPoseInputs } from '../../src/controlnet/pose-inputs.js';
 import { FrameJobSchema } from '../../src/plan/frame-job.js';
 import { planAnimation } from '../../src/plan/plan.js';
 import { repoRoot } from '../helpers.js';
@@ -16,64 +17,71 @@ describe('planAnimation', () => {
     const jobs = plan({});
     expect(jobs).toHaveLength(120);
     const [first, second] = jobs;
-    expect(first).toMatchObject({ frame: 0, diffused: true, source: 'txt2img', strength: 0, cfg: 7, steps: 25, sampler: 'euler_a', scheduler: 'automatic', seed: 10, zoom: 1.0025 + 0.002 * Math.sin(0), noise: 0.065, contrast: 1, colorCoherence: 'lab', borderMode: 'replicate' });
-    expect(second).toMatchObject({ frame: 1, diffused: false, source: 'previous-frame', strength: 0.65, seed: 10 });
-    expect(jobs[2]).toMatchObject({ diffused: true, seed: 11 });
-    expect(jobs[1].zoom).toBe(1.0025 + 0.002 * Math.sin((1.25 * 3.14 * 1) / 30));
+    expect(first).toMatchObject({
+      frame: 0,
+      diffused: true,
+      source: 'txt2img',
+      diffusion: { strength: 0, cfg: 7, steps: 25, sampler: 'euler_a', scheduler: 'automatic', seed: 10 },
+      motion: { zoom: 1.0025 + 0.002 * Math.sin(0), border: 'replicate' },
+      prepare: { noise: { amount: 0.065 }, contrast: 1, colorCoherence: 'lab' },
+    });
+    expect(second).toMatchObject({ frame: 1, diffused: false, source: 'previous-frame', diffusion: { strength: 0.65, seed: 10 } });
+    expect(jobs[2]).toMatchObject({ diffused: true, diffusion: { seed: 11 } });
+    expect(jobs[1].motion.zoom).toBe(1.0025 + 0.002 * Math.sin((1.25 * 3.14 * 1) / 30));
     for (const job of jobs) expect(FrameJobSchema.parse(job)).toEqual(job);
   });
 
   it('frame 0 with an init image uses the init strength, clamped; later frames clamp the strength schedule', () => {
     const jobs = plan({ frames: 3, initImage: 'start.png', initStrength: 0.7, schedules: { strength: '0:(1.5), 2:(-1)' } });
-    expect(jobs.map((j) => [j.source, j.strength])).toEqual([['init-image', 0.7], ['previous-frame', 0.25], ['previous-frame', 0]]);
+    expect(jobs.map((j) => [j.source, j.diffusion.strength])).toEqual([['init-image', 0.7], ['previous-frame', 0.25], ['previous-frame', 0]]);
   });
 
   it('schedules.noiseMultiplier sets A1111\'s initial_noise_multiplier on img2img frames; absent, no frame carries one', () => {
     const jobs = plan({ frames: 4, diffusionCadence: 1, schedules: { noiseMultiplier: '0: (1.05), 2: (0.9)' } });
-    expect(jobs.map((j) => j.noiseMultiplier)).toEqual([undefined, 1.05 - 0.075, 0.9, 0.9]);
-    expect(jobs[0]).not.toHaveProperty('noiseMultiplier');
+    expect(jobs.map((j) => j.diffusion.noiseMultiplier)).toEqual([undefined, 1.05 - 0.075, 0.9, 0.9]);
+    expect(jobs[0].diffusion).not.toHaveProperty('noiseMultiplier');
     for (const job of jobs) expect(FrameJobSchema.parse(job)).toEqual(job);
-    expect(plan({ frames: 3, initImage: 'start.png', schedules: { noiseMultiplier: '0: (1.05)' } }).map((j) => j.noiseMultiplier)).toEqual([1.05, 1.05, 1.05]);
+    expect(plan({ frames: 3, initImage: 'start.png', schedules: { noiseMultiplier: '0: (1.05)' } }).map((j) => j.diffusion.noiseMultiplier)).toEqual([1.05, 1.05, 1.05]);
     expect(plan({ frames: 3 }).some((j) => 'noiseMultiplier' in j)).toBe(false);
     expect(() => plan({ frames: 3, schedules: { noiseMultiplier: '0: (1.05 +)' } })).toThrow(/schedules\.noiseMultiplier/);
   });
 
   it('seeds count diffused frames only when cadence > 1', () => {
     const jobs = plan({ frames: 9, diffusionCadence: 3, seedBehavior: 'iter' });
-    expect(jobs.map((j) => j.seed)).toEqual([10, 10, 10, 11, 11, 11, 12, 12, 12]);
+    expect(jobs.map((j) => j.diffusion.seed)).toEqual([10, 10, 10, 11, 11, 11, 12, 12, 12]);
     expect(jobs.map((j) => j.diffused)).toEqual([true, false, false, true, false, false, true, false, false]);
-    expect(plan({ frames: 6, diffusionCadence: 2, seedBehavior: 'ladder' }).map((j) => j.seed)).toEqual([10, 10, 12, 12, 11, 11]);
-    expect(plan({ frames: 4, diffusionCadence: 2, seedBehavior: 'random' }).map((j) => j.seed)).toEqual([10, 10, derivedSeed(10, 'random', 1), derivedSeed(10, 'random', 1)]);
+    expect(plan({ frames: 6, diffusionCadence: 2, seedBehavior: 'ladder' }).map((j) => j.diffusion.seed)).toEqual([10, 10, 12, 12, 11, 11]);
+    expect(plan({ frames: 4, diffusionCadence: 2, seedBehavior: 'random' }).map((j) => j.diffusion.seed)).toEqual([10, 10, derivedSeed(10, 'random', 1), derivedSeed(10, 'random', 1)]);
   });
 
   it("seedBehavior schedule reads int(seed schedule) at the frame; Deforum's default gives S, random, …, S, S", () => {
     const jobs = plan({ frames: 6, diffusionCadence: 1, seedBehavior: 'schedule' });
-    expect(jobs.map((j) => j.seed)).toEqual([10, derivedSeed(10, 'schedule', 1), derivedSeed(10, 'schedule', 2), derivedSeed(10, 'schedule', 3), 10, 10]);
-    expect(plan({ frames: 3, diffusionCadence: 1, seedBehavior: 'schedule', schedules: { seed: '0:(5), 2:(8)' } }).map((j) => j.seed)).toEqual([5, 6, 8]);
+    expect(jobs.map((j) => j.diffusion.seed)).toEqual([10, derivedSeed(10, 'schedule', 1), derivedSeed(10, 'schedule', 2), derivedSeed(10, 'schedule', 3), 10, 10]);
+    expect(plan({ frames: 3, diffusionCadence: 1, seedBehavior: 'schedule', schedules: { seed: '0:(5), 2:(8)' } }).map((j) => j.diffusion.seed)).toEqual([5, 6, 8]);
   });
 
   it('a file seed of -1 needs the resolved run seed; s in expressions is that seed', () => {
     const animation = AnimationSchema.parse({ prompts: { 0: 'a' }, frames: 2, diffusionCadence: 1, schedules: { cfg: '0:(s)' } });
     expect(() => planAnimation(animation)).toThrow(/seed is -1/);
-    expect(planAnimation(animation, { seed: 77 }).map((j) => [j.seed, j.cfg])).toEqual([[77, 77], [78, 77]]);
+    expect(planAnimation(animation, { seed: 77 }).map((j) => [j.diffusion.seed, j.diffusion.cfg])).toEqual([[77, 77], [78, 77]]);
   });
 
   it('steps: a steps schedule is truncated; otherwise the top-level steps', () => {
-    expect(plan({ frames: 3, steps: 12 }).map((j) => j.steps)).toEqual([12, 12, 12]);
-    expect(plan({ frames: 3, schedules: { steps: '0:(10), 2:(13)' } }).map((j) => j.steps)).toEqual([10, 11, 13]);
+    expect(plan({ frames: 3, steps: 12 }).map((j) => j.diffusion.steps)).toEqual([12, 12, 12]);
+    expect(plan({ frames: 3, schedules: { steps: '0:(10), 2:(13)' } }).map((j) => j.diffusion.steps)).toEqual([10, 11, 13]);
   });
 
   it('samplers: A1111 display names and a sampler schedule resolve to canonical names', () => {
-    expect(plan({ frames: 1, sampler: 'DPM++ 2M Karras' })[0]).toMatchObject({ sampler: 'dpmpp_2m', scheduler: 'karras' });
+    expect(plan({ frames: 1, sampler: 'DPM++ 2M Karras' })[0].diffusion).toMatchObject({ sampler: 'dpmpp_2m', scheduler: 'karras' });
     const jobs = plan({ frames: 3, schedules: { sampler: '0:("Euler a"), 2:("LMS")' } });
-    expect(jobs.map((j) => j.sampler)).toEqual(['euler_a', 'euler_a', 'lms']);
+    expect(jobs.map((j) => j.diffusion.sampler)).toEqual(['euler_a', 'euler_a', 'lms']);
     expect(() => plan({ frames: 1, sampler: 'Euler b' })).toThrow(/unknown sampler 'Euler b' \(valid: euler, euler_a/);
   });
 
   it('promptInterpolation puts the blend in the FrameJob', () => {
     const jobs = plan({ frames: 5, promptInterpolation: true, prompts: { 0: 'a', 4: 'b --neg c' } });
-    expect(jobs[2].promptBlend).toEqual({ next: { positive: 'b', negative: 'c' }, weight: 0.5 });
-    expect(jobs[4].promptBlend).toBeUndefined();
+    expect(jobs[2].diffusion.promptBlend).toEqual({ next: { positive: 'b', negative: 'c' }, weight: 0.5 });
+    expect(jobs[4].diffusion.promptBlend).toBeUndefined();
   });
 
   it('is deterministic', () => {
@@ -91,10 +99,11 @@ describe('schedules/ example files', () => {
     expect(files.some((f) => f.startsWith('imported/'))).toBe(true);
   });
 
-  it.each(files)('%s validates and plans one FrameJob per frame', (file) => {
+  it.each(files)('%s validates and plans one FrameJob per frame', async (file) => {
     const { animation, problems } = validateAnimationText(readFileSync(path.join(dir, file), 'utf8'));
     expect(problems).toEqual([]);
-    const jobs = planAnimation(animation!, { seed: animation!.seed >= 0 ? undefined : 1 });
+    const poses = await loadUnitPoseInputs(animation!.controlnet, { baseDir: path.dirname(path.join(dir, file)), frames: animation!.frames });
+    const jobs = planAnimation(animation!, { seed: animation!.seed >= 0 ? undefined : 1, poses });
     expect(jobs).toHaveLength(animation!.frames);
     for (const job of jobs) FrameJobSchema.parse(job);
   });
@@ -109,7 +118,7 @@ describe('schedules/ example files', () => {
 
 describe('planAnimation input', () => {
   it('takes a file as written (defaults filled) as well as a parsed Animation', () => {
-    expect(planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3 }).map((j) => j.seed)).toEqual([3, 3]);
+    expect(planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3 }).map((j) => j.diffusion.seed)).toEqual([3, 3]);
     expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 0, seed: 3 })).toThrow(/^frames: expected a number at least 1, got 0$/);
     expect(() => planAnimation({ prompts: { 0: 'a' }, frames: 2, seed: 3, schedules: { zoom: { 0: null } } } as unknown as AnimationInput)).toThrow(
       /^schedules\.zoom: expected a schedule string/,
@@ -126,7 +135,7 @@ describe('planAnimation input', () => {
 
 describe('seed schedule', () => {
   it('is only read (and checked) with seedBehavior "schedule"', () => {
-    expect(plan({ frames: 2, seedBehavior: 'fixed', schedules: { seed: '0:(foo)' } }).map((j) => j.seed)).toEqual([10, 10]);
+    expect(plan({ frames: 2, seedBehavior: 'fixed', schedules: { seed: '0:(foo)' } }).map((j) => j.diffusion.seed)).toEqual([10, 10]);
     expect(() => plan({ frames: 2, seedBehavior: 'schedule', schedules: { seed: '0:(foo)' } })).toThrow(/schedules\.seed: position 3: value of key 0: unknown name 'foo'/);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ describe('deforum render', () => {
     expect(Object.keys(settings.versions)).toEqual(expect.arrayContaining(['node', 'onnxruntime-node', 'sharp', 'ffmpeg']));
     const plan = JSON.parse(readFileSync(path.join(outDir, 'plan.json'), 'utf8'));
     expect(plan).toHaveLength(8);
-    expect(plan[4].prompt).toEqual({ positive: 'a yellow square on a green background', negative: 'purple' });
+    expect(plan[4].diffusion.prompt).toEqual({ positive: 'a yellow square on a green background', negative: 'purple' });
   });
 
   it('encodes an H.264 yuv420p MP4 with every frame, the fps, the size and the audio trimmed to the video', async () => {
@@ -291,16 +292,16 @@ describe('deforum render prompt interpolation', () => {
     // Frame 1 made by hand: img2img of frame 0 with the blend, at weight 1/4, of both prompts and both negatives.
     const animation = AnimationSchema.parse(JSON.parse(readFileSync(a.file, 'utf8')));
     const job = planAnimation(animation, { seed: 42 })[1];
-    expect(job.prompt.negative).toBe('green');
-    expect(job.promptBlend).toEqual({ next: { positive: 'a yellow square on a green background', negative: 'blue' }, weight: 0.25 });
+    expect(job.diffusion.prompt.negative).toBe('green');
+    expect(job.diffusion.promptBlend).toEqual({ next: { positive: 'a yellow square on a green background', negative: 'blue' }, weight: 0.25 });
     const sd = await StableDiffusion.load(TEST_MODEL, { device: 'cpu' });
     try {
       const expected = await sd.generate({
-        prompt: job.prompt.positive,
-        negativePrompt: job.prompt.negative,
-        promptBlend: { prompt: job.promptBlend!.next.positive, negativePrompt: job.promptBlend!.next.negative, weight: job.promptBlend!.weight },
-        width: 128, height: 128, seed: job.seed, steps: job.steps, cfg: job.cfg, sampler: job.sampler, scheduler: job.scheduler,
-        init: await decodeImage(a.frames[0]), strength: job.strength,
+        prompt: job.diffusion.prompt.positive,
+        negativePrompt: job.diffusion.prompt.negative,
+        promptBlend: { prompt: job.diffusion.promptBlend!.next.positive, negativePrompt: job.diffusion.promptBlend!.next.negative, weight: job.diffusion.promptBlend!.weight },
+        width: 128, height: 128, seed: job.diffusion.seed, steps: job.diffusion.steps, cfg: job.diffusion.cfg, sampler: job.diffusion.sampler, scheduler: job.diffusion.scheduler,
+        init: await decodeImage(a.frames[0]), strength: job.diffusion.strength,
       });
       expect((await encodePng(expected)).equals(a.frames[1])).toBe(true);
     } finally {
@@ -326,13 +327,13 @@ describe('deforum render noise multiplier', () => {
     expect(scaled.frames[1].equals(plain.frames[1])).toBe(false);
 
     const job = planAnimation(AnimationSchema.parse(JSON.parse(readFileSync(scaled.file, 'utf8'))), { seed: 42 })[1];
-    expect(job.noiseMultiplier).toBe(0.5);
+    expect(job.diffusion.noiseMultiplier).toBe(0.5);
     const sd = await StableDiffusion.load(TEST_MODEL, { device: 'cpu' });
     try {
       const expected = await sd.generate({
-        prompt: job.prompt.positive, negativePrompt: job.prompt.negative,
-        width: 128, height: 128, seed: job.seed, steps: job.steps, cfg: job.cfg, sampler: job.sampler, scheduler: job.scheduler,
-        init: await decodeImage(scaled.frames[0]), strength: job.strength, noiseMultiplier: 0.5,
+        prompt: job.diffusion.prompt.positive, negativePrompt: job.diffusion.prompt.negative,
+        width: 128, height: 128, seed: job.diffusion.seed, steps: job.diffusion.steps, cfg: job.diffusion.cfg, sampler: job.diffusion.sampler, scheduler: job.diffusion.scheduler,
+        init: await decodeImage(scaled.frames[0]), strength: job.diffusion.strength, noiseMultiplier: 0.5,
       });
       expect((await encodePng(expected)).equals(scaled.frames[1])).toBe(true);
     } finally {
@@ -366,5 +367,55 @@ describe('deforum render with a ControlNet pose unit', () => {
     const again = await runCliAsync(['render', demo, '--device', 'cpu', '--out', out, '--frames', '0-3', '--json']);
     expect(again.code, again.stderr).toBe(0);
     expect(jsonEvents(again.stdout).filter((e) => e.type === 'frame')).toHaveLength(0);
+  }, 300_000);
+});
+
+describe('pose files in the job hash', () => {
+  /** A 4-frame ControlNet render whose unit takes pose images from a folder: image i is frame i. */
+  async function poseImageRender() {
+    const d = tempDir();
+    mkdirSync(path.join(d, 'maps'));
+    for (let i = 0; i < 4; i++) await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 40 * i, g: 0, b: 0 } } }).png().toFile(path.join(d, 'maps', `${i}.png`));
+    const file = animationFile(d, {
+      width: 64,
+      height: 64,
+      frames: 4,
+      steps: 3,
+      diffusionCadence: 1,
+      controlnet: [{ model: path.join(repoRoot, 'models', 'tiny-sd-controlnet-openpose'), pose: { images: 'maps' } }],
+    });
+    return { d, file, out: path.join(d, 'out') };
+  }
+  const rendered = (stdout: string) => jsonEvents(stdout).filter((e) => e.type === 'frame').map((e) => e.frame);
+
+  it('identifies pose images by content: a resume from another directory keeps every frame, an edited image re-renders from its frame', async () => {
+    const { d, file, out } = await poseImageRender();
+    const first = await runCliAsync(['render', file, '--device', 'cpu', '--out', out, '--json'], { cwd: d });
+    expect(first.code, first.stderr).toBe(0);
+    expect(rendered(first.stdout)).toEqual([0, 1, 2, 3]);
+    const elsewhere = await runCliAsync(['resume', out, '--json'], { cwd: os.tmpdir() });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(rendered(elsewhere.stdout)).toEqual([]);
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 0, g: 200, b: 0 } } }).png().toFile(path.join(d, 'maps', '2.png'));
+    const edited = await runCliAsync(['render', file, '--device', 'cpu', '--out', out, '--json']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(rendered(edited.stdout)).toEqual([2, 3]);
+    expect(jsonEvents(edited.stdout).find((e) => e.type === 'start')?.message).toBe('keeping frames 0-1; frame 2 changed: re-rendering frames 2-3');
+  }, 300_000);
+
+  it('re-renders a folder of an older journal version once, saying why', async () => {
+    const d = tempDir();
+    const file = animationFile(d, { frames: 2, steps: 3, width: 64, height: 64 });
+    const out = path.join(d, 'out');
+    expect((await runCliAsync(['render', file, '--device', 'cpu', '--out', out, '--json'])).code).toBe(0);
+    const journal = path.join(out, 'journal.jsonl');
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    writeFileSync(journal, [JSON.stringify({ ...JSON.parse(lines[0]), version: 1 }), ...lines.slice(1)].join('\n'));
+    const again = await runCliAsync(['render', file, '--device', 'cpu', '--out', out, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(rendered(again.stdout)).toEqual([0, 1]);
+    expect(jsonEvents(again.stdout).find((e) => e.type === 'start')?.message).toBe(
+      `${out} was rendered by an older deforum-ts (journal version 1), whose frames are identified differently (jobs grouped by stage, pose files by content); re-rendering from frame 0`,
+    );
   }, 300_000);
 });

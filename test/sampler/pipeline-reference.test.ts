@@ -7,7 +7,7 @@ import { fixtureModel, referenceImage } from './model-fixtures.js';
 // tools/fixtures/make_random_sd.py runs A1111's txt2img/img2img with k-diffusion Euler a in torch float32 on the
 // same tiny graphs; onnxruntime's float32 kernels differ from torch's only in the last bits.
 const expected = JSON.parse(readFileSync(path.join(fixtureModel('sd-diffusers'), 'pipeline-reference.json'), 'utf8')) as { txt2img: number[]; img2img: number[] };
-const options: GenerateOptions = { prompt: 'a red circle', negativePrompt: '', width: 64, height: 64, seed: 1, steps: 6, cfg: 7, sampler: 'Euler a' };
+const options: GenerateOptions = { prompt: 'a red circle', negativePrompt: '', width: 64, height: 64, seed: 1, steps: 6, cfg: 7, sampler: 'euler_a' };
 
 function compare(actual: Uint8Array, reference: number[]): { maxDiff: number; equal: number } {
   let maxDiff = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedSamplerNames, canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../../src/sampler/sampler-names.js';
+import { acceptedSamplerNames, canonicalSamplerName, resolveSamplerName, samplerFromIndex, unknownSamplerMessage } from '../../src/sampler/sampler-names.js';
 
 describe('resolveSamplerName', () => {
   it.each([
@@ -51,6 +51,7 @@ describe('resolveSamplerName', () => {
 
   it('returns undefined for unknown names', () => {
     expect(resolveSamplerName('Euler b')).toBeUndefined();
+    expect(unknownSamplerMessage('Euler b')).toMatch(/^unknown sampler 'Euler b' \(valid: euler, euler_a, .*DPM\+\+ 2M Karras/);
   });
 
   it('every accepted name resolves, and canonical names round-trip', () => {

@@ -1,10 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { openPoseSource, type PoseSourceContext } from '../../src/controlnet/pose-source.js';
+import { loadPoseInput } from '../../src/controlnet/pose-inputs.js';
+import { PoseMaps } from '../../src/controlnet/pose-maps.js';
+import type { PoseSourceSpec } from '../../src/controlnet/pose-spec.js';
+import type { PoseRef } from '../../src/controlnet/unit-frame.js';
+import { ControlNetUnitSchema } from '../../src/keyframes/controlnet-unit.js';
+import { unitFrames } from '../../src/plan/controlnet-units.js';
 import { drawPose } from '../../src/controlnet/skeleton.js';
 import { KeyframeError, PoseError } from '../../src/errors.js';
 
@@ -19,22 +24,29 @@ function workspace(): string {
   return dir;
 }
 
-const context = (baseDir: string, warnings: string[] = []): PoseSourceContext => ({
-  baseDir, width: 128, height: 128, frames: 10, seed: 1, name: 'controlnet[0].pose', onWarning: (m) => warnings.push(m),
-});
-const options = { resizeMode: 'inner-fit' as const, interpolation: 'linear' };
+/**
+ * A unit's poses as a render gets them: its files read (`loadPoseInput`), each frame's pose planned (`unitFrames`),
+ * and the maps drawn or loaded (`PoseMaps`).
+ */
+async function openPoses(spec: PoseSourceSpec, baseDir: string, warnings: string[] = [], frames = 10) {
+  const unit = ControlNetUnitSchema.parse({ pose: spec });
+  const input = await loadPoseInput(spec, { baseDir, frames, name: 'controlnet[0].pose' });
+  const at = unitFrames(unit, input, 0, { width: 128, height: 128, frames, seed: 1, onWarning: (m) => warnings.push(m) });
+  const maps = new PoseMaps({ baseDir, width: 128, height: 128, frames });
+  return { refAt: (frame: number): PoseRef => at(frame).pose, imageAt: (frame: number) => maps.mapAt(0, at(frame).pose, unit.resizeMode), maps };
+}
 
 async function png(file: string, rgb: [number, number, number], width = 64, height = 64): Promise<void> {
   await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
 }
 
-describe('openPoseSource: keyframed OpenPose JSON', () => {
+describe('pose keyframes: OpenPose JSON', () => {
   it('interpolates joints between keyframe files relative to the keyframe file', async () => {
     const dir = workspace();
-    const source = await openPoseSource({ 0: 'poses/a.json', 'max_f-1': 'poses/b.json' }, options, context(dir));
-    const mid = source.identityAt(4);
+    const source = await openPoses({ 0: 'poses/a.json', 'max_f-1': 'poses/b.json' }, dir);
+    const mid = source.refAt(4);
     expect('keypoints' in mid && mid.keypoints.people[0][0]).toEqual({ x: 74, y: 20 });
-    const last = source.identityAt(9);
+    const last = source.refAt(9);
     expect('keypoints' in last && last.keypoints.people[0][0]).toEqual({ x: 84, y: 20 });
     const image = await source.imageAt(4);
     if (!('keypoints' in mid)) throw new Error('expected keypoints');
@@ -42,31 +54,31 @@ describe('openPoseSource: keyframed OpenPose JSON', () => {
   });
 
   it('uses one JSON file for every frame', async () => {
-    const source = await openPoseSource('poses/b.json', options, context(workspace()));
-    expect(source.identityAt(7)).toEqual(source.identityAt(0));
+    const source = await openPoses('poses/b.json', workspace());
+    expect(source.refAt(7)).toEqual(source.refAt(0));
   });
 
   it('warns about keys outside the animation and ignores them', async () => {
     const warnings: string[] = [];
-    await openPoseSource({ 0: 'poses/a.json', 30: 'poses/b.json' }, options, context(workspace(), warnings));
+    await openPoses({ 0: 'poses/a.json', 30: 'poses/b.json' }, workspace(), warnings);
     expect(warnings).toEqual(["controlnet[0].pose: key '30' is frame 30, outside 0-9; ignored"]);
   });
 
   it('names a missing pose file', async () => {
     const dir = workspace();
-    const error = await openPoseSource({ 0: 'poses/missing.json' }, options, context(dir)).catch((e: unknown) => e);
+    const error = await openPoses({ 0: 'poses/missing.json' }, dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoseError);
     expect((error as PoseError).message).toMatch(/poses\/missing\.json: cannot read pose file: file not found$/);
   });
 
   it('names a bad frame key', async () => {
-    const error = await openPoseSource({ soon: 'poses/a.json' }, options, context(workspace())).catch((e: unknown) => e);
+    const error = await openPoses({ soon: 'poses/a.json' }, workspace()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeyframeError);
     expect((error as Error).message).toMatch(/^controlnet\[0\]\.pose\.soon: /);
   });
 });
 
-describe('openPoseSource: images and video', () => {
+describe('pose images and video', () => {
   it('takes a folder in name order with numbers as numbers, and holds the last image with a warning', async () => {
     const dir = workspace();
     mkdirSync(path.join(dir, 'maps'));
@@ -75,14 +87,15 @@ describe('openPoseSource: images and video', () => {
     await png(path.join(dir, 'maps', 'pose1.png'), [255, 0, 0]);
     writeFileSync(path.join(dir, 'maps', 'notes.txt'), 'ignored');
     const warnings: string[] = [];
-    const source = await openPoseSource({ images: 'maps' }, options, context(dir, warnings));
+    const source = await openPoses({ images: 'maps' }, dir, warnings);
     const colour = async (frame: number) => Array.from((await source.imageAt(frame)).data.subarray(0, 3));
     expect(await colour(0)).toEqual([255, 0, 0]);
     expect(await colour(1)).toEqual([0, 255, 0]);
     expect(await colour(2)).toEqual([0, 0, 255]);
     expect(await colour(9)).toEqual([0, 0, 255]);
     expect((await source.imageAt(0)).width).toBe(128);
-    expect(source.identityAt(9)).toEqual(source.identityAt(2));
+    expect(source.refAt(9)).toEqual(source.refAt(2));
+    expect(source.refAt(2)).toEqual({ image: path.join('maps', 'pose10.png'), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(warnings[0]).toMatch(/3 pose images for 10 frames; the last one holds from frame 3$/);
   });
 
@@ -90,25 +103,36 @@ describe('openPoseSource: images and video', () => {
     const dir = workspace();
     mkdirSync(path.join(dir, 'maps'));
     await sharp({ create: { width: 8, height: 8, channels: 4, background: { r: 255, g: 255, b: 255, alpha: 0 } } }).png().toFile(path.join(dir, 'maps', 'a.png'));
-    const source = await openPoseSource({ images: 'maps' }, options, { ...context(dir), frames: 1 });
+    const source = await openPoses({ images: 'maps' }, dir, [], 1);
     expect((await source.imageAt(0)).data.every((v) => v === 0)).toBe(true);
   });
 
-  it('uses one image for every frame, read when the source opens', async () => {
+  it('uses one image for every frame, identified by its content', async () => {
     const dir = workspace();
     await png(path.join(dir, 'one.png'), [0, 0, 255]);
     const warnings: string[] = [];
-    const source = await openPoseSource({ image: 'one.png' }, options, context(dir, warnings));
+    const source = await openPoses({ image: 'one.png' }, dir, warnings);
     expect(Array.from((await source.imageAt(9)).data.subarray(0, 3))).toEqual([0, 0, 255]);
-    expect(source.identityAt(9)).toEqual(source.identityAt(0));
+    expect(source.refAt(9)).toEqual(source.refAt(0));
     expect(warnings).toEqual([]);
-    await expect(openPoseSource({ image: 'none.png' }, options, context(dir))).rejects.toThrow(/none\.png: cannot read pose image/);
+    await png(path.join(dir, 'one.png'), [0, 255, 0]);
+    const edited = await openPoses({ image: 'one.png' }, dir);
+    expect(edited.refAt(0)).not.toEqual(source.refAt(0));
+    await expect(openPoses({ image: 'none.png' }, dir)).rejects.toThrow(/none\.png: cannot read pose image: file not found/);
+  });
+
+  it('refuses a pose image that changed after the plan was made', async () => {
+    const dir = workspace();
+    await png(path.join(dir, 'one.png'), [0, 0, 255]);
+    const source = await openPoses({ image: 'one.png' }, dir);
+    await png(path.join(dir, 'one.png'), [0, 255, 0]);
+    await expect(source.imageAt(0)).rejects.toThrow(/one\.png: the pose image changed while rendering/);
   });
 
   it('rejects a missing or empty folder', async () => {
     const dir = workspace();
-    await expect(openPoseSource({ images: 'nowhere' }, options, context(dir))).rejects.toThrow(/^controlnet\[0\]\.pose\.images: .*nowhere: folder not found$/);
-    await expect(openPoseSource({ images: 'poses' }, options, context(dir))).rejects.toThrow(/poses: no pose images/);
+    await expect(openPoses({ images: 'nowhere' }, dir)).rejects.toThrow(/^controlnet\[0\]\.pose\.images: nowhere: folder not found$/);
+    await expect(openPoses({ images: 'poses' }, dir)).rejects.toThrow(/poses: no pose images/);
   });
 
   it('extracts the frames of a video and removes them on close', async () => {
@@ -118,11 +142,14 @@ describe('openPoseSource: images and video', () => {
     const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-framerate', '10', '-i', path.join(dir, 'maps', '%d.png'), '-c:v', 'ffv1', path.join(dir, 'poses.mkv')]);
     expect(made.status).toBe(0);
     const warnings: string[] = [];
-    const source = await openPoseSource({ video: 'poses.mkv' }, options, context(dir, warnings));
+    const source = await openPoses({ video: 'poses.mkv' }, dir, warnings);
+    const before = new Set(readdirSync(os.tmpdir()).filter((name) => name.startsWith('deforum-pose-')));
     expect(Array.from((await source.imageAt(1)).data.subarray(0, 3))).toEqual([0, 255, 0]);
-    expect(source.identityAt(5)).toEqual({ video: expect.stringMatching(/poses\.mkv$/), frame: 2 });
-    expect(warnings).toHaveLength(1);
-    await source.close();
-    await expect(source.imageAt(0)).rejects.toThrow(PoseError);
+    expect(source.refAt(5)).toEqual({ video: 'poses.mkv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), frame: 2 });
+    expect(warnings).toEqual(['controlnet[0].pose.video: poses.mkv: 3 pose images for 10 frames; the last one holds from frame 3']);
+    const extracted = readdirSync(os.tmpdir()).filter((name) => name.startsWith('deforum-pose-') && !before.has(name));
+    expect(extracted).toHaveLength(1);
+    await source.maps.close();
+    expect(existsSync(path.join(os.tmpdir(), extracted[0]))).toBe(false);
   });
 });
