@@ -42,7 +42,7 @@ const rows: [string, number][] = [
   ['warp2D wrap border (zoom 0.9)', time(() => warp2D(frame, { zoom: 0.9, angle: 0, translationX: 0, translationY: 0 }, 'wrap'))],
   ...(['rgb', 'hsv', 'lab'] as ColorCoherence[]).map((mode): [string, number] => [`maintainColors ${mode}`, time(() => maintainColors(frame, reference, mode))]),
   ['applyContrast 1.1', time(() => applyContrast(frame, 1.1))],
-  ['applyUnsharpMask (Deforum defaults)', time(() => applyUnsharpMask(frame))],
+  ['applyUnsharpMask (Deforum defaults)', time(() => applyUnsharpMask(frame, { kernel: 5, sigma: 1, amount: 0.1, threshold: 0 }))],
   ['addFrameNoise perlin (torch randn + rand)', time(() => addFrameNoise(frame, 0.02, new TorchGenerator(1234), defaultFrameNoise))],
   ['addFrameNoise uniform (torch randn)', time(() => addFrameNoise(frame, 0.02, new TorchGenerator(1234), { ...defaultFrameNoise, type: 'uniform' }))],
   ['blend t=0.5', time(() => blend(frame, reference, 0.5))],

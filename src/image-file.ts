@@ -100,3 +100,21 @@ export async function writePngFile(image: RawImage, file: string): Promise<void>
     throw error;
   }
 }
+
+/**
+ * A depth map as a 16-bit grey PNG: the values min-max scaled to 0…65535, as Deforum's `save_depth` scales them to
+ * 0…255 (a constant map is black). `depth` is row-major width×height.
+ */
+export async function encodeDepthPng(depth: Float32Array, width: number, height: number): Promise<Buffer> {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of depth) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const scale = max > min ? 65535 / (max - min) : 0;
+  const grey = new Uint16Array(width * height);
+  for (let i = 0; i < grey.length; i++) grey[i] = Number.isFinite(depth[i]) ? Math.round((depth[i] - min) * scale) : 0;
+  return (await loadSharp())(grey, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+}

@@ -3,7 +3,7 @@ import { DeforumError } from '../errors.js';
 import { loadSharp } from '../image-file.js';
 import { loadAnimation } from '../keyframes/load.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
-import { numericScheduleNames } from '../keyframes/schema.js';
+import { numericScheduleNames, scheduleIsUsed } from '../keyframes/schema.js';
 import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { buildAnimationSchedules } from '../plan/plan.js';
 import { outputFile } from './output.js';
@@ -86,7 +86,9 @@ export function register(program: Command): void {
       const { seed } = resolveRunSeed(animation.seed, animation.seed >= 0 ? undefined : 0);
       const schedules = buildAnimationSchedules(animation, { seed });
       const panels: Panel[] = [
-        ...numericScheduleNames.map((name) => ({ title: name, values: schedules.numeric[name].values, keyframes: schedules.numeric[name].keyframes })),
+        ...numericScheduleNames
+          .filter((name) => scheduleIsUsed(name, animation.animationMode, animation.enablePerspectiveFlip))
+          .map((name) => ({ title: name, values: schedules.numeric[name].values, keyframes: schedules.numeric[name].keyframes })),
         { title: 'steps', values: schedules.steps.values, keyframes: animation.schedules.steps === undefined ? [] : schedules.steps.keyframes },
       ];
       const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed });

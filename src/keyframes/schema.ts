@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ControlNetUnitSchema } from './controlnet-unit.js';
 import { colorCoherenceModes as motionColorModes } from '../motion/color-coherence.js';
-import { frameNoiseTypes } from '../motion/frame-noise.js';
+import { defaultFrameNoise, frameNoiseTypes } from '../motion/frame-noise.js';
+import { depthAlgorithmNames, depthTransform } from '../motion/depth-normalise.js';
+import { paddingModes, samplingModes } from '../motion/grid-sample.js';
 import { borderModes } from '../motion/warp.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
 import { acceptedSamplerNames } from '../sampler/sampler-names.js';
@@ -65,6 +67,18 @@ export const SchedulesSchema = z
     antiBlurKernel: numeric('0: (5)', 'unsharp-mask kernel size, odd, 1-99 (truncated; Deforum kernel_schedule)'),
     antiBlurSigma: numeric('0: (1.0)', 'unsharp-mask Gaussian sigma (Deforum sigma_schedule)'),
     antiBlurThreshold: numeric('0: (0.0)', 'unsharp-mask threshold (Deforum threshold_schedule)'),
+    translationZ: numeric('0: (1.75)', '3D: camera move forward per frame, 1/200 of a unit (Deforum translation_z)'),
+    rotation3dX: numeric('0: (0)', '3D: camera tilt per frame in degrees (Deforum rotation_3d_x; > 0 moves content down)'),
+    rotation3dY: numeric('0: (0)', '3D: camera pan per frame in degrees (Deforum rotation_3d_y; > 0 moves content left)'),
+    rotation3dZ: numeric('0: (0)', '3D: camera roll per frame in degrees (Deforum rotation_3d_z)'),
+    fov: numeric('0: (70)', '3D: field of view in degrees, -180-180 (negative mirrors the projection; Deforum fov_schedule)'),
+    near: numeric('0: (200)', '3D: near plane (Deforum near_schedule; does not change the warp)'),
+    far: numeric('0: (10000)', '3D: far plane (Deforum far_schedule; does not change the warp)'),
+    aspectRatio: numeric('0: (1)', '3D: the camera\'s aspect ratio (Deforum aspect_ratio_schedule)'),
+    perspectiveFlipTheta: numeric('0: (0)', 'with enablePerspectiveFlip: rotation about the view axis in degrees'),
+    perspectiveFlipPhi: numeric('0: (0)', 'with enablePerspectiveFlip: rotation about x in degrees'),
+    perspectiveFlipGamma: numeric('0: (0)', 'with enablePerspectiveFlip: rotation about y in degrees'),
+    perspectiveFlipFv: numeric('0: (53)', 'with enablePerspectiveFlip: the flip camera\'s field of view in degrees'),
     steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame, 1-1000 (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
@@ -73,6 +87,26 @@ export const SchedulesSchema = z
     ),
   })
   .describe('per-frame schedules');
+
+/** Deforum's animation modes this renderer draws: the 2D warp, or the depth-based 3D camera (docs/deforum-3d.md). */
+export const animationModes = ['2D', '3D'] as const;
+export type AnimationMode = (typeof animationModes)[number];
+
+/** The depth model of a 3D render and how Deforum uses its output (docs/deforum-3d.md §3, "Deforum 3D defaults"). */
+export const DepthSettingsSchema = z
+  .strictObject({
+    model: z.string().min(1).default('tiny-depth').describe('a bundled depth model name or a path to an ONNX depth model (Depth-Anything-V2 or MiDaS layout)'),
+    algorithm: z
+      .string()
+      .refine((name) => depthTransform(name) !== undefined, `expected one of Deforum's depth algorithms (case-insensitive): ${depthAlgorithmNames.join(', ')}`)
+      .default('Midas-3-Hybrid')
+      .describe(`Deforum's depth_algorithm, which picks the depth normalisation: ${depthAlgorithmNames.join(', ')}`),
+    warping: z.boolean().default(true).describe('warp by depth (Deforum use_depth_warping); false = flat depth, z = 1'),
+  })
+  .describe('3D: the depth model and how its output becomes z');
+
+/** Every schedule's default, as a file that sets none gets it. */
+export const defaultSchedules: Readonly<z.infer<typeof SchedulesSchema>> = SchedulesSchema.parse({});
 
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
 /** The motion module's modes, and "image": match to a colour-sample image (in LAB, as Deforum). */
@@ -120,11 +154,18 @@ export const AnimationSchema = z
     colorCoherence: z.enum(colorCoherenceModes).default('lab').describe('match each frame\'s colours to a sample (Deforum color_coherence)'),
     colorCoherenceImage: z.string().min(1).optional().describe('the colour sample for colorCoherence "image" (path relative to this file)'),
     borderMode: z.enum(borderModes).default('replicate').describe('how motion fills pixels from outside the frame'),
-    noiseType: z.enum(frameNoiseTypes).default('perlin').describe('noise added to the previous frame: Gaussian times Perlin, or plain Gaussian (Deforum noise_type)'),
-    perlinW: z.int().min(1).max(64).default(8).describe('Perlin cells across the first octave (Deforum perlin_w)'),
-    perlinH: z.int().min(1).max(64).default(8).describe('Perlin cells down the first octave (Deforum perlin_h)'),
-    perlinOctaves: z.int().min(1).max(7).default(4).describe('Perlin octaves (Deforum perlin_octaves)'),
-    perlinPersistence: z.number().min(0).max(1).default(0.5).describe('amplitude ratio between Perlin octaves (Deforum perlin_persistence)'),
+    noiseType: z.enum(frameNoiseTypes).default(defaultFrameNoise.type).describe('noise added to the previous frame: Gaussian times Perlin, or plain Gaussian (Deforum noise_type)'),
+    perlinW: z.int().min(1).max(64).default(defaultFrameNoise.perlinW).describe('Perlin cells across the first octave (Deforum perlin_w)'),
+    perlinH: z.int().min(1).max(64).default(defaultFrameNoise.perlinH).describe('Perlin cells down the first octave (Deforum perlin_h)'),
+    perlinOctaves: z.int().min(1).max(7).default(defaultFrameNoise.perlinOctaves).describe('Perlin octaves (Deforum perlin_octaves)'),
+    perlinPersistence: z.number().min(0).max(1).default(defaultFrameNoise.perlinPersistence).describe('amplitude ratio between Perlin octaves (Deforum perlin_persistence)'),
+    animationMode: z.enum(animationModes).default('2D').describe('2D: zoom, angle and translation warp the frame; 3D: a camera moves through the depth of each frame (Deforum animation_mode)'),
+    depth: DepthSettingsSchema.prefault({}),
+    paddingMode: z.enum(paddingModes).default('border').describe('3D: what fills pixels from outside the frame (Deforum padding_mode)'),
+    samplingMode: z.enum(samplingModes).default('bicubic').describe('3D: how the warp samples the previous frame (Deforum sampling_mode)'),
+    aspectRatioUseOldFormula: z.boolean().default(false).describe('3D: use width/height as the camera aspect instead of schedules.aspectRatio (Deforum aspect_ratio_use_old_formula)'),
+    saveDepthMaps: z.boolean().default(false).describe('write each frame\'s depth map to depth/<frame>.png beside frames/, 16-bit grey (Deforum save_depth_maps)'),
+    enablePerspectiveFlip: z.boolean().default(false).describe('turn the frame as a card in 3D before the warp, in 2D and 3D (Deforum enable_perspective_flip)'),
     controlnet: z.array(ControlNetUnitSchema).max(maxControlNetUnits).default([]).describe('ControlNet units steering every frame with a keyframed pose'),
     output: OutputSchema.prefault({}),
   })
@@ -160,6 +201,8 @@ export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>>
   // A 2D zoom of 0 scales every frame to a point (one real file renders flat colour); below 0 it mirrors. Neither is
   // an animation anyone means, and Deforum's warpAffine gives no error.
   zoom: { min: 0, max: Number.POSITIVE_INFINITY, aboveMin: true },
+  // Deforum's tooltip range; beyond ±180 the tangent of the half angle wraps.
+  fov: { min: -180, max: 180 },
 };
 
 /** Deforum's schedule names (docs/deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */
@@ -202,7 +245,26 @@ export const deforumFieldNames: Readonly<Record<string, string>> = {
   ...Object.fromEntries(Object.entries(deforumScheduleNames).map(([deforum, ours]) => [deforum, `schedules.${ours}`])),
 };
 
-export const numericScheduleNames = ['cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast', 'antiBlurAmount', 'antiBlurKernel', 'antiBlurSigma', 'antiBlurThreshold'] as const satisfies readonly NumericScheduleName[];
+/** Schedules only the 2D warp reads: Deforum ignores them in 3D. */
+export const schedules2dOnly = ['zoom', 'angle', 'transformCenterX', 'transformCenterY'] as const satisfies readonly NumericScheduleName[];
+/** Schedules only the 3D camera reads. */
+export const schedules3dOnly = ['translationZ', 'rotation3dX', 'rotation3dY', 'rotation3dZ', 'fov', 'near', 'far', 'aspectRatio'] as const satisfies readonly NumericScheduleName[];
+export const perspectiveFlipScheduleNames = ['perspectiveFlipTheta', 'perspectiveFlipPhi', 'perspectiveFlipGamma', 'perspectiveFlipFv'] as const satisfies readonly NumericScheduleName[];
+
+export const numericScheduleNames = [
+  'cfg', 'strength', 'zoom', 'angle', 'translationX', 'translationY', 'transformCenterX', 'transformCenterY', 'noise', 'contrast',
+  'antiBlurAmount', 'antiBlurKernel', 'antiBlurSigma', 'antiBlurThreshold', ...schedules3dOnly, ...perspectiveFlipScheduleNames,
+] as const satisfies readonly NumericScheduleName[];
+
+export const isNumericScheduleName = (name: string): name is NumericScheduleName => (numericScheduleNames as readonly string[]).includes(name);
+
+/** Whether an animation in `mode` (with or without the perspective flip) reads schedule `name`. */
+export function scheduleIsUsed(name: NumericScheduleName, mode: AnimationMode, perspectiveFlip: boolean): boolean {
+  if ((perspectiveFlipScheduleNames as readonly string[]).includes(name)) return perspectiveFlip;
+  if ((schedules2dOnly as readonly string[]).includes(name)) return mode === '2D';
+  if ((schedules3dOnly as readonly string[]).includes(name)) return mode === '3D';
+  return true;
+}
 
 /** The JSON Schema editors use; `schedules/keyframes.schema.json` is this, pretty-printed. */
 export function animationJsonSchema(): Record<string, unknown> {

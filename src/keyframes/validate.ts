@@ -9,7 +9,7 @@ import { resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-na
 import { buildSchedule } from './schedule.js';
 import { KeyframeFieldError, resolveKeyFrame, type ScheduleContext } from './schedule-keys.js';
 import { ScheduleSyntaxError } from './schedule-text.js';
-import { AnimationSchema, deforumFieldNames, frameValueLimits, numericScheduleNames, type Animation } from './schema.js';
+import { AnimationSchema, defaultSchedules, deforumFieldNames, frameValueLimits, isNumericScheduleName, numericScheduleNames, scheduleIsUsed, schedules2dOnly, type Animation } from './schema.js';
 import { buildStringSchedule } from './string-schedule.js';
 
 /** One problem in a keyframe file, located for a human: JSON path and 1-based line:column. */
@@ -170,6 +170,7 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
     }
   };
   const withinLimit = (name: keyof Animation['schedules'], values: Float64Array | undefined) => {
+    if (isNumericScheduleName(name) && !scheduleIsUsed(name, animation.animationMode, animation.enablePerspectiveFlip)) return;
     const limit = frameValueLimits[name];
     const message = values && limit && limitProblem(values, limit);
     if (message) problems.push(locate.problem(['schedules', name], message));
@@ -196,6 +197,10 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
     return true;
   });
   if (promptsBuilt) warnings.push(...promptKeysPastTheEnd(animation, seed, locate));
+  const unused = animation.animationMode === '3D' ? schedules2dOnly.filter((name) => JSON.stringify(animation.schedules[name]) !== JSON.stringify(defaultSchedules[name])) : [];
+  if (unused.length > 0) {
+    warnings.push(locate.problem(['schedules', unused[0]], `${unused.join(', ')} ${unused.length === 1 ? 'does' : 'do'} nothing in 3D mode (Deforum ignores zoom, angle and the transform centre in 3D; move the camera with translationZ and rotation3dX/Y/Z)`));
+  }
   if (animation.colorCoherence === 'image' && !animation.colorCoherenceImage) {
     problems.push(locate.problem(['colorCoherence'], 'colorCoherence "image" needs colorCoherenceImage (the colour sample)'));
   }

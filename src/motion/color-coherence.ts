@@ -3,7 +3,7 @@ import { hsvToRgb, labToRgb, rgbToHsv, rgbToLab } from './color-space.js';
 import { matchHistograms } from './histogram-match.js';
 
 /** Deforum's colour coherence modes (docs/deforum.md §d; `None`, `RGB`, `HSV`, `LAB` there). */
-export const colorCoherenceModes = ['none', 'rgb', 'hsv', 'lab'] as const;
+export const colorCoherenceModes = ['none', 'lab', 'hsv', 'rgb'] as const;
 export type ColorCoherence = (typeof colorCoherenceModes)[number];
 
 /**

@@ -4,7 +4,7 @@ import { roundHalfEven } from './rounding.js';
 const f32 = Math.fround;
 
 /** Deforum's noise types (docs/deforum.md §d, step 7). */
-export const frameNoiseTypes = ['uniform', 'perlin'] as const;
+export const frameNoiseTypes = ['perlin', 'uniform'] as const;
 export type FrameNoiseType = (typeof frameNoiseTypes)[number];
 
 /** Deforum's `noise_type` and Perlin settings; the defaults are Deforum's (`args.py`: perlin, 8, 8, 4, 0.5). */
@@ -37,7 +37,7 @@ export interface TorchRandom {
  * frames. Deforum resizes only Perlin noise (and fails on other sizes); we resize both, which is the same whenever
  * Deforum works.
  */
-export function addFrameNoise(img: RawImage, amount: number, random: TorchRandom, settings: FrameNoiseSettings = defaultFrameNoise): RawImage {
+export function addFrameNoise(img: RawImage, amount: number, random: TorchRandom, settings: FrameNoiseSettings): RawImage {
   // addWeighted(img, 1, noise, 0, 0) is img exactly: skip the draws.
   if (amount === 0) return img;
   const { width, height, channels } = img;

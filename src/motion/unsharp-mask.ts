@@ -1,7 +1,7 @@
 import type { RawImage } from '../raw-image.js';
 import { roundHalfEven } from './rounding.js';
 
-/** Deforum's anti-blur settings (`kernel`, `sigma`, `amount`, `threshold` schedules; defaults 5, 1, 0.1, 0). */
+/** Deforum's anti-blur settings (`kernel`, `sigma`, `amount`, `threshold` schedules; their defaults are the keyframe schema's). */
 export interface UnsharpMask {
   /** Odd kernel size in pixels. */
   kernel: number;
@@ -10,8 +10,6 @@ export interface UnsharpMask {
   amount: number;
   threshold: number;
 }
-
-export const defaultUnsharpMask: UnsharpMask = { kernel: 5, sigma: 1, amount: 0.1, threshold: 0 };
 
 // OpenCV blurs 8-bit images in fixed point: kernel weights in 1/256, a horizontal then a vertical pass.
 const KERNEL_BITS = 8;
@@ -104,7 +102,7 @@ export function gaussianBlur(img: RawImage, size: number, sigma: number): Uint8A
  * from the blur is below it keep their value; Deforum subtracts there in uint8, which wraps negative differences to
  * large ones, and we use the true absolute difference. Amount 0 returns the image unchanged.
  */
-export function applyUnsharpMask(img: RawImage, settings: UnsharpMask = defaultUnsharpMask): RawImage {
+export function applyUnsharpMask(img: RawImage, settings: UnsharpMask): RawImage {
   const { kernel, sigma, amount, threshold } = settings;
   if (amount === 0) return img;
   const blurred = gaussianBlur(img, kernel, sigma);

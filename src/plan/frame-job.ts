@@ -2,14 +2,19 @@ import { z } from 'zod';
 import { UnitFrameSchema } from '../controlnet/unit-frame.js';
 import { colorCoherenceModes } from '../motion/color-coherence.js';
 import { frameNoiseTypes } from '../motion/frame-noise.js';
+import { paddingModes, samplingModes } from '../motion/grid-sample.js';
 import { borderModes } from '../motion/warp.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
 import { samplerNames, schedulerNames } from '../sampler/sampler-names.js';
 
 const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
 
+/** Deforum's perspective flip of this frame (`PerspectiveFlip`, motion/perspective-flip.ts), when it is on. */
+const FlipSchema = z.strictObject({ theta: z.number(), phi: z.number(), gamma: z.number(), fv: z.number() });
+
 /** Deforum's 2D motion of this frame (`Motion2D`, motion/warp.ts) and the border mode of the warp. */
-const MotionSchema = z.strictObject({
+const Motion2DSchema = z.strictObject({
+  mode: z.literal('2D'),
   zoom: z.number(),
   angle: z.number(),
   translationX: z.number(),
@@ -17,7 +22,35 @@ const MotionSchema = z.strictObject({
   centerX: z.number(),
   centerY: z.number(),
   border: z.enum(borderModes),
+  flip: FlipSchema.optional(),
 });
+
+/** Deforum's 3D camera move of this frame (`Motion3D`, motion/warp3d.ts), how depth becomes z, and the sampling. */
+const Motion3DSchema = z.strictObject({
+  mode: z.literal('3D'),
+  translationX: z.number(),
+  translationY: z.number(),
+  translationZ: z.number(),
+  rotationX: z.number(),
+  rotationY: z.number(),
+  rotationZ: z.number(),
+  fov: z.number(),
+  near: z.number(),
+  far: z.number(),
+  aspectRatio: z.number(),
+  aspectRatioUseOldFormula: z.boolean(),
+  /** Deforum's depth_algorithm: the depth normalisation, or the legacy path. */
+  depthAlgorithm: z.string(),
+  /** Warp by the predicted depth; false = flat z = 1 (Deforum use_depth_warping). */
+  depthWarping: z.boolean(),
+  padding: z.enum(paddingModes),
+  sampling: z.enum(samplingModes),
+  /** The flip's border: Deforum's `border` setting, which the 3D warp itself does not use. */
+  border: z.enum(borderModes),
+  flip: FlipSchema.optional(),
+});
+
+const MotionSchema = z.discriminatedUnion('mode', [Motion2DSchema, Motion3DSchema]);
 
 /** What is done to the warped previous frame before img2img (motion/prepare-init.ts; docs/deforum.md §d). */
 const PrepareSchema = z.strictObject({
@@ -70,5 +103,6 @@ export const FrameJobSchema = z.strictObject({
   controlnet: z.array(UnitFrameSchema).optional(),
 });
 export type FrameJob = z.infer<typeof FrameJobSchema>;
+export type MotionJob = FrameJob['motion'];
 export type DiffusionJob = FrameJob['diffusion'];
 export type PrepareJob = FrameJob['prepare'];

@@ -7,7 +7,7 @@ import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../sampler/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
 import type { ScheduleContext } from '../keyframes/schedule-keys.js';
-import { AnimationSchema, frameValueLimits, numericScheduleNames, type Animation, type AnimationInput, type NumericScheduleName, type Schedules } from '../keyframes/schema.js';
+import { AnimationSchema, frameValueLimits, isNumericScheduleName, numericScheduleNames, scheduleIsUsed, type Animation, type AnimationInput, type NumericScheduleName, type Schedules } from '../keyframes/schema.js';
 import { seedFromSchedule, seedOfDiffusedFrame } from '../keyframes/seeds.js';
 import { buildStringSchedule } from '../keyframes/string-schedule.js';
 import { formatPath } from '../keyframes/validate.js';
@@ -51,9 +51,10 @@ function parseAnimation(input: Animation | AnimationInput): Animation {
   throw new KeyframeError(`${formatPath(issue.path as Array<string | number>)}: ${issue.message}`);
 }
 
-/** The schema's per-frame limits (steps, the odd anti-blur kernel), checked as `validate` checks them. */
-function checkFrameValueLimits(schedules: Partial<Record<keyof Schedules, Schedule>>): void {
+/** The schema's per-frame limits (steps, the odd anti-blur kernel, …) on the schedules the mode reads, as `validate` checks them. */
+function checkFrameValueLimits(animation: Animation, schedules: Partial<Record<keyof Schedules, Schedule>>): void {
   for (const name of Object.keys(frameValueLimits) as Array<keyof Schedules>) {
+    if (isNumericScheduleName(name) && !scheduleIsUsed(name, animation.animationMode, animation.enablePerspectiveFlip)) continue;
     const limit = frameValueLimits[name];
     const schedule = schedules[name];
     const problem = limit && schedule && limitProblem(schedule.values, limit);
@@ -68,7 +69,7 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
   const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
-  checkFrameValueLimits({ ...numeric, steps });
+  checkFrameValueLimits(animation, { ...numeric, steps });
   const noiseMultiplier = animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier'));
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
@@ -82,16 +83,35 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
 /** Frame 0's source: txt2img, or the init image; later frames start from the previous frame (docs/deforum.md §d). */
 const sourceOf = (animation: Animation, frame: number): FrameJob['source'] => (frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img');
 
-/** The frame's 2D camera move and the warp's border mode. */
+/** The frame's perspective flip when it is on (Deforum's enable_perspective_flip, in 2D and 3D). */
+function flipOf(animation: Animation, n: AnimationSchedules['numeric'], frame: number): FrameJob['motion']['flip'] {
+  if (!animation.enablePerspectiveFlip) return undefined;
+  return { theta: n.perspectiveFlipTheta(frame), phi: n.perspectiveFlipPhi(frame), gamma: n.perspectiveFlipGamma(frame), fv: n.perspectiveFlipFv(frame) };
+}
+
+/** The frame's camera move: the 2D warp's, or in 3D the camera's, with the depth settings (docs/deforum-3d.md). */
 function motionOf(animation: Animation, n: AnimationSchedules['numeric'], frame: number): FrameJob['motion'] {
+  const flip = flipOf(animation, n, frame);
+  const shared = { translationX: n.translationX(frame), translationY: n.translationY(frame), border: animation.borderMode, ...(flip ? { flip } : {}) };
+  if (animation.animationMode === '2D') {
+    return { mode: '2D', ...shared, zoom: n.zoom(frame), angle: n.angle(frame), centerX: n.transformCenterX(frame), centerY: n.transformCenterY(frame) };
+  }
   return {
-    zoom: n.zoom(frame),
-    angle: n.angle(frame),
-    translationX: n.translationX(frame),
-    translationY: n.translationY(frame),
-    centerX: n.transformCenterX(frame),
-    centerY: n.transformCenterY(frame),
-    border: animation.borderMode,
+    mode: '3D',
+    ...shared,
+    translationZ: n.translationZ(frame),
+    rotationX: n.rotation3dX(frame),
+    rotationY: n.rotation3dY(frame),
+    rotationZ: n.rotation3dZ(frame),
+    fov: n.fov(frame),
+    near: n.near(frame),
+    far: n.far(frame),
+    aspectRatio: n.aspectRatio(frame),
+    aspectRatioUseOldFormula: animation.aspectRatioUseOldFormula,
+    depthAlgorithm: animation.depth.algorithm,
+    depthWarping: animation.depth.warping,
+    padding: animation.paddingMode,
+    sampling: animation.samplingMode,
   };
 }
 
@@ -124,11 +144,12 @@ function unitsOf(animation: Animation, poses: PlanOptions['poses'], context: Uni
 }
 
 /**
- * Expands a validated animation into one FrameJob per frame. Pure and deterministic: the same animation, seed and
- * pose files give the same jobs. Per-frame rules: docs/deforum.md §c (seeds, counted over diffused frames) and §d
- * (strength, frame 0).
+ * The FrameJobs of a validated animation, frame by frame, computed as they are taken (a plan of a million frames is
+ * streamed by `deforum plan` without holding it). Pure and deterministic: the same animation, seed and pose files
+ * give the same jobs. Per-frame rules: docs/deforum.md §c (seeds, counted over diffused frames) and §d (strength,
+ * frame 0).
  */
-export function planAnimation(input: Animation | AnimationInput, options: PlanOptions = {}): FrameJob[] {
+export function* planFrames(input: Animation | AnimationInput, options: PlanOptions = {}): Generator<FrameJob> {
   const animation = parseAnimation(input);
   const start = planSeed(animation, options);
   const schedules = buildAnimationSchedules(animation, options);
@@ -136,7 +157,6 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
   const prompts = buildPromptSchedule(animation, context);
   const units = unitsOf(animation, options.poses, { ...context, width: animation.width, height: animation.height });
   const cadence = animation.diffusionCadence;
-  const jobs: FrameJob[] = new Array(animation.frames);
   const n = schedules.numeric;
   let seed = start;
   for (let frame = 0; frame < animation.frames; frame++) {
@@ -159,7 +179,7 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       // A1111 applies initial_noise_multiplier in img2img only (docs/sd-pipeline.md §4.2)
       ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
     };
-    jobs[frame] = {
+    yield {
       frame,
       diffused,
       source,
@@ -169,5 +189,9 @@ export function planAnimation(input: Animation | AnimationInput, options: PlanOp
       ...(units.length > 0 ? { controlnet: units.map((unit) => unit(frame)) } : {}),
     };
   }
-  return jobs;
+}
+
+/** Every FrameJob of the animation, in frame order (see `planFrames`). */
+export function planAnimation(input: Animation | AnimationInput, options: PlanOptions = {}): FrameJob[] {
+  return Array.from(planFrames(input, options));
 }

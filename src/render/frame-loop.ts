@@ -9,8 +9,13 @@ export interface LoopJob {
 
 /** The image operations of one render; the loop only decides what runs on which image, and in which order. */
 export interface FrameWork<J extends LoopJob> {
-  /** The frame's 2D motion applied to an image. */
-  warp(image: RawImage, job: J): RawImage;
+  /** The frame's camera motion applied to an image; `depth` is the image's depth map (3D). */
+  warp(image: RawImage, job: J, depth: Float32Array | undefined): RawImage;
+  /**
+   * The depth map of `image` when it is needed — to warp it by `job`'s motion (3D with depth warping) or to save as the
+   * frame's depth map (depth maps on) — else undefined, without predicting.
+   */
+  depth(image: RawImage, job: J, use: { warp: boolean; save: boolean }): Promise<Float32Array | undefined>;
   /** Colour coherence, contrast, anti-blur and noise on the warped previous image before it is diffused. */
   prepareInit(warped: RawImage, job: J, colorReference: RawImage | undefined): RawImage;
   /** img2img over `init` (txt2img, or img2img from the file's init image, when it is undefined). */
@@ -60,13 +65,17 @@ export interface FrameOutput {
   image: RawImage;
   /** Seconds spent in diffusion for this frame (0 for in-between frames). */
   samplerSeconds: number;
+  /** The depth map the frame was warped with (docs/deforum-3d.md "Saved depth maps"), when one was predicted. */
+  depth?: Float32Array;
 }
 
 /**
  * Renders the groups from `groups[first]` on: per group, warp the carried image to the diffused frame,
  * prepare it and diffuse it, then write the group's frames as Deforum's cadence does (docs/deforum.md §d:
  * `tween = (j − start + 1)/cadence`, `prev·(1 − tween) + next·tween`, both warped cumulatively to frame j).
- * With cadence 1 every group is one frame and this is plain frame-to-frame img2img.
+ * With cadence 1 every group is one frame and this is plain frame-to-frame img2img. In 3D the depth follows Deforum's
+ * loop (docs/deforum-3d.md "Cadence in 3D mode"): on each frame of a group the depth of `next` (before this frame's
+ * warp) moves both images; the carried image is warped to the diffused frame with its own depth.
  */
 export async function runGroups<J extends LoopJob>(options: {
   jobs: readonly J[];
@@ -88,7 +97,7 @@ export async function runGroups<J extends LoopJob>(options: {
     const group = groups[g];
     if (group.start > options.lastFrame || options.shouldStop()) return;
     const job = jobs[group.diffused];
-    const warpedCarried = carried === undefined ? undefined : work.warp(carried, job);
+    const warpedCarried = carried === undefined ? undefined : work.warp(carried, job, await work.depth(carried, job, { warp: true, save: false }));
     const init = warpedCarried === undefined ? undefined : work.prepareInit(warpedCarried, job, colorReference);
     const started = performance.now();
     const diffusion = await work.diffuse(job, init);
@@ -99,13 +108,14 @@ export async function runGroups<J extends LoopJob>(options: {
     let next = diffusion;
     const end = Math.min(group.end, options.lastFrame + 1);
     for (let j = group.start; j < end; j++) {
+      const depth = await work.depth(next, jobs[j], { warp: j > group.start, save: true });
       if (j > group.start) {
-        if (previous !== undefined) previous = work.warp(previous, jobs[j]);
-        next = work.warp(next, jobs[j]);
+        if (previous !== undefined) previous = work.warp(previous, jobs[j], depth);
+        next = work.warp(next, jobs[j], depth);
       }
       const tween = (j - group.start + 1) / cadence;
       const image = previous !== undefined && tween < 1 ? work.blend(previous, next, tween) : next;
-      await options.emit({ frame: j, image, samplerSeconds: j === group.start ? samplerSeconds : 0 });
+      await options.emit({ frame: j, image, samplerSeconds: j === group.start ? samplerSeconds : 0, ...(depth ? { depth } : {}) });
     }
     carried = next;
   }

@@ -82,7 +82,7 @@ describe('validateAnimationText', () => {
     ]);
     const [long] = problems(`{"prompts": {"0": "a"}, "${'x'.repeat(5_000_000)}": 1}`);
     expect(long).toBe(`f.json:1:25: ${'x'.repeat(60)}…: unknown field '${'x'.repeat(40)}…'`);
-    expect(problems('{"prompts": {"0": "a"}, "sampling": 1}')).toEqual(["f.json:1:25: sampling: unknown field 'sampling'; the closest accepted: 'sampler', 'perlinW', 'perlinH'"]);
+    expect(problems('{"prompts": {"0": "a"}, "samplingx": 1}')).toEqual(["f.json:1:25: samplingx: unknown field 'samplingx'; the closest accepted: 'sampler', 'samplingMode', 'perlinW'"]);
   });
 
   it('bounds what costs time or memory, in plain words: size, prompt length, ControlNet units', () => {

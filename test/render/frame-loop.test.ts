@@ -15,6 +15,7 @@ async function render(frames: number, cadence: number, lastFrame = frames - 1) {
   const inits: Array<[number, number | undefined]> = [];
   const work: FrameWork<LoopJob> = {
     warp: (img) => pixel(value(img) + 1),
+    depth: async () => undefined,
     prepareInit: (img) => img,
     diffuse: async (job, init) => {
       inits.push([job.frame, init && value(init)]);
