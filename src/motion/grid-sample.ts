@@ -84,6 +84,11 @@ function tap(data: Float32Array, row: number, column: number, c: number): number
   return row < 0 || column < 0 ? 0 : data[row + column + c];
 }
 
+/** A tap's element offset, or `guard` (a zero pixel) when zeros padding dropped its row or column (offset −1). */
+function tapAt(row: number, column: number, guard: number): number {
+  return row < 0 || column < 0 ? guard : row + column;
+}
+
 function sampleBicubic(src: FloatImage, gx: number, gy: number, padding: PaddingMode, out: Float32Array, o: number): void {
   const { width, height, channels, data } = src;
   const x = unnormalize(gx, width);
@@ -110,11 +115,17 @@ function sampleBicubic(src: FloatImage, gx: number, gy: number, padding: Padding
   const y1 = tapOffset(iy, height, padding, stride);
   const y2 = tapOffset(iy + 1, height, padding, stride);
   const y3 = tapOffset(iy + 2, height, padding, stride);
+  // The sixteen taps' element offsets; one that zeros padding drops reads the zero just past the pixels.
+  const guard = data.length - channels;
+  const t00 = tapAt(y0, x0, guard), t01 = tapAt(y0, x1, guard), t02 = tapAt(y0, x2, guard), t03 = tapAt(y0, x3, guard);
+  const t10 = tapAt(y1, x0, guard), t11 = tapAt(y1, x1, guard), t12 = tapAt(y1, x2, guard), t13 = tapAt(y1, x3, guard);
+  const t20 = tapAt(y2, x0, guard), t21 = tapAt(y2, x1, guard), t22 = tapAt(y2, x2, guard), t23 = tapAt(y2, x3, guard);
+  const t30 = tapAt(y3, x0, guard), t31 = tapAt(y3, x1, guard), t32 = tapAt(y3, x2, guard), t33 = tapAt(y3, x3, guard);
   for (let c = 0; c < channels; c++) {
-    const l0 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y0, x0, c), tap(data, y0, x1, c), tap(data, y0, x2, c), tap(data, y0, x3, c));
-    const l1 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y1, x0, c), tap(data, y1, x1, c), tap(data, y1, x2, c), tap(data, y1, x3, c));
-    const l2 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y2, x0, c), tap(data, y2, x1, c), tap(data, y2, x2, c), tap(data, y2, x3, c));
-    const l3 = cubicSumX(cx0, cx1, cx2, cx3, tap(data, y3, x0, c), tap(data, y3, x1, c), tap(data, y3, x2, c), tap(data, y3, x3, c));
+    const l0 = cubicSumX(cx0, cx1, cx2, cx3, data[t00 + c], data[t01 + c], data[t02 + c], data[t03 + c]);
+    const l1 = cubicSumX(cx0, cx1, cx2, cx3, data[t10 + c], data[t11 + c], data[t12 + c], data[t13 + c]);
+    const l2 = cubicSumX(cx0, cx1, cx2, cx3, data[t20 + c], data[t21 + c], data[t22 + c], data[t23 + c]);
+    const l3 = cubicSumX(cx0, cx1, cx2, cx3, data[t30 + c], data[t31 + c], data[t32 + c], data[t33 + c]);
     out[o + c] = cubicSumY(cy0, cy1, cy2, cy3, l0, l1, l2, l3);
   }
 }
@@ -157,10 +168,18 @@ function roundHalfEvenF(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+function withZeroPixel(data: Float32Array, channels: number): Float32Array {
+  const padded = new Float32Array(data.length + channels);
+  padded.set(data);
+  return padded;
+}
+
 /** Samples `src` at every grid location. */
 export function gridSample(src: FloatImage, grid: Float32Array, gridWidth: number, gridHeight: number, mode: SamplingMode, padding: PaddingMode): FloatImage {
   const out = new Float32Array(gridWidth * gridHeight * src.channels);
   const sample = mode === 'bicubic' ? sampleBicubic : mode === 'bilinear' ? sampleBilinear : sampleNearest;
-  for (let p = 0, o = 0; p < gridWidth * gridHeight; p++, o += src.channels) sample(src, grid[2 * p], grid[2 * p + 1], padding, out, o);
+  // Bicubic reads a dropped tap from one zero pixel past the image (zeros padding), so every tap is a plain read.
+  const source = mode === 'bicubic' ? { ...src, data: withZeroPixel(src.data, src.channels) } : src;
+  for (let p = 0, o = 0; p < gridWidth * gridHeight; p++, o += src.channels) sample(source, grid[2 * p], grid[2 * p + 1], padding, out, o);
   return { width: gridWidth, height: gridHeight, channels: src.channels, data: out };
 }

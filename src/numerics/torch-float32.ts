@@ -15,12 +15,14 @@ export const f32 = Math.fround;
 export function fma32(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
-  const bv = s - p;
-  const err = p - (s - bv) + (c - bv);
   const rounded = f32(s);
-  if (err === 0 || rounded === s) return rounded;
+  if (rounded === s) return rounded;
+  // Rounding the double again can only go wrong when it lies exactly halfway between two floats: most calls end here.
   const other = 2 * s - rounded;
   if (f32(other) !== other) return rounded;
+  const bv = s - p;
+  const err = p - (s - bv) + (c - bv);
+  if (err === 0) return rounded;
   return err > 0 ? Math.max(rounded, other) : Math.min(rounded, other);
 }
 
