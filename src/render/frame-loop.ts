@@ -69,15 +69,7 @@ export interface FrameOutput {
   depth?: Float32Array;
 }
 
-/**
- * Renders the groups from `groups[first]` on: per group, warp the carried image to the diffused frame,
- * prepare it and diffuse it, then write the group's frames as Deforum's cadence does (docs/deforum.md §d:
- * `tween = (j − start + 1)/cadence`, `prev·(1 − tween) + next·tween`, both warped cumulatively to frame j).
- * With cadence 1 every group is one frame and this is plain frame-to-frame img2img. In 3D the depth follows Deforum's
- * loop (docs/deforum-3d.md "Cadence in 3D mode"): on each frame of a group the depth of `next` (before this frame's
- * warp) moves both images; the carried image is warped to the diffused frame with its own depth.
- */
-export async function runGroups<J extends LoopJob>(options: {
+interface LoopOptions<J extends LoopJob> {
   jobs: readonly J[];
   groups: readonly CadenceGroup[];
   first: number;
@@ -90,8 +82,39 @@ export async function runGroups<J extends LoopJob>(options: {
   captureColorReference: boolean;
   emit: (output: FrameOutput) => Promise<void>;
   shouldStop: () => boolean;
-}): Promise<void> {
-  const { jobs, groups, work, cadence } = options;
+}
+
+/**
+ * The group's frames, Deforum's tween loop (docs/deforum-3d.md "Cadence in 3D mode"): on frame j the depth of `next`
+ * before this frame's warp moves the carried image (`previous`, still at the frame before the group on the first
+ * frame) and, after the first frame, the diffusion (`next`); the frame is `prev·(1 − tween) + next·tween`,
+ * `tween = (j − start + 1)/cadence`. Returns `next` at the group's last frame, the carry of the next group.
+ */
+async function writeGroup<J extends LoopJob>(options: LoopOptions<J>, group: CadenceGroup, carried: RawImage | undefined, diffusion: RawImage, samplerSeconds: number): Promise<RawImage> {
+  const { jobs, work, cadence } = options;
+  let previous = carried;
+  let next = diffusion;
+  const end = Math.min(group.end, options.lastFrame + 1);
+  for (let j = group.start; j < end; j++) {
+    const tween = (j - group.start + 1) / cadence;
+    const warpsPrevious = previous !== undefined && tween < 1;
+    const depth = await work.depth(next, jobs[j], { warp: warpsPrevious || j > group.start, save: true });
+    if (previous !== undefined) previous = warpsPrevious || j > group.start ? work.warp(previous, jobs[j], depth) : undefined;
+    if (j > group.start) next = work.warp(next, jobs[j], depth);
+    const image = previous !== undefined && tween < 1 ? work.blend(previous, next, tween) : next;
+    await options.emit({ frame: j, image, samplerSeconds: j === group.start ? samplerSeconds : 0, ...(depth ? { depth } : {}) });
+  }
+  return next;
+}
+
+/**
+ * Renders the groups from `groups[first]` on: per group, warp the carried image to the diffused frame (in 3D with
+ * the depth of the carried image itself, as Deforum's `anim_frame_warp` predicts it), prepare it and diffuse it, then
+ * write the group's frames as Deforum's cadence does (`writeGroup`; docs/deforum.md §d). With cadence 1 every group is
+ * one frame and this is plain frame-to-frame img2img.
+ */
+export async function runGroups<J extends LoopJob>(options: LoopOptions<J>): Promise<void> {
+  const { jobs, groups, work } = options;
   let { carried, colorReference } = options.state;
   for (let g = options.first; g < groups.length; g++) {
     const group = groups[g];
@@ -103,20 +126,6 @@ export async function runGroups<J extends LoopJob>(options: {
     const diffusion = await work.diffuse(job, init);
     const samplerSeconds = (performance.now() - started) / 1000;
     if (options.captureColorReference && colorReference === undefined) colorReference = diffusion;
-
-    let previous = warpedCarried;
-    let next = diffusion;
-    const end = Math.min(group.end, options.lastFrame + 1);
-    for (let j = group.start; j < end; j++) {
-      const depth = await work.depth(next, jobs[j], { warp: j > group.start, save: true });
-      if (j > group.start) {
-        if (previous !== undefined) previous = work.warp(previous, jobs[j], depth);
-        next = work.warp(next, jobs[j], depth);
-      }
-      const tween = (j - group.start + 1) / cadence;
-      const image = previous !== undefined && tween < 1 ? work.blend(previous, next, tween) : next;
-      await options.emit({ frame: j, image, samplerSeconds: j === group.start ? samplerSeconds : 0, ...(depth ? { depth } : {}) });
-    }
-    carried = next;
+    carried = await writeGroup(options, group, carried, diffusion, samplerSeconds);
   }
 }

@@ -58,6 +58,37 @@ describe('frame loop', () => {
     expect(written.map(([f]) => f)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('in 3D predicts depth where Deforum\'s loop does and warps each image with it', async () => {
+    // Each depth map holds the value of the image it was predicted from; a warp records (image, depth) and adds 1.
+    const jobs = jobsFor(8, 3);
+    const warps: Array<[frame: number, image: number, depth: number | undefined]> = [];
+    const saved: Array<[number, number | undefined]> = [];
+    const work: FrameWork<LoopJob> = {
+      warp: (img, job, depth) => (warps.push([job.frame, value(img), depth?.[0]]), pixel(value(img) + 1)),
+      depth: async (img) => Float32Array.of(value(img)),
+      prepareInit: (img) => img,
+      diffuse: async (job) => pixel(job.frame * 10),
+      blend: (a, b, t) => pixel(Math.round(value(a) * (1 - t) + value(b) * t)),
+    };
+    await runGroups({
+      jobs, groups: cadenceGroups(jobs), first: 0, lastFrame: 7, cadence: 3, state: {}, work, captureColorReference: false,
+      emit: async (out) => void saved.push([out.frame, out.depth?.[0]]),
+      shouldStop: () => false,
+    });
+    expect(warps).toEqual([
+      // group 0: D0 moved to frames 1 and 2 with its own depth before each move
+      [1, 0, 0], [2, 1, 1],
+      // diffusion 3's init: D0 at frame 2 moved to frame 3 with its own depth (anim_frame_warp, depth=None)
+      [3, 2, 2],
+      // frame 3: the older image moved to frame 3 with the new diffusion's depth; frames 4, 5: both moved with next's depth
+      [3, 2, 30], [4, 3, 30], [4, 30, 30], [5, 4, 31], [5, 31, 31],
+      [6, 32, 32],
+      [6, 32, 60], [7, 33, 60], [7, 60, 60],
+    ]);
+    // the saved depth of each frame is next's depth before that frame's move
+    expect(saved).toEqual([[0, 0], [1, 0], [2, 1], [3, 30], [4, 30], [5, 31], [6, 60], [7, 60]]);
+  });
+
   it('groups frames by diffused frame', () => {
     expect(cadenceGroups(jobsFor(7, 3))).toEqual([
       { diffused: 0, start: 0, end: 3 }, { diffused: 3, start: 3, end: 6 }, { diffused: 6, start: 6, end: 7 },
