@@ -15,7 +15,10 @@ export interface RenderFolder {
   planFile: string;
   previewFile: string;
   detectMapsDir: string;
+  /** `depth/000000042.png`: the saved depth maps (saveDepthMaps), never among the frames. */
+  depthDir: string;
   frameFile(frame: number): string;
+  depthFile(frame: number): string;
   videoFile(extension: string): string;
 }
 
@@ -33,7 +36,9 @@ export function renderFolder(dir: string, name: string): RenderFolder {
     planFile: path.join(dir, 'plan.json'),
     previewFile: path.join(dir, 'preview.mp4'),
     detectMapsDir: path.join(dir, 'detectmaps'),
+    depthDir: path.join(dir, 'depth'),
     frameFile: (frame) => frameFile(framesDir, framePattern, frame),
+    depthFile: (frame) => frameFile(path.join(dir, 'depth'), framePattern, frame),
     videoFile: (extension) => path.join(dir, `${name}.${extension}`),
   };
 }

@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ControlNetRuntime } from '../controlnet/runtime.js';
 import { RenderError } from '../errors.js';
-import { decodeImage, encodePng, readImageFile } from '../image-file.js';
+import { decodeImage, encodeDepthPng, encodePng, readImageFile } from '../image-file.js';
 import { deforum } from '../invocation.js';
 import { jsonArrayLines, lineChunks } from '../json-lines.js';
 import type { Animation } from '../keyframes/schema.js';
@@ -15,7 +15,7 @@ import type { FrameJob } from '../plan/frame-job.js';
 import type { StableDiffusion } from '../sampler/pipeline.js';
 import { nodeFs, writeFileDurable, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
-import { frameOps } from './frame-ops.js';
+import { frameOps, type DepthPredictor } from './frame-ops.js';
 import { cadenceGroups, runGroups, type CadenceGroup, type FrameOutput, type LoopState } from './frame-loop.js';
 import { frameJobHash, sha256, type RenderContext } from './job-hash.js';
 import { JOURNAL_VERSION, type JournalHeader } from './journal.js';
@@ -43,6 +43,8 @@ export interface RenderInputs {
   controlnet?: ControlNetRuntime;
   /** Write each frame's pose maps to `detectmaps/` (never into the frames). */
   saveDetectMaps?: boolean;
+  /** The file's depth model, for a 3D render or saved depth maps; its identity is in every job hash. */
+  depth?: DepthPredictor & { readonly id: string };
   /** Frames to render now (inclusive); `first` can be at most the first frame not yet done. */
   first?: number;
   last?: number;
@@ -91,7 +93,7 @@ const fileHash = async (file: string | undefined): Promise<string | null> => (fi
  * Everything outside the frames' jobs that decides their pixels; part of every frame's job hash. A ControlNet unit's
  * per-frame values and pose are in the jobs; here only what a job does not say: its model and modes.
  */
-export async function renderContext(animation: Animation, sd: StableDiffusion, files: RenderFiles): Promise<RenderContext> {
+export async function renderContext(animation: Animation, sd: StableDiffusion, files: RenderFiles, depthModel?: string): Promise<RenderContext> {
   return {
     modelId: modelIdOf(sd),
     device: sd.device,
@@ -102,6 +104,8 @@ export async function renderContext(animation: Animation, sd: StableDiffusion, f
       initImage: await fileHash(files.initImage),
       colorCoherenceImage: await fileHash(files.colorImage),
       controlnet: animation.controlnet.filter((unit) => unit.enabled).map(({ model, controlMode, resizeMode }) => ({ model, controlMode, resizeMode })),
+      // Depth is a pure function of the frame and the model: the model's identity is all a resume needs of it.
+      ...(depthModel ? { depthModel } : {}),
     },
   };
 }
@@ -165,7 +169,7 @@ function frameCommitter(inputs: RenderInputs, fs: RenderFs, context: RenderConte
   let previousPng = kept.at(-1)?.png;
   let frameStarted = performance.now();
   const progress = { rendered: 0, lastDurable: kept.length - 1 };
-  const commit = async ({ frame, image, samplerSeconds }: FrameOutput): Promise<void> => {
+  const commit = async ({ frame, image, samplerSeconds, depth }: FrameOutput): Promise<void> => {
     if (frame < kept.length) {
       previousPng = kept[frame].png;
       return;
@@ -173,6 +177,10 @@ function frameCommitter(inputs: RenderInputs, fs: RenderFs, context: RenderConte
     const png = await encodePng(image);
     const pngHash = sha256(png);
     const jobHash = frameJobHash(jobs[frame], context, previousPng);
+    if (depth && inputs.animation.saveDepthMaps) {
+      await fs.mkdir(folder.depthDir);
+      await writeFileDurable(fs, folder.depthFile(frame), await encodeDepthPng(depth, image.width, image.height));
+    }
     await writeFileDurable(fs, folder.frameFile(frame), png);
     await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });
     previousPng = pngHash;
@@ -194,7 +202,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
   const started = performance.now();
   const last = Math.min(inputs.last ?? jobs.length - 1, jobs.length - 1);
   const files = renderFiles(animation, inputs.baseDir);
-  const context = await renderContext(animation, sd, files);
+  const context = await renderContext(animation, sd, files, inputs.depth?.id);
   const groups = cadenceGroups(jobs);
   const reuse = await openRender(inputs, fs, context, groups, files);
   const { kept, firstGroup, message } = reuse;
@@ -208,7 +216,7 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
   const state = await restoreState(animation, reuse, groups[firstGroup]?.start ?? jobs.length, files);
   const size = { width: animation.width, height: animation.height };
   const initImage = files.initImage === undefined ? undefined : await readImageFile(files.initImage, size);
-  const work = frameOps({ sd, size, initImage, controlnet: inputs.controlnet, detectMaps: inputs.saveDetectMaps ? { fs, folder } : undefined, emit, signal: inputs.signal });
+  const work = frameOps({ sd, size, initImage, depth: inputs.depth, saveDepthMaps: animation.saveDepthMaps, controlnet: inputs.controlnet, detectMaps: inputs.saveDetectMaps ? { fs, folder } : undefined, emit, signal: inputs.signal });
   const { commit, progress } = frameCommitter(inputs, fs, context, reuse);
   try {
     await runGroups({
