@@ -80,6 +80,21 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   return { numeric, steps, seed, noiseMultiplier, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
 }
 
+/**
+ * Hands back the previous frame's object for a group whose values did not change, so a long plan of mostly constant
+ * schedules holds one copy of each (jobs are never mutated). Shallow: nested objects are shared first.
+ */
+function unchanged() {
+  const last = new Map<string, Record<string, unknown>>();
+  return <T extends object>(group: string, value: T): T => {
+    const previous = last.get(group);
+    const entries = Object.entries(value);
+    if (previous && entries.length === Object.keys(previous).length && entries.every(([key, v]) => previous[key] === v)) return previous as T;
+    last.set(group, value as Record<string, unknown>);
+    return value;
+  };
+}
+
 /** Frame 0's source: txt2img, or the init image; later frames start from the previous frame (docs/deforum.md §d). */
 const sourceOf = (animation: Animation, frame: number): FrameJob['source'] => (frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img');
 
@@ -158,6 +173,7 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
   const units = unitsOf(animation, options.poses, { ...context, width: animation.width, height: animation.height });
   const cadence = animation.diffusionCadence;
   const n = schedules.numeric;
+  const same = unchanged();
   let seed = start;
   for (let frame = 0; frame < animation.frames; frame++) {
     const diffused = frame % cadence === 0;
@@ -166,9 +182,11 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
     // Frame 0 never uses the strength schedule: txt2img (strength_0_no_init) or the init image's strength (§d).
     const strength = source === 'previous-frame' ? clamp01(n.strength(frame)) : source === 'init-image' ? clamp01(animation.initStrength) : 0;
     const { prompt, blend } = prompts(frame);
+    const motion = motionOf(animation, n, frame);
+    const prepare = prepareOf(animation, n, frame);
     const { sampler, scheduler } = schedules.sampler(frame);
     const diffusion: FrameJob['diffusion'] = {
-      prompt,
+      prompt: same('prompt', prompt),
       ...(blend ? { promptBlend: blend } : {}),
       cfg: n.cfg(frame),
       strength,
@@ -183,8 +201,8 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
       frame,
       diffused,
       source,
-      motion: motionOf(animation, n, frame),
-      prepare: prepareOf(animation, n, frame),
+      motion: same('motion', motion.flip ? { ...motion, flip: same('flip', motion.flip) } : motion),
+      prepare: same('prepare', { ...prepare, antiBlur: same('antiBlur', prepare.antiBlur), noise: same('noise', prepare.noise) }),
       diffusion,
       ...(units.length > 0 ? { controlnet: units.map((unit) => unit(frame)) } : {}),
     };
