@@ -63,11 +63,12 @@ export function register(program: Command): void {
     .option('--frames <range>', 'only frames A-B (inclusive)')
     .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, MAX_SEED))
     .action(async (file: string, options: { json?: boolean; frames?: string; seed?: number }) => {
-      const { animation, warnings } = await loadAnimation(file);
+      const { animation, warnings, planWarnings } = await loadAnimation(file);
       const [from, to] = frameRange(options.frames, animation.frames);
       const run = resolveRunSeed(animation.seed, options.seed);
       if (run.source === 'random') process.stderr.write(`deforum: note: ${file} has seed -1: using ${run.seed}, picked at random (pass --seed ${run.seed} to repeat)\n`);
-      const jobs = planAnimation(animation, { seed: run.seed, onWarning: (m) => warnings.push(`${file}: ${m}`) }).slice(from, to + 1);
+      // validation has located most of the plan's warnings already: each is said once
+      const jobs = planAnimation(animation, { seed: run.seed, onWarning: (m) => planWarnings.has(m) || warnings.push(`${file}: ${m}`) }).slice(from, to + 1);
       for (const warning of new Set(warnings)) process.stderr.write(`deforum: warning: ${warning}\n`);
       if (options.json) {
         await writeLines(process.stdout, jsonArrayLines(jobs));
