@@ -1,26 +1,78 @@
 import { writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { KeyframeError } from '../errors.js';
-import { importDeforumSettings } from '../keyframes/deforum-import.js';
+import { pathKind, unreachablePath } from '../foreign-paths.js';
+import { importDeforumSettings, SettingsFieldError, settingsFieldOf, type DeforumImport, type ImportedFile } from '../keyframes/deforum-import.js';
 import { readInputFile } from '../keyframes/load.js';
-import { formatProblem, validateAnimationText } from '../keyframes/validate.js';
+import { formatPath, jsonFieldPosition, validateAnimationText, type Problem, type Segment } from '../keyframes/validate.js';
 import { outputFile } from './output.js';
 
-/** A problem found in the settings file names that file (the converted output is not written). */
-function inFile<T>(file: string, convert: () => T): T {
-  try {
-    return convert();
-  } catch (error) {
-    if (error instanceof KeyframeError) throw new KeyframeError(`${file}: ${error.message}`, error.exitCode, { cause: error });
-    throw error;
+/** Messages about the settings file point into it (`file:line:column: field: …`); the converted file is never shown. */
+type Locate = (field: readonly Segment[]) => string;
+
+function locator(file: string, text: string): Locate {
+  const position = jsonFieldPosition(text);
+  return (field) => {
+    if (field.length === 0) return file;
+    const { line, column } = position(field);
+    return `${file}:${line}:${column}`;
+  };
+}
+
+/** The converted file's problems (and warnings), each at the setting it came from. */
+function inSettings(problem: Problem, imported: DeforumImport, locate: Locate): string {
+  const field = settingsFieldOf(imported.origins, problem.field ?? []);
+  return `${locate(field)}: ${field.length > 0 ? formatPath(field) : problem.path}: ${problem.message}`;
+}
+
+const exists = (file: string) => statSync(file, { throwIfNoEntry: false }) !== undefined;
+
+/**
+ * The files the settings name, as this machine sees them: a URL is kept (files are not downloaded yet; validate says
+ * so); a Windows path, a path that is not here or another machine's path is a problem naming the fix. Each existing
+ * relative path is rewritten to be relative to `outDir`, where the keyframe file goes.
+ */
+function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir: string): { problems: Array<{ from: string; message: string }>; moved: Array<[Segment[], string]> } {
+  const problems: Array<{ from: string; message: string }> = [];
+  const moved: Array<[Segment[], string]> = [];
+  const settingsDir = path.dirname(path.resolve(settingsFile));
+  const relativeTo = path.basename(settingsFile);
+  for (const { field, from, file } of files) {
+    const kind = pathKind(file);
+    if (kind === 'url') continue;
+    const resolved = path.resolve(settingsDir, file);
+    if (kind !== 'windows' && exists(resolved)) {
+      if (kind === 'relative') moved.push([field, path.relative(outDir, resolved) || '.']);
+      continue;
+    }
+    const foreign = kind === 'windows' || (kind === 'absolute' && !exists(path.dirname(resolved)));
+    const message = foreign
+      ? unreachablePath(file, kind, { field: from, relativeTo })!
+      : `${file} does not exist${kind === 'relative' ? ` next to ${relativeTo} (Deforum read relative paths from the webui folder)` : ''}: copy the file next to ${relativeTo} and set ${from} to its name`;
+    problems.push({ from, message });
   }
+  return { problems, moved };
+}
+
+/** Sets the value at `field` of a plain JSON object. */
+function setField(target: Record<string | number, unknown>, field: readonly Segment[], value: unknown): void {
+  const parent = field.slice(0, -1).reduce<Record<string | number, unknown>>((node, segment) => node[segment] as Record<string | number, unknown>, target);
+  parent[field[field.length - 1]] = value;
+}
+
+/** Several problems: each on its own line, then one line saying how many (as `deforum validate` does). */
+function refuse(file: string, lines: string[], what: string): never {
+  if (lines.length === 1) throw new KeyframeError(lines[0]);
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  throw new KeyframeError(`${file}: ${lines.length} ${what} (listed above)`);
 }
 
 export function register(program: Command): void {
   program
     .command('import')
-    .description('convert a Deforum (A1111 extension) settings file into a keyframe file, listing what cannot be carried over')
+    .description('convert a Deforum settings file (A1111 extension, Forge fork, Colab/local notebook) into a keyframe file, listing what cannot be carried over')
     .argument('<settings>', 'Deforum *_settings.txt or .json')
     .option('-o, --output <file>', 'write the keyframe file here instead of stdout')
     .action(async (file: string, options: { output?: string }) => {
@@ -33,16 +85,28 @@ export function register(program: Command): void {
         throw new KeyframeError(`${file}: not a Deforum settings file: invalid JSON (${(error as Error).message})`);
       }
       if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new KeyframeError(`${file}: not a Deforum settings file: expected a JSON object`);
+      const locate = locator(file, text);
       const name = path.basename(file).replace(/(_settings)?\.(txt|json)$/i, '');
-      const { animation, notCarried, notes } = inFile(file, () => importDeforumSettings(settings as Record<string, unknown>, name));
-      const json = `${JSON.stringify(animation, null, 2)}\n`;
-      const { problems } = validateAnimationText(json);
-      if (problems.length > 0) throw new KeyframeError(`${file}: the converted file does not validate: ${formatProblem(options.output ?? 'output', problems[0])}`);
+      let imported: DeforumImport;
+      try {
+        imported = importDeforumSettings(settings as Record<string, unknown>, name);
+      } catch (error) {
+        if (error instanceof SettingsFieldError) throw new KeyframeError(`${locate(error.at)}: ${error.message}`, error.exitCode, { cause: error });
+        throw error;
+      }
+      const { problems: fileProblems, moved } = checkFiles(imported.files, file, output ? path.dirname(output) : process.cwd());
+      if (fileProblems.length > 0) refuse(file, fileProblems.map(({ from, message }) => `${locate([from])}: ${from}: ${message}`), 'files it names are not on this machine');
+      for (const [field, relative] of moved) setField(imported.animation as Record<string, unknown>, field, relative);
+      const json = `${JSON.stringify(imported.animation, null, 2)}\n`;
+      const { problems, warnings } = validateAnimationText(json);
+      if (problems.length > 0) refuse(file, problems.map((problem) => inSettings(problem, imported, locate)), 'problems');
       if (output) await writeFile(output, json);
       else process.stdout.write(json);
-      for (const note of notes) process.stderr.write(`deforum: import: note: ${note}\n`);
+      for (const warning of warnings) process.stderr.write(`deforum: import: warning: ${inSettings(warning, imported, locate)}\n`);
+      for (const note of imported.notes) process.stderr.write(`deforum: import: note: ${note}\n`);
+      const { notCarried } = imported;
       if (notCarried.length > 0) {
-        process.stderr.write(`deforum: import: ${notCarried.length} Deforum field${notCarried.length === 1 ? '' : 's'} not carried over:\n${notCarried.map((f) => `  ${f}\n`).join('')}`);
+        process.stderr.write(`deforum: import: ${notCarried.length} Deforum setting${notCarried.length === 1 ? '' : 's'} not carried over:\n${notCarried.map((f) => `  ${f}\n`).join('')}`);
       }
     });
 }

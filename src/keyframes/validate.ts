@@ -18,6 +18,8 @@ export interface Problem {
   line: number;
   column: number;
   message: string;
+  /** The JSON path as segments, where the problem is about a field (not the JSON syntax). */
+  field?: Segment[];
 }
 
 export interface Validation {
@@ -27,7 +29,7 @@ export interface Validation {
   warnings: Problem[];
 }
 
-type Segment = string | number;
+export type Segment = string | number;
 
 /** A key as a path shows it: a long one cut, so an unknown 5 MB key does not become a 5 MB line. */
 const shownKey = (key: string): string => (key.length > 60 ? `${key.slice(0, 60)}…` : key);
@@ -75,8 +77,18 @@ class Locator {
     }
     let offset = node?.offset ?? 0;
     if (options.offsetInString !== undefined && node?.type === 'string') offset += 1 + rawOffset(this.text.slice(node.offset + 1, node.offset + node.length), options.offsetInString);
-    return { path: formatPath(options.keyOf !== undefined ? [...path, options.keyOf] : path), ...this.at(offset), message };
+    const field = options.keyOf !== undefined ? [...path, options.keyOf] : [...path];
+    return { path: formatPath(field), ...this.at(offset), message, field };
   }
+}
+
+/**
+ * Where a field is in JSON `text` (its nearest ancestor when the field is not there), 1-based: for messages about a
+ * file that was converted into a keyframe file, such as a Deforum settings file.
+ */
+export function jsonFieldPosition(text: string): (field: readonly Segment[]) => { line: number; column: number } {
+  const locate = new Locator(text, tooDeepAt(text) === undefined ? parseTree(text) : undefined);
+  return (field) => locate.at(locate.node(field)?.offset ?? 0);
 }
 
 /** Maps an offset in a decoded JSON string to its offset in the raw (escaped) text. */
@@ -279,7 +291,7 @@ function reservedKeys(node: Node, locate: Locator, path: Segment[] = []): Proble
   return (node.children ?? []).flatMap((property) => {
     const [key, value] = property.children ?? [];
     const name = key?.value as string;
-    const here = name === '__proto__' ? [{ path: formatPath([...path, name]), ...locate.at(key.offset), message: `'__proto__' cannot be a key (JavaScript objects reserve it)` }] : [];
+    const here = name === '__proto__' ? [{ path: formatPath([...path, name]), ...locate.at(key.offset), message: `'__proto__' cannot be a key (JavaScript objects reserve it)`, field: [...path, name] }] : [];
     return value ? [...here, ...reservedKeys(value, locate, [...path, name])] : here;
   });
 }

@@ -96,10 +96,10 @@ describe('importDeforumSettings', () => {
 
   it('maps an old file\'s sampler index through A1111\'s list of then, listing the ones this renderer lacks', () => {
     const sampler = (index: unknown) => importDeforumSettings({ prompts: { 0: 'a cat' }, sampler: index });
-    expect(sampler(0)).toEqual({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [], notes: [] });
+    expect(sampler(0)).toEqual(expect.objectContaining({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [], notes: [] }));
     expect(sampler(15).animation.sampler).toBe('dpmpp_2m_karras');
     expect(sampler(17).animation.sampler).toBe('ddim');
-    expect(sampler(9)).toEqual({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'], notes: [] });
+    expect(sampler(9)).toEqual(expect.objectContaining({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'], notes: [] }));
     expect(sampler(10).notCarried).toEqual(['sampler 10 (A1111\'s "DPM adaptive", not available; using euler_a)']);
     expect(sampler(18).notCarried).toEqual(['sampler 18 (not available; using euler_a)']);
   });
@@ -136,7 +136,7 @@ describe('hostile settings files (issue 13)', () => {
     expect(animation).not.toHaveProperty('fps');
     expect(animation).not.toHaveProperty('width');
     expect(animation.steps).toBe(25);
-    expect(notCarried).toEqual(['W "wide" (not a number)', 'fps [1 item] (not a number)']);
+    expect(notCarried).toEqual(['fps [1 item] (not a number)', 'W "wide" (not a number)']);
   });
 
   it('a prompt that is not text is an error naming its key', () => {
