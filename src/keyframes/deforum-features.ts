@@ -61,12 +61,12 @@ export const features: readonly Feature[] = [
   feature(/^(enable_scheduler_scheduling|scheduler_schedule)$/, (s) => s.enable_scheduler_scheduling === true, 'scheduler scheduling', ['scheduler_schedule']),
   feature(/^(enable_ancestral_eta_scheduling|ancestral_eta_schedule)$/, (s) => s.enable_ancestral_eta_scheduling === true, 'ancestral eta scheduling', ['ancestral_eta_schedule']),
   feature(/^(reroll_blank_frames|reroll_patience)$/, (s) => isSet(s.reroll_blank_frames, ['ignore', '', null, undefined, false]), 'blank frame reroll', ['reroll_blank_frames', 'reroll_patience']),
-  feature(/^parseq_manifest$/, (s) => typeof s.parseq_manifest === 'string' && s.parseq_manifest.trim() !== '', 'Parseq manifest', [], 'not supported yet; its per-frame values would replace the schedules and prompts, which are used instead'),
+  feature(/^parseq_manifest$/, (s) => typeof s.parseq_manifest === 'string' && s.parseq_manifest.trim() !== '', 'Parseq', ['parseq_manifest'], 'not supported yet; the file\'s own schedules and prompts are used, not the manifest\'s per-frame values'),
   feature(/^r_upscale_/, (s) => s.r_upscale_video === true, 'upscaling', ['r_upscale_model', 'r_upscale_factor'], 'not supported yet; upscale the video afterwards'),
   feature(/^frame_interpolation_/, (s) => isSet(s.frame_interpolation_engine), 'frame interpolation', ['frame_interpolation_engine', 'frame_interpolation_x_amount', 'frame_interpolation_slow_mo_enabled'], 'not supported yet; interpolate the video afterwards'),
   // the notebook's gradient conditioning (DeforumArgs *_scale); every scale 0 is off
   {
-    keys: /^(mean_scale|var_scale|exposure_scale|exposure_target|colormatch_scale|colormatch_image|colormatch_n_colors|ignore_sat_weight|clip_name|clip_scale|aesthetics_scale|cutn|cut_pow|init_mse_scale|init_mse_image|blue_scale|gradient_wrt|gradient_add_to|decode_method|grad_threshold_type|clamp_grad_threshold|clamp_start|clamp_stop|grad_inject_timing)$/,
+    keys: /^(mean_scale|var_scale|exposure_scale|exposure_target|colormatch_scale|colormatch_image|colormatch_n_colors|ignore_sat_weight|clip_name|clip_scale|aesthetics_scale|cutn|cut_pow|init_mse_scale|init_mse_image|blue_scale|gradient_wrt|gradient_add_to|decode_method|grad_threshold_type|clamp_grad_threshold|clamp_start|clamp_stop|grad_inject_timing|cond_uncond_sync)$/,
     on: (s) => guidanceScales(s).length > 0,
     line: (s) => `conditional guidance (${values(s, guidanceScales(s))}): not supported yet`,
   },

@@ -86,6 +86,9 @@ const metadata = new Set([
   'display_samples', 'save_sample_per_step', 'show_sample_per_step', 'prompt_weighting', 'normalize_prompt_weights',
   'log_weighted_subprompts', 'bit_depth_output', 'precision', 'C', 'f', 'prompt', 'timestring', 'init_latent',
   'init_sample', 'init_sample_raw', 'mask_sample', 'init_c', 'seed_internal', 'models_path', 'output_path',
+  // the 2022 extension's video settings (its DeforumOutputArgs): ffmpeg's location and a manual encode's paths
+  'ffmpeg_location', 'output_format', 'use_manual_settings', 'render_steps', 'path_name_modifier', 'image_path', 'mp4_path',
+  'max_video_frames',
 ]);
 
 /** Settings whose value here means "not used". */
@@ -95,6 +98,8 @@ const inactiveValues: ReadonlyMap<string, unknown[]> = new Map(Object.entries({
   subseed: [-1],
   subseed_strength: [0],
   ddim_eta: [0],
+  firstphase_width: [0],
+  firstphase_height: [0],
   scheduler: ['Automatic'],
 }));
 
@@ -261,7 +266,9 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
     // Files of October–November 2022 hold an index into A1111's sampler list of then (samplerFromIndex).
     const samplerName = typeof sampler === 'number' ? samplerFromIndex(sampler) : text(sampler);
     // The notebook runs PLMS as KLMS in every animation ("Init images aren't supported with PLMS yet").
-    const resolved = samplerName === undefined ? undefined : resolveSamplerName(samplerName.toLowerCase() === 'plms' ? 'klms' : samplerName);
+    const plms = samplerName?.toLowerCase() === 'plms';
+    if (plms) notes.push('sampler "plms" → lms (the notebook runs PLMS as KLMS in animations)');
+    const resolved = samplerName === undefined ? undefined : resolveSamplerName(plms ? 'klms' : samplerName);
     const indexed = typeof sampler === 'number' && samplerName !== undefined ? `A1111's "${samplerName}", ` : '';
     const scheduled = resolved && withScheduler(resolved, scheduler);
     if (scheduled) {
@@ -353,10 +360,12 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
     animation.perlinPersistence = persistence;
     carried(['perlinPersistence'], 'perlin_persistence');
   }
-  if (settings.add_soundtrack === 'File') {
+  // the 2022 extension's add_soundtrack was a checkbox
+  if (settings.add_soundtrack === 'File' || settings.add_soundtrack === true) {
     const audio = filePath(['output', 'audio'], 'soundtrack_path');
     if (audio) animation.output = { audio };
-  } else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') list('add_soundtrack', `add_soundtrack ${preview(settings.add_soundtrack)}`);
+  } else if (settings.add_soundtrack === 'Init Video') list('add_soundtrack', 'add_soundtrack "Init Video" (the audio of Video Input mode\'s video, which is not supported yet)');
+  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None' && settings.add_soundtrack !== false) list('add_soundtrack', `add_soundtrack ${preview(settings.add_soundtrack)}`);
   for (const model of ['sd_model_name', 'model_checkpoint']) {
     if (take(model) !== undefined) list(model, `${model} ${preview(settings[model])} (set "model" to an ONNX model folder)`);
   }

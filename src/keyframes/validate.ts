@@ -214,18 +214,27 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
   return problems;
 }
 
-/** Prompt keys past the last frame: never shown (or, with promptInterpolation, only blended into earlier frames). */
+/**
+ * Prompt keys past the last frame: never shown (or, with promptInterpolation, only blended into earlier frames). One
+ * warning for all of them, at the first, however many there are.
+ */
 function promptKeysPastTheEnd(animation: Animation, seed: number, locate: Locator): Problem[] {
   const last = animation.frames - 1;
-  return Object.keys(animation.prompts).flatMap((key) => {
+  const late = Object.keys(animation.prompts).flatMap((key) => {
     // The keys resolved once already, so this cannot fail.
     const frame = resolveKeyFrame(key, { frames: animation.frames, seed, name: 'prompts' }, (detail) => {
       throw new KeyframeError(detail);
     });
-    if (frame <= last) return [];
-    const effect = animation.promptInterpolation ? 'it is only blended into the frames before it' : 'its prompt is never used';
-    return [locate.problem(['prompts'], `key '${key}' is frame ${frame}, past the last frame ${last}; ${effect}`, { keyOf: key })];
+    return frame > last ? [{ key, frame }] : [];
   });
+  if (late.length === 0) return [];
+  const blended = animation.promptInterpolation;
+  if (late.length === 1) {
+    const [{ key, frame }] = late;
+    return [locate.problem(['prompts'], `key '${key}' is frame ${frame}, past the last frame ${last}; ${blended ? 'it is only blended into the frames before it' : 'its prompt is never used'}`, { keyOf: key })];
+  }
+  const keys = `${late.slice(0, 3).map(({ key, frame }) => `'${key}' is frame ${frame}`).join(', ')}${late.length > 3 ? ', …' : ''}`;
+  return [locate.problem(['prompts'], `${late.length} keys are past the last frame ${last}; ${blended ? 'they are only blended into the frames before them' : 'their prompts are never used'}: ${keys}`)];
 }
 
 /**
