@@ -1,5 +1,5 @@
-import type { ControlNetUnitInput } from '../controlnet/unit-schema.js';
 import { CONTROL_MODE_NAMES, CONTROL_MODES, RESIZE_MODE_NAMES, RESIZE_MODES } from '../controlnet/modes.js';
+import type { AnimationInput } from './schema.js';
 
 /**
  * Deforum's ControlNet units `cn_1_*` … `cn_N_*` (docs/deforum.md §e; deforum_controlnet.py) as the keyframe file's
@@ -11,6 +11,7 @@ import { CONTROL_MODE_NAMES, CONTROL_MODES, RESIZE_MODE_NAMES, RESIZE_MODES } fr
 
 type Settings = Record<string, unknown>;
 type Segment = string | number;
+type ControlNetUnitInput = NonNullable<AnimationInput['controlnet']>[number];
 
 export interface ImportedField {
   /** The field's JSON path in the keyframe file. */

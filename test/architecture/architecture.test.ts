@@ -20,7 +20,7 @@ const KNOWN_LAYER_VIOLATIONS: string[] = [
 const KNOWN_FILE_CYCLES: string[] = [];
 
 const KNOWN_FOLDER_CYCLES: string[] = [
-  'controlnet → keyframes (controlnet/pose-source.ts:19 → keyframes/schedule-keys.ts), keyframes → controlnet (keyframes/schema.ts:2 → controlnet/unit-schema.ts)',
+  'controlnet → keyframes (controlnet/pose-source.ts:19 → keyframes/schedule-keys.ts), keyframes → controlnet (keyframes/deforum-controlnet.ts:1 → controlnet/modes.ts)',
 ];
 
 /**
