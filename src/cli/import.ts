@@ -28,6 +28,8 @@ function inSettings(problem: Problem, imported: DeforumImport, locate: Locate): 
 }
 
 const exists = (file: string) => statSync(file, { throwIfNoEntry: false }) !== undefined;
+/** A NUL character ends a C string: no file has such a name (and Node refuses it). */
+const holdsNul = (file: string) => file.includes('\u0000');
 
 /**
  * The files the settings name, as this machine sees them: a URL is kept (files are not downloaded yet; validate says
@@ -42,6 +44,10 @@ function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir
   for (const { field, from, file } of files) {
     const kind = pathKind(file);
     if (kind === 'url') continue;
+    if (holdsNul(file)) {
+      problems.push({ from, message: `${JSON.stringify(file)} is not a file name (it holds a NUL character)` });
+      continue;
+    }
     const resolved = path.resolve(settingsDir, file);
     if (kind !== 'windows' && exists(resolved)) {
       if (kind === 'relative') moved.push([field, path.relative(outDir, resolved) || '.']);

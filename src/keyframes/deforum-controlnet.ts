@@ -95,6 +95,7 @@ export function importControlNetUnits(settings: Settings): ControlNetImport {
       result.notCarried.push(`${what} (${reason})`);
       continue;
     }
+    if (value('weight') !== undefined && schedule(value('weight')) === undefined) result.notes.push(`cn_${n}: weight is not a schedule; using 0:(1)`);
     const index = result.units.length;
     const field = (...path: Segment[]) => ['controlnet', index, ...path];
     const unit: ControlNetUnitInput = { pose: isImagePath(input) ? { image: input } : { video: input }, weight };

@@ -202,6 +202,11 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
       if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
     }));
   }
+  // a unit's schedules, as the plan builds them (plan/unit-schedules.ts), so a bad one is found here and not mid-plan
+  for (const [index, unit] of animation.controlnet.entries()) {
+    if (!unit.enabled) continue;
+    for (const field of ['weight', 'guidanceStart', 'guidanceEnd'] as const) check(['controlnet', index, field], (c) => buildSchedule(unit[field], c));
+  }
   const promptsBuilt = check(['prompts'], (c) => {
     const prompts = buildPromptSchedule(animation, c);
     for (let frame = 0; frame < animation.frames; frame++) prompts(frame);

@@ -66,4 +66,21 @@ describe('deforum import', () => {
     expect(missing.stderr).toBe(`deforum: -o: folder ${path.join(tmp, 'missing')} does not exist\n`);
     expect(missing.code).toBe(2);
   });
+
+  it('a path holding a NUL character is one line naming the setting, not an internal error', () => {
+    const file = path.join(tmp, 'nul_settings.txt');
+    writeFileSync(file, '{"prompts": {"0": "a"}, "use_init": true, "init_image": "a\\u0000b.png"}');
+    const r = runCli(['import', file]);
+    expect(r.stderr).toBe(`deforum: ${file}:1:57: init_image: "a\\u0000b.png" is not a file name (it holds a NUL character)\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a ControlNet schedule that does not parse points at its setting in the settings file', () => {
+    const file = path.join(tmp, 'cn_settings.txt');
+    writeFileSync(path.join(tmp, 'p.mp4'), '');
+    writeFileSync(file, JSON.stringify({ prompts: { 0: 'a' }, max_frames: 5, cn_1_enabled: true, cn_1_module: 'none', cn_1_model: 'openpose', cn_1_vid_path: 'p.mp4', cn_1_weight: '0:(' }, null, 4));
+    const r = runCli(['import', file]);
+    expect(r.stderr).toBe(`deforum: ${file}:10:20: cn_1_weight: position 3: unclosed '('\n`);
+    expect(r.code).toBe(2);
+  });
 });

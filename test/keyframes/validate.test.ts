@@ -181,3 +181,14 @@ describe('validateAnimationText', () => {
     expect(alternating.warnings.map((w) => w.message)).toEqual(['frames 0, 2, 4 and 2 more runs are negative (a negative CFG scale steers the image away from the prompt)']);
   });
 });
+
+describe('ControlNet unit schedules (issue 16)', () => {
+  it('are checked by validate, located, as the plan builds them; a disabled unit\'s are not', () => {
+    const unit = (fields: Record<string, unknown>) => `{"frames": 5, "prompts": {"0": "a"}, "controlnet": [${JSON.stringify({ pose: 'p.json', ...fields })}]}`;
+    expect(validateAnimationText(unit({ weight: '0:(' })).problems.map((p) => formatProblem('f.json', p))).toEqual(["f.json:1:82: controlnet[0].weight: position 3: unclosed '('"]);
+    expect(validateAnimationText(unit({ enabled: false, weight: '0:(' })).problems).toEqual([]);
+    expect(validateAnimationText(unit({ guidanceEnd: '0:(1), 50:(0.5)' })).warnings.map((p) => formatProblem('f.json', p))).toEqual([
+      "f.json:1:84: controlnet[0].guidanceEnd: key '50' is frame 50, outside 0-4; ignored",
+    ]);
+  });
+});
