@@ -15,9 +15,8 @@ type Locate = (field: readonly Segment[]) => string;
 function locator(file: string, text: string): Locate {
   const position = jsonFieldPosition(text);
   return (field) => {
-    if (field.length === 0) return file;
-    const { line, column } = position(field);
-    return `${file}:${line}:${column}`;
+    const at = field.length === 0 ? undefined : position(field);
+    return at ? `${file}:${at.line}:${at.column}` : file;
   };
 }
 
@@ -31,13 +30,21 @@ const exists = (file: string) => statSync(file, { throwIfNoEntry: false }) !== u
 /** A NUL character ends a C string: no file has such a name (and Node refuses it). */
 const holdsNul = (file: string) => file.includes('\u0000');
 
+/** A file the settings name that this machine cannot give: the full message, and the short why for a list of several. */
+interface FileProblem {
+  from: string;
+  file: string;
+  message: string;
+  why: string;
+}
+
 /**
  * The files the settings name, as this machine sees them: a URL is kept (files are not downloaded yet; validate says
  * so); a Windows path, a path that is not here or another machine's path is a problem naming the fix. Each existing
  * relative path is rewritten to be relative to `outDir`, where the keyframe file goes.
  */
-function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir: string): { problems: Array<{ from: string; message: string }>; moved: Array<[Segment[], string]> } {
-  const problems: Array<{ from: string; message: string }> = [];
+function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir: string): { problems: FileProblem[]; moved: Array<[Segment[], string]> } {
+  const problems: FileProblem[] = [];
   const moved: Array<[Segment[], string]> = [];
   const settingsDir = path.dirname(path.resolve(settingsFile));
   const relativeTo = path.basename(settingsFile);
@@ -45,7 +52,7 @@ function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir
     const kind = pathKind(file);
     if (kind === 'url') continue;
     if (holdsNul(file)) {
-      problems.push({ from, message: `${JSON.stringify(file)} is not a file name (it holds a NUL character)` });
+      problems.push({ from, file: JSON.stringify(file), message: `${JSON.stringify(file)} is not a file name (it holds a NUL character)`, why: 'not a file name' });
       continue;
     }
     const resolved = path.resolve(settingsDir, file);
@@ -57,9 +64,17 @@ function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir
     const message = foreign
       ? unreachablePath(file, kind, { field: from, relativeTo })!
       : `${file} does not exist${kind === 'relative' ? ` next to ${relativeTo} (Deforum read relative paths from the webui folder)` : ''}: copy the file next to ${relativeTo} and set ${from} to its name`;
-    problems.push({ from, message });
+    const why = kind === 'windows' ? 'a Windows path' : foreign ? 'its folder is not here' : 'not found';
+    problems.push({ from, file, message, why });
   }
   return { problems, moved };
+}
+
+/** All the files in one line: each with where the settings name it and why, then the one fix they share. */
+function filesMessage(file: string, problems: readonly FileProblem[], locate: Locate): string {
+  if (problems.length === 1) return `${locate([problems[0].from])}: ${problems[0].from}: ${problems[0].message}`;
+  const each = problems.map(({ from, file: named, why }) => `${from} ${named} (${[locate([from]).slice(file.length + 1), why].filter(Boolean).join(', ')})`);
+  return `${file}: ${problems.length} files it names are not on this machine: ${each.join(', ')}; copy each next to ${path.basename(file)} and set its setting to the file's name`;
 }
 
 /** Sets the value at `field` of a plain JSON object. */
@@ -68,11 +83,10 @@ function setField(target: Record<string | number, unknown>, field: readonly Segm
   parent[field[field.length - 1]] = value;
 }
 
-/** Several problems: each on its own line, then one line saying how many (as `deforum validate` does). */
-function refuse(file: string, lines: string[], what: string): never {
-  if (lines.length === 1) throw new KeyframeError(lines[0]);
-  for (const line of lines) process.stderr.write(`${line}\n`);
-  throw new KeyframeError(`${file}: ${lines.length} ${what} (listed above)`);
+/** Problems in one line: the first in full, the others after it with their positions. */
+function problemsMessage(file: string, lines: readonly string[]): string {
+  if (lines.length === 1) return lines[0];
+  return `${lines[0]} (and ${lines.length - 1} more: ${lines.slice(1).map((line) => (line.startsWith(`${file}:`) ? line.slice(file.length + 1) : line)).join('; ')})`;
 }
 
 export function register(program: Command): void {
@@ -101,11 +115,11 @@ export function register(program: Command): void {
         throw error;
       }
       const { problems: fileProblems, moved } = checkFiles(imported.files, file, output ? path.dirname(output) : process.cwd());
-      if (fileProblems.length > 0) refuse(file, fileProblems.map(({ from, message }) => `${locate([from])}: ${from}: ${message}`), 'files it names are not on this machine');
+      if (fileProblems.length > 0) throw new KeyframeError(filesMessage(file, fileProblems, locate));
       for (const [field, relative] of moved) setField(imported.animation as Record<string, unknown>, field, relative);
       const json = `${JSON.stringify(imported.animation, null, 2)}\n`;
       const { problems, warnings } = validateAnimationText(json);
-      if (problems.length > 0) refuse(file, problems.map((problem) => inSettings(problem, imported, locate)), 'problems');
+      if (problems.length > 0) throw new KeyframeError(problemsMessage(file, problems.map((problem) => inSettings(problem, imported, locate))));
       if (output) await writeFile(output, json);
       else process.stdout.write(json);
       for (const warning of warnings) process.stderr.write(`deforum: import: warning: ${inSettings(warning, imported, locate)}\n`);

@@ -83,12 +83,17 @@ class Locator {
 }
 
 /**
- * Where a field is in JSON `text` (its nearest ancestor when the field is not there), 1-based: for messages about a
- * file that was converted into a keyframe file, such as a Deforum settings file.
+ * Where a field is in JSON `text` (its nearest ancestor when the field is not there), 1-based, or undefined when the
+ * text is too deep to walk: for messages about a file that was converted into a keyframe file, such as a Deforum
+ * settings file.
  */
-export function jsonFieldPosition(text: string): (field: readonly Segment[]) => { line: number; column: number } {
+export function jsonFieldPosition(text: string): (field: readonly Segment[]) => { line: number; column: number } | undefined {
+  // too deep to walk: no position rather than a wrong one
   const locate = new Locator(text, tooDeepAt(text) === undefined ? parseTree(text) : undefined);
-  return (field) => locate.at(locate.node(field)?.offset ?? 0);
+  return (field) => {
+    const node = locate.node(field);
+    return node && locate.at(node.offset);
+  };
 }
 
 /** Maps an offset in a decoded JSON string to its offset in the raw (escaped) text. */
