@@ -26,7 +26,14 @@ function inSettings(problem: Problem, imported: DeforumImport, locate: Locate): 
   return `${locate(field)}: ${field.length > 0 ? formatPath(field) : problem.path}: ${problem.message}`;
 }
 
-const exists = (file: string) => statSync(file, { throwIfNoEntry: false }) !== undefined;
+/** Whether anything is at `file`; a path through a file (ENOTDIR) or an unreadable folder is nothing usable either. */
+const exists = (file: string) => {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+};
 /** A NUL character ends a C string: no file has such a name (and Node refuses it). */
 const holdsNul = (file: string) => file.includes('\u0000');
 

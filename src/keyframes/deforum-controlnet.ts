@@ -1,4 +1,5 @@
 import { CONTROL_MODE_NAMES, CONTROL_MODES, RESIZE_MODE_NAMES, RESIZE_MODES } from '../controlnet/modes.js';
+import { cleanPath, cut, schedule, text } from './deforum-values.js';
 import type { AnimationInput } from './schema.js';
 
 /**
@@ -12,6 +13,9 @@ import type { AnimationInput } from './schema.js';
 type Settings = Record<string, unknown>;
 type Segment = string | number;
 type ControlNetUnitInput = NonNullable<AnimationInput['controlnet']>[number];
+
+/** Values inside a unit's line are cut shorter than a field's, so that the reason after them stays readable. */
+const short = 40;
 
 export interface ImportedField {
   /** The field's JSON path in the keyframe file. */
@@ -40,15 +44,6 @@ const modelFree = new Set(['reference_only', 'reference_adain', 'reference_adain
 
 /** Deforum's test for a single-image input (`process_controlnet_input_frames`); anything else is a video. */
 const isImagePath = (file: string) => /\.(jpg|jpeg|png|bmp)$/i.test(file);
-
-/** `clean_gradio_path_strings`: a path pasted with Windows' "Copy as path" keeps its quotes. */
-export const cleanPath = (value: string): string => (value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-const cut = (value: string, max = 40): string => (value.length > max ? `${value.slice(0, max - 1)}…` : value);
-
-/** A schedule as Deforum reads it: a number is `0:(n)` (deprecation_utils.py). */
-const schedule = (v: unknown): string | undefined => (typeof v === 'number' ? `0:(${v})` : typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
 /** A1111's model name without its hash: `control_v11p_sd15_openpose [cab727d4]` → `control_v11p_sd15_openpose`. */
 const modelName = (model: string) => model.replace(/\s*\[[0-9a-f]+\]$/i, '');
@@ -81,7 +76,7 @@ export function importControlNetUnits(settings: Settings): ControlNetImport {
     const loopback = value('loopback_mode') === true;
     const input = loopback ? undefined : cleanPath(text(value('vid_path')) ?? '');
     const weight = schedule(value('weight')) ?? '0:(1)';
-    const what = `cn_${n}: ${preprocessed ? modelName(model) : module}, weight ${cut(weight)}, ${loopback ? 'loopback' : input ? `input ${cut(input)}` : 'no input'}`;
+    const what = `cn_${n}: ${cut(preprocessed ? modelName(model) : module, short)}, weight ${cut(weight, short)}, ${loopback ? 'loopback' : input ? `input ${cut(input, short)}` : 'no input'}`;
     const reason = !isOpenPose(preprocessed ? model : module)
       ? 'only OpenPose ControlNet units are supported yet'
       : loopback
@@ -89,7 +84,7 @@ export function importControlNetUnits(settings: Settings): ControlNetImport {
         : !input
           ? 'without an input Deforum\'s ControlNet reads each frame\'s init image, which is not supported yet'
           : !preprocessed
-            ? `pose detection (preprocessor ${module}) is not supported yet: give pose maps with preprocessor none, or OpenPose JSON keyframes`
+            ? `pose detection (preprocessor ${cut(module, short)}) is not supported yet: give pose maps with preprocessor none, or OpenPose JSON keyframes`
             : undefined;
     if (reason || !input) {
       result.notCarried.push(`${what} (${reason})`);
@@ -110,14 +105,14 @@ export function importControlNetUnits(settings: Settings): ControlNetImport {
     const controlMode = text(value('control_mode'));
     const control = enumValue(controlMode, CONTROL_MODES, CONTROL_MODE_NAMES);
     if (control) unit.controlMode = control;
-    else if (controlMode !== undefined) result.notes.push(`cn_${n}: control mode ${JSON.stringify(cut(controlMode))} unknown; using Balanced`);
+    else if (controlMode !== undefined) result.notes.push(`cn_${n}: control mode ${JSON.stringify(cut(controlMode, short))} unknown; using Balanced`);
     const resizeMode = text(value('resize_mode'));
     const resize = enumValue(resizeMode, RESIZE_MODES, RESIZE_MODE_NAMES);
     if (resize) unit.resizeMode = resize;
-    else if (resizeMode !== undefined) result.notes.push(`cn_${n}: resize mode ${JSON.stringify(cut(resizeMode))} unknown; using Inner Fit (Scale to Fit)`);
+    else if (resizeMode !== undefined) result.notes.push(`cn_${n}: resize mode ${JSON.stringify(cut(resizeMode, short))} unknown; using Inner Fit (Scale to Fit)`);
     result.notes.push(`cn_${n}: model ${JSON.stringify(cut(model, 60))} → the bundled tiny-sd-controlnet-openpose (set controlnet[${index}].model to its ONNX export)`);
     const mask = cleanPath(text(value('mask_vid_path')) ?? '');
-    if (mask) result.notes.push(`cn_${n}: mask ${cut(mask)} not used (Deforum's UI marks ControlNet masks as not working)`);
+    if (mask) result.notes.push(`cn_${n}: mask ${cut(mask, short)} not used (Deforum's UI marks ControlNet masks as not working)`);
     result.units.push(unit);
   }
   return result;

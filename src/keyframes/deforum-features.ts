@@ -5,6 +5,8 @@
  * notebook's DeforumArgs).
  */
 
+import { preview } from './deforum-values.js';
+
 type Settings = Record<string, unknown>;
 
 export interface Feature {
@@ -16,16 +18,12 @@ export interface Feature {
   line: (s: Settings) => string;
 }
 
-const shown = (value: unknown): string => {
-  const written = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' || typeof value === 'boolean' ? String(value) : Array.isArray(value) ? `[${value.length} items]` : '…';
-  return written.length > 40 ? `${written.slice(0, 39)}…` : written;
-};
 
 /** `name value, name value` of the settings that are given and not off. */
 const values = (s: Settings, names: string[]): string =>
   names
     .filter((name) => isSet(s[name]))
-    .map((name) => `${name} ${shown(s[name])}`)
+    .map((name) => `${name} ${preview(s[name], 40)}`)
     .join(', ');
 
 const isSet = (value: unknown, off: unknown[] = ['None', false, '', null, undefined]) => !off.includes(value);

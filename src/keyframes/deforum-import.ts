@@ -1,8 +1,9 @@
 import { KeyframeError } from '../errors.js';
 import { canonicalSamplerName, resolveSamplerName, samplerFromIndex, type ResolvedSampler } from '../sampler/sampler-names.js';
-import { cleanPath, importControlNetUnits, type ImportedField, type ImportedFile } from './deforum-controlnet.js';
+import { importControlNetUnits, type ImportedField, type ImportedFile } from './deforum-controlnet.js';
 import { features, notIn2D } from './deforum-features.js';
 import { settingsShape } from './deforum-settings-shapes.js';
+import { cleanPath, cut, number, preview, text } from './deforum-values.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
 import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
 
@@ -115,27 +116,6 @@ export function unmergePrompt(prompt: string, positivePrompt: string, negativePr
   const value = prompt.slice(prefix.length, prompt.length - suffix.length);
   return (value.endsWith(' --neg') && !value.slice(0, -' --neg'.length).includes('--neg') ? value.slice(0, -' --neg'.length) : value).trim();
 }
-
-/**
- * A field's value as the not-carried list shows it: one short line whatever its size or depth (a value nested
- * 100,000 deep would overflow JSON.stringify's recursion).
- */
-function preview(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.length} item${value.length === 1 ? '' : 's'}]`;
-  if (value !== null && typeof value === 'object') {
-    const fields = Object.keys(value).length;
-    return `{${fields} field${fields === 1 ? '' : 's'}}`;
-  }
-  return clip(JSON.stringify(value) ?? String(value));
-}
-const clip = (line: string): string => (line.length > 80 ? `${line.slice(0, 79)}…` : line);
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-/** Only a number or a numeric string: `Number()` of a deeply nested array would recurse through its `join`. */
-const number = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-};
 
 /** Replicate's deforum_stable_diffusion prompt text: `"0: a cat | 30: a dog"`, or one prompt for frame 0. */
 function pipedPrompts(value: string): Record<string, string> | undefined {
@@ -391,7 +371,7 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
     }
     // false (old files' "off"), null, "" and the values that mean "not used" do nothing
     if (value === false || value === null || value === '' || inactiveValues.get(key)?.includes(value)) continue;
-    notCarried.push(`${clip(written(key))} ${preview(value)}`);
+    notCarried.push(`${cut(written(key))} ${preview(value)}`);
   }
   // lines of fields the shape check renamed or the file lacks (a scheduler with no sampler given)
   for (const [key, lines] of listedAt) if (!Object.hasOwn(settings, key)) notCarried.push(...lines);
