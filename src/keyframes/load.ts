@@ -8,6 +8,11 @@ export interface LoadedAnimation {
   animation: Animation;
   /** Non-fatal findings, formatted `file:line:col: path: message`. */
   warnings: string[];
+  /**
+   * The same findings as the plan words them (`path: message`, unlocated), so a command that prints `warnings` and
+   * then plans says each once.
+   */
+  planWarnings: ReadonlySet<string>;
 }
 
 /** Far above any keyframe or settings file people write (kilobytes), far below what would exhaust memory when parsed. */
@@ -36,5 +41,5 @@ export async function loadAnimation(file: string): Promise<LoadedAnimation> {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${file}' to see all)` : '';
     throw new KeyframeError(`${formatProblem(file, problems[0] as Problem)}${more}`);
   }
-  return { animation, warnings: warnings.map((w) => formatProblem(file, w)) };
+  return { animation, warnings: warnings.map((w) => formatProblem(file, w)), planWarnings: new Set(warnings.map((w) => `${w.path}: ${w.message}`)) };
 }
