@@ -1,9 +1,10 @@
 /**
- * Paths a keyframe or settings file may hold that this machine cannot open: a URL (Deforum downloads `https://` init
- * images and soundtracks; deforum-ts does not yet), a Windows drive or network path on another system, or an absolute
- * path from the machine the file was made on. `deforum import` and `deforum validate` name each with the fix.
+ * Paths a keyframe or settings file may hold that this machine cannot open: a URL where the render does not download
+ * one (it downloads http(s) init images, colour samples and soundtracks: src/render/remote-inputs.ts), a Windows drive or network path on another system, or an
+ * absolute path from the machine the file was made on. `deforum import` and `deforum validate` name each with the fix.
  */
 import path from 'node:path';
+import { isRemote } from './remote-file.js';
 
 export type PathKind = 'url' | 'windows' | 'absolute' | 'relative';
 
@@ -31,7 +32,7 @@ const baseName = (file: string) => file.split(/[\\/]/).filter(Boolean).pop() ?? 
  */
 export function unreachablePath(file: string, kind: PathKind, fix: PathFix): string | undefined {
   const copy = `copy the file next to ${fix.relativeTo} and set ${fix.field} to "${baseName(file)}"`;
-  if (kind === 'url') return `${file} is a URL; files are not downloaded yet: download it, then ${copy.replace(/^copy the file/, 'put it')}`;
+  if (kind === 'url') return `${file} is a URL${isRemote(file) ? ', which the render downloads only for initImage, colorCoherenceImage and output.audio' : ' of a kind the render does not download (only http and https)'}: download it, then ${copy.replace(/^copy the file/, 'put it')}`;
   if (kind === 'windows') return `${file} is a Windows path, which this machine cannot open: ${copy}`;
   if (kind === 'absolute') return `${file} is not on this machine (its folder does not exist here): ${copy}`;
   return undefined;

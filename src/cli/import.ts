@@ -46,8 +46,8 @@ interface FileProblem {
 }
 
 /**
- * The files the settings name, as this machine sees them: a URL is kept (files are not downloaded yet; validate says
- * so); a Windows path, a path that is not here or another machine's path is a problem naming the fix. Each existing
+ * The files the settings name, as this machine sees them: a URL is kept (the render downloads an init image,
+ * colour sample or soundtrack); a Windows path, a path that is not here or another machine's path is a problem naming the fix. Each existing
  * relative path is rewritten to be relative to `outDir`, where the keyframe file goes.
  */
 function checkFiles(files: readonly ImportedFile[], settingsFile: string, outDir: string): { problems: FileProblem[]; moved: Array<[Segment[], string]> } {

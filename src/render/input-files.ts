@@ -13,6 +13,7 @@ import { imageFiles } from '../controlnet/pose-inputs.js';
 import type { PoseSourceSpec } from '../controlnet/pose-spec.js';
 import { DeforumError } from '../errors.js';
 import { pathKind, unreachablePath } from '../foreign-paths.js';
+import { isRemote } from '../remote-file.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
 import { formatPath } from '../keyframes/validate.js';
 import type { Animation } from '../keyframes/schema.js';
@@ -66,17 +67,19 @@ function poseFolderCheck(dir: string, frames: number): Check {
 }
 
 /** Adds the check of the file a field names, given the file as written and a check of the resolved path. */
-type AddFile = (field: Segment[], file: string, check: (resolved: string) => Check) => void;
+type AddFile = (field: Segment[], file: string, check: (resolved: string) => Check, downloaded?: boolean) => void;
 
 /**
- * A path this machine cannot open — a URL (not downloaded yet), a Windows path, an absolute path whose folder is not
+ * A path this machine cannot open — a URL the render does not download, a Windows path, an absolute path whose folder is not
  * here (from the machine the file was made on) — is its one problem, with the fix; any other path gets `check` of the
  * resolved file.
  */
-function reachable(field: Segment[], file: string, baseDir: string, check: (resolved: string) => Check): Check {
+function reachable(field: Segment[], file: string, baseDir: string, check: (resolved: string) => Check, downloaded = false): Check {
   const kind = pathKind(file);
   const resolved = path.resolve(baseDir, file);
   return async () => {
+    // The render downloads an http(s) URL in the fields that take one (remote-inputs.ts) and checks what it gets.
+    if (downloaded && kind === 'url' && isRemote(file)) return [];
     const here = kind === 'relative' || (kind === 'absolute' && (await stat(path.dirname(resolved)).then(() => true, () => false)));
     return here ? check(resolved)() : [unreachablePath(file, kind, { field: formatPath(field), relativeTo: 'the keyframe file' })!];
   };
@@ -111,10 +114,10 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
     reported(async () => named(file, await mediaFileProblem(file, kind, ffmpeg ?? (await (tools ??= findFfmpeg())), kind === 'video' ? MAX_IMAGE_PIXELS : undefined)));
   const checks: Array<{ field: Segment[]; check: Check }> = [];
   const add = (field: Segment[], check: Check) => checks.push({ field, check });
-  const addFile: AddFile = (field, file, check) => add(field, reachable(field, file, baseDir, check));
-  if (animation.initImage !== undefined) addFile(['initImage'], animation.initImage, imageCheck);
-  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) addFile(['colorCoherenceImage'], animation.colorCoherenceImage, imageCheck);
-  if (animation.output.audio !== undefined) addFile(['output', 'audio'], animation.output.audio, (file) => media(file, 'audio'));
+  const addFile: AddFile = (field, file, check, downloaded) => add(field, reachable(field, file, baseDir, check, downloaded));
+  if (animation.initImage !== undefined) addFile(['initImage'], animation.initImage, imageCheck, true);
+  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) addFile(['colorCoherenceImage'], animation.colorCoherenceImage, imageCheck, true);
+  if (animation.output.audio !== undefined) addFile(['output', 'audio'], animation.output.audio, (file) => media(file, 'audio'), true);
   add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
   for (const [index, unit] of animation.controlnet.entries()) {
     if (!unit.enabled) continue;

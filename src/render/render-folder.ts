@@ -17,6 +17,8 @@ export interface RenderFolder {
   detectMapsDir: string;
   /** `depth/000000042.png`: the saved depth maps (saveDepthMaps), never among the frames. */
   depthDir: string;
+  /** Local copies of the files the keyframe file names by URL, downloaded once. */
+  inputsDir: string;
   frameFile(frame: number): string;
   depthFile(frame: number): string;
   videoFile(extension: string): string;
@@ -37,6 +39,7 @@ export function renderFolder(dir: string, name: string): RenderFolder {
     previewFile: path.join(dir, 'preview.mp4'),
     detectMapsDir: path.join(dir, 'detectmaps'),
     depthDir: path.join(dir, 'depth'),
+    inputsDir: path.join(dir, 'inputs'),
     frameFile: (frame) => frameFile(framesDir, framePattern, frame),
     depthFile: (frame) => frameFile(path.join(dir, 'depth'), framePattern, frame),
     videoFile: (extension) => path.join(dir, `${name}.${extension}`),

@@ -18,6 +18,7 @@ import { crashInjectingFs } from './crash-injection.js';
 import { nodeFs, type RenderFs } from './durable-fs.js';
 import type { RenderEvent } from './events.js';
 import { preflight } from './preflight.js';
+import { localInputs } from './remote-inputs.js';
 import { claimRenderFolder, renderFolder, renderName, type RenderFolder } from './render-folder.js';
 import { RenderInterrupted, renderFrames } from './render-frames.js';
 import { readRenderSettings } from './settings-file.js';
@@ -152,8 +153,10 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const name = renderName(request.animation, request.source);
   const outDir = path.resolve(request.outDir ?? path.join('renders', name));
   const folder = renderFolder(outDir, name);
-  const animation = runAnimation(request, folder);
-  const ffmpeg = await preflight(request.source, animation, outDir, baseDir);
+  const requested = runAnimation(request, folder);
+  const ffmpeg = await preflight(request.source, requested, outDir, baseDir);
+  // URLs are fetched into the folder before the plan, which reads the files they name (by content, for the job hash).
+  const animation = await localInputs(requested, { source: request.source, folder, ffmpeg, onEvent: request.onEvent, signal: request.signal });
   const { jobs, first, last } = await planRun(request, animation);
   // Held until the video is written: a second render or a verify must not start while this one encodes. Taken
   // before the models load, so a second render is refused at once.

@@ -2,16 +2,18 @@
  * Deforum settings files in the shapes real ones have (test/fixtures/deforum-settings: the A1111 extension of 2022 and
  * 2024, its Forge fork, the Colab/local notebook, Replicate's inputs), each taken as a user would: `deforum import`,
  * then `validate`, `plan` and a 4-frame 64×64 `render` with the bundled model on the CPU — or the exact failure.
- * Per file: what the import type { FrameJob } from '../../src/plan/frame-job.js';
-import says (notes, what it does not carry, warnings) line for line, and the carried values on
+ * Per file: what the import says (notes, what it does not carry, warnings) line for line, and the carried values on
  * a few frames of the plan.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FrameJob } from '../../src/plan/frame-job.js';
 import { repoRoot, runCli } from '../helpers.js';
+import { serveFolder } from '../render/http-fixture.js';
 
 const corpus = path.join(repoRoot, 'test', 'fixtures', 'deforum-settings');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'deforum-corpus-'));
@@ -21,9 +23,8 @@ const fluxModel = modelNote('Flux\\\\flux1-dev-bnb-nf4-v2.safetensors');
 const floored = (field: string, size: number) => `${field} ${size} → ${size - (size % 8)} (floored to a multiple of 8, as Deforum does)`;
 const refused3D =
   '3D mode (the depth-warped camera of translation_z, rotation_3d_*, fov) is not supported yet; imported as 2D its camera motion would be lost and zoom/angle, which Deforum ignores in 3D, applied instead';
-const urlProblem = (field: string, url: string) =>
-  `${field}: ${url} is a URL; files are not downloaded yet: download it, then put it next to the keyframe file and set ${field} to "${path.basename(url)}"`;
-const amenBreak = 'https://ia801303.us.archive.org/26/items/amen-breaks/cw_amen13_173.mp3';
+/** The URLs the corpus names, served from 127.0.0.1 instead (the render downloads them; tests do not use the network). */
+const servedUrls = ['https://deforum.github.io/a1/', 'https://ia801303.us.archive.org/26/items/amen-breaks/'];
 
 interface Case {
   file: string;
@@ -116,7 +117,6 @@ const cases: Case[] = [
     file: 'ext2024-urls_settings.txt',
     notCarried: [sdModel],
     frames: { 0: { source: 'init-image', strength: 0.75 } },
-    fileProblems: [urlProblem('initImage', 'https://deforum.github.io/a1/I1.png'), urlProblem('output.audio', 'https://deforum.github.io/a1/A1.mp3')],
   },
   {
     file: 'ext2024-windows-paths_settings.txt',
@@ -162,7 +162,6 @@ const cases: Case[] = [
       fluxModel,
     ],
     frames: { 0: { sampler: 'euler', scheduler: 'automatic' } },
-    fileProblems: [urlProblem('output.audio', amenBreak)],
   },
   {
     file: 'notebook-local_settings.txt',
@@ -231,12 +230,21 @@ function warningPosition(file: string, warning: string): string {
   return `${line + 1}:${lines[line].indexOf(': ') + 3}`;
 }
 
-beforeAll(() => {
+let server: Awaited<ReturnType<typeof serveFolder>>;
+
+beforeAll(async () => {
+  const served = path.join(dir, 'served');
+  mkdirSync(served);
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 30, g: 60, b: 200 } } }).png().toFile(path.join(served, 'I1.png'));
+  for (const name of ['A1.mp3', 'cw_amen13_173.mp3']) execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1', path.join(served, name)]);
+  server = await serveFolder(served);
   for (const { file } of cases) copyFileSync(path.join(corpus, file), path.join(dir, file));
   // the ControlNet unit's input: a video of pose maps
   expect(runCli(['pose', 'render', path.join(repoRoot, 'schedules', 'poses', 'arms-up.json'), '-o', path.join(dir, 'pose.png'), '--width', '64', '--height', '64']).code).toBe(0);
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', 'pose.png', '-frames:v', '4', '-r', '15', '-pix_fmt', 'yuv420p', 'pose.mp4'], { cwd: dir });
 });
+
+afterAll(() => server?.close());
 
 describe('real-shaped Deforum settings files: import, validate, plan, render 4 frames (issue 16)', () => {
   it('the corpus is what this test covers, at least 15 files', () => {
@@ -271,6 +279,8 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
     }
     expect(imported.stderr).toBe(importStderr(c.file, c));
     expect(imported.code).toBe(0);
+    const keyframes = readFileSync(path.join(dir, out), 'utf8');
+    writeFileSync(path.join(dir, out), servedUrls.reduce((text, url) => text.replaceAll(url, `${server.base}/`), keyframes));
 
     const validated = runCli(['validate', out], { cwd: dir });
     const warned = (c.warnings ?? []).map((w) => expect.stringMatching(new RegExp(`^${out}:\\d+:\\d+: \\S+: ${escape(w.slice(w.indexOf(': ') + 2))} \\(warning\\)$`)));
@@ -307,7 +317,8 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
   it('a carried ControlNet unit keeps its modes and its input, and a URL is kept as given', () => {
     const unit = JSON.parse(readFileSync(path.join(dir, 'ext2023-controlnet.json'), 'utf8')).controlnet;
     expect(unit).toEqual([{ pose: { video: 'pose.mp4' }, weight: '0:(1), 3:(0.5)', guidanceStart: '0:(0.0)', guidanceEnd: '0:(0.8)', controlMode: 'prompt', resizeMode: 'just-resize' }]);
-    const urls = JSON.parse(readFileSync(path.join(dir, 'ext2024-urls.json'), 'utf8'));
+    expect(runCli(['import', 'ext2024-urls_settings.txt', '-o', 'urls-as-given.json'], { cwd: dir }).code).toBe(0);
+    const urls = JSON.parse(readFileSync(path.join(dir, 'urls-as-given.json'), 'utf8'));
     expect([urls.initImage, urls.initStrength, urls.output]).toEqual(['https://deforum.github.io/a1/I1.png', 0.75, { audio: 'https://deforum.github.io/a1/A1.mp3' }]);
   });
 });
