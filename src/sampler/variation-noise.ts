@@ -3,6 +3,7 @@
  * (`modules/rng.py`, `ImageRNG.first`, `slerp`; docs/sd-pipeline.md "Variation seeds"), bit for bit as torch 1.13
  * computes it on the CPU.
  */
+import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import { f32, sleefAcosf, sleefSinf } from '../numerics/torch-float32.js';
 import { normDim1, sumAll, sumDim1, type Shape3 } from '../numerics/torch-reduce.js';
 import { randn, shapeNumel, TorchGenerator } from './noise.js';
@@ -24,6 +25,37 @@ export interface Variation {
 export interface InitialNoise {
   noise: Float32Array;
   generator: TorchGenerator;
+}
+
+/** Bounds the seed-resize noise to a 8192² image's latent (A1111's slider stops at 2048). */
+export const MAX_SEED_RESIZE = 8192;
+
+/** The latent shape A1111 draws the noise at: the image's, or (C, height/8, width/8) of the seed resize when it is on. */
+function noiseShapeOf(shape: Shape3, resize: Variation['seedResizeFrom']): Shape3 {
+  return resize && resize.width > 0 && resize.height > 0 ? [shape[0], Math.trunc(resize.height / 8), Math.trunc(resize.width / 8)] : shape;
+}
+
+/**
+ * What is wrong with a variation for an image latent of `shape`, in one line, or undefined. Besides the ranges: the
+ * slerp normalises each column of the noise, so it needs 2 rows or more (one row gives NaN in A1111 too).
+ */
+export function variationProblem(shape: Shape3, { subseed, subseedStrength = 0, seedResizeFrom }: Variation): string | undefined {
+  if (subseed !== undefined && !isSeed(subseed)) return `subseed must be an integer from 0 to ${MAX_SEED}, got ${subseed}`;
+  if (!(subseedStrength >= 0 && subseedStrength <= 1)) return `subseed strength must be between 0 and 1, got ${subseedStrength}`;
+  if (subseedStrength > 0 && subseed === undefined) return 'a subseed strength above 0 needs a subseed';
+  for (const side of ['width', 'height'] as const) {
+    const value = seedResizeFrom?.[side];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_SEED_RESIZE)) {
+      return `seed resize ${side} must be an integer from 0 to ${MAX_SEED_RESIZE} pixels, got ${value}`;
+    }
+  }
+  const rows = noiseShapeOf(shape, seedResizeFrom)[1];
+  if (subseedStrength > 0 && rows < 2) {
+    return seedResizeFrom && rows !== shape[1]
+      ? `seed resize height must be at least 16 pixels with a subseed strength (the slerp needs 2 latent rows), got ${seedResizeFrom.height}`
+      : `the latent must be at least 2 rows high for a subseed strength (the slerp normalises each column), got ${rows}`;
+  }
+  return undefined;
 }
 
 /** A1111 tests `dot.mean() > 0.9995` on float32 values. */
@@ -108,7 +140,7 @@ export function initialNoise(seed: number, shape: Shape3, variation: Variation =
   const generator = new TorchGenerator(seed);
   const strength = variation.subseedStrength ?? 0;
   const resize = variation.seedResizeFrom;
-  const noiseShape: Shape3 = resize && resize.width > 0 && resize.height > 0 ? [shape[0], Math.trunc(resize.height / 8), Math.trunc(resize.width / 8)] : shape;
+  const noiseShape = noiseShapeOf(shape, resize);
   const resized = noiseShape.some((d, i) => d !== shape[i]);
   let noise = resized ? randn(seed, noiseShape) : generator.randn(shapeNumel(shape));
   if (strength !== 0) {
