@@ -151,7 +151,7 @@ function validate(options: GenerateOptions): void {
     if (!init) throw new UsageError('strength needs an init image (img2img)');
   }
   const variation = variationProblem([LATENT_CHANNELS, height / 8, width / 8], options);
-  if (variation) throw new UsageError(variation);
+  if (variation) throw new UsageError(variation.message);
   if (options.noiseMultiplier !== undefined && !Number.isFinite(options.noiseMultiplier)) {
     throw new UsageError(`noise multiplier must be a number, got ${options.noiseMultiplier}`);
   }

@@ -35,27 +35,31 @@ function noiseShapeOf(shape: Shape3, resize: Variation['seedResizeFrom']): Shape
   return resize && resize.width > 0 && resize.height > 0 ? [shape[0], Math.trunc(resize.height / 8), Math.trunc(resize.width / 8)] : shape;
 }
 
+/** A problem with a variation: the option it is about (`latent` for the image's latent) and what is wrong, in one line. */
+export interface VariationProblem {
+  option: keyof Variation | 'latent';
+  message: string;
+}
+
 /**
- * What is wrong with a variation for an image latent of `shape`, in one line, or undefined. Besides the ranges: the
- * slerp normalises each column of the noise, so it needs 2 rows or more (one row gives NaN in A1111 too).
+ * What is wrong with a variation for an image latent of `shape`, or undefined. Besides the ranges: the slerp normalises
+ * each column of the noise, so it needs 2 rows or more (one row gives NaN in A1111 too).
  */
-export function variationProblem(shape: Shape3, { subseed, subseedStrength = 0, seedResizeFrom }: Variation): string | undefined {
-  if (subseed !== undefined && !isSeed(subseed)) return `subseed must be an integer from 0 to ${MAX_SEED}, got ${subseed}`;
-  if (!(subseedStrength >= 0 && subseedStrength <= 1)) return `subseed strength must be between 0 and 1, got ${subseedStrength}`;
-  if (subseedStrength > 0 && subseed === undefined) return 'a subseed strength above 0 needs a subseed';
+export function variationProblem(shape: Shape3, { subseed, subseedStrength = 0, seedResizeFrom }: Variation): VariationProblem | undefined {
+  if (subseed !== undefined && !isSeed(subseed)) return { option: 'subseed', message: `subseed must be an integer from 0 to ${MAX_SEED}, got ${subseed}` };
+  if (!(subseedStrength >= 0 && subseedStrength <= 1)) return { option: 'subseedStrength', message: `subseed strength must be between 0 and 1, got ${subseedStrength}` };
+  if (subseedStrength > 0 && subseed === undefined) return { option: 'subseedStrength', message: 'a subseed strength above 0 needs a subseed' };
   for (const side of ['width', 'height'] as const) {
     const value = seedResizeFrom?.[side];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_SEED_RESIZE)) {
-      return `seed resize ${side} must be an integer from 0 to ${MAX_SEED_RESIZE} pixels, got ${value}`;
+      return { option: 'seedResizeFrom', message: `seed resize ${side} must be an integer from 0 to ${MAX_SEED_RESIZE} pixels, got ${value}` };
     }
   }
   const rows = noiseShapeOf(shape, seedResizeFrom)[1];
-  if (subseedStrength > 0 && rows < 2) {
-    return seedResizeFrom && rows !== shape[1]
-      ? `seed resize height must be at least 16 pixels with a subseed strength (the slerp needs 2 latent rows), got ${seedResizeFrom.height}`
-      : `the latent must be at least 2 rows high for a subseed strength (the slerp normalises each column), got ${rows}`;
-  }
-  return undefined;
+  if (subseedStrength === 0 || rows >= 2) return undefined;
+  return seedResizeFrom && rows !== shape[1]
+    ? { option: 'seedResizeFrom', message: `seed resize height must be at least 16 pixels with a subseed strength (the slerp needs 2 latent rows), got ${seedResizeFrom.height}` }
+    : { option: 'latent', message: `the latent must be at least 2 rows high for a subseed strength (the slerp normalises each column), got ${rows}` };
 }
 
 /** A1111 tests `dot.mean() > 0.9995` on float32 values. */
