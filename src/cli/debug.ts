@@ -5,7 +5,7 @@ import { MAX_SEED } from '../numerics/seed-range.js';
 import { readImageFile, writePngFile } from '../image-file.js';
 import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../sampler/sampler-names.js';
 import { randn } from '../sampler/noise.js';
-import { initialNoise, MAX_SEED_RESIZE, variationProblem, type Variation, type VariationProblem } from '../sampler/variation-noise.js';
+import { initialNoise, variationProblem, type Variation, type VariationProblem } from '../sampler/variation-noise.js';
 import { NoiseSchedule, planSigmas } from '../sampler/sigmas.js';
 import { depthAlgorithmNames, depthTransform } from '../motion/depth-normalise.js';
 import { paddingModes, samplingModes } from '../motion/grid-sample.js';
@@ -13,6 +13,7 @@ import { defaultMotion3D, warp3D } from '../motion/warp3d.js';
 import { NpyError, readNpyFile } from '../npy-file.js';
 import type { RawImage } from '../raw-image.js';
 import { integerOption } from './schedule.js';
+import { parseSeedResize, seedResizeExpected } from './seed-resize-flag.js';
 
 const MAX_NOISE_VALUES = 1 << 26;
 
@@ -25,14 +26,10 @@ function shapeOption(value: string): number[] {
   return dims;
 }
 
-/** `--seed-resize-from 768,512`: A1111's "Resize seed from" width and height in pixels (0 = off). */
 function resizeOption(value: string): { width: number; height: number } {
-  const sides = value.split(',').map((d) => d.trim());
-  if (sides.length !== 2 || !sides.every((d) => /^\d+$/.test(d) && Number(d) <= MAX_SEED_RESIZE)) {
-    throw new InvalidArgumentError(`expected width,height in pixels, whole numbers from 0 to ${MAX_SEED_RESIZE}, e.g. 768,512 (0 = off).`);
-  }
-  const [width, height] = sides.map(Number);
-  return { width, height };
+  const resize = parseSeedResize(value);
+  if (!resize) throw new InvalidArgumentError(`expected ${seedResizeExpected}.`);
+  return resize;
 }
 
 const variationFlags: Record<VariationProblem['option'], string> = {
