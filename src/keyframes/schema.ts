@@ -117,6 +117,7 @@ const seedResizeSide = z.int().min(0).max(maxFrameSide);
 const SeedResizeSchema = z
   .strictObject({ width: seedResizeSide, height: seedResizeSide })
   .refine((r) => (r.width === 0 && r.height === 0) || (r.width >= minFrameSide && r.height >= minFrameSide), `expected both 0 (off) or both from ${minFrameSide} to ${maxFrameSide} pixels`);
+
 /** The motion module's modes, and "image": match to a colour-sample image (in LAB, as Deforum). */
 export const colorCoherenceModes = [...motionColorModes, 'image'] as const;
 
