@@ -5,6 +5,7 @@ import { MAX_SEED } from '../numerics/seed-range.js';
 import { readImageFile, writePngFile } from '../image-file.js';
 import { resolveSamplerName, schedulerNames, unknownSamplerMessage, type SchedulerName } from '../sampler/sampler-names.js';
 import { randn } from '../sampler/noise.js';
+import { initialNoise, variationProblem, type Variation, type VariationProblem } from '../sampler/variation-noise.js';
 import { NoiseSchedule, planSigmas } from '../sampler/sigmas.js';
 import { depthAlgorithmNames, depthTransform } from '../motion/depth-normalise.js';
 import { paddingModes, samplingModes } from '../motion/grid-sample.js';
@@ -12,6 +13,7 @@ import { defaultMotion3D, warp3D } from '../motion/warp3d.js';
 import { NpyError, readNpyFile } from '../npy-file.js';
 import type { RawImage } from '../raw-image.js';
 import { integerOption } from './schedule.js';
+import { parseSeedResize, seedResizeExpected } from './seed-resize-flag.js';
 
 const MAX_NOISE_VALUES = 1 << 26;
 
@@ -22,6 +24,48 @@ function shapeOption(value: string): number[] {
   const dims = shape.map(Number);
   if (dims.reduce((a, b) => a * b, 1) > MAX_NOISE_VALUES) throw new InvalidArgumentError(`expected at most ${MAX_NOISE_VALUES} values in all.`);
   return dims;
+}
+
+function resizeOption(value: string): { width: number; height: number } {
+  const resize = parseSeedResize(value);
+  if (!resize) throw new InvalidArgumentError(`expected ${seedResizeExpected}.`);
+  return resize;
+}
+
+const variationFlags: Record<VariationProblem['option'], string> = {
+  latent: '--shape',
+  subseed: '--subseed',
+  subseedStrength: '--subseed-strength',
+  seedResizeFrom: '--seed-resize-from',
+};
+
+interface NoiseFlags {
+  seed: number;
+  shape: number[];
+  subseed?: number;
+  subseedStrength?: number;
+  seedResizeFrom?: { width: number; height: number };
+  json?: boolean;
+}
+
+/**
+ * A1111's initial noise of one image with variation seeds or seed resize (`initialNoise`), for a 1,C,H,W or C,H,W
+ * shape; the values in the shape's order.
+ */
+function variationNoise({ seed, shape, subseed, subseedStrength, seedResizeFrom }: NoiseFlags): Float32Array {
+  if (subseedStrength !== undefined && subseed === undefined) throw new UsageError('--subseed-strength needs --subseed (the variation seed)');
+  const latent = shape.length === 4 && shape[0] === 1 ? shape.slice(1) : shape;
+  if (latent.length !== 3) {
+    throw new UsageError(`--shape: variation seeds and seed resize make one image's noise: expected 1,C,H,W or C,H,W, got ${shape.join(',')}`);
+  }
+  const [channels, height, width] = latent;
+  const variation: Variation = { subseed, subseedStrength, seedResizeFrom };
+  const problem = variationProblem([channels, height, width], variation);
+  if (problem) throw new UsageError(`${variationFlags[problem.option]}: ${problem.message}`);
+  if (seedResizeFrom && channels * Math.trunc(seedResizeFrom.width / 8) * Math.trunc(seedResizeFrom.height / 8) > MAX_NOISE_VALUES) {
+    throw new UsageError(`--seed-resize-from: noise of ${channels} channels at ${seedResizeFrom.width}×${seedResizeFrom.height} px is more than ${MAX_NOISE_VALUES} values`);
+  }
+  return initialNoise(seed, [channels, height, width], variation).noise;
 }
 
 function strengthOption(value: string): number {
@@ -140,12 +184,18 @@ export function register(program: Command): void {
 
   debug
     .command('noise')
-    .description('the initial noise torch.manual_seed(seed); torch.randn(shape) gives on the CPU (A1111 "RNG source: CPU"), float32')
+    .description(
+      'the initial noise torch.manual_seed(seed); torch.randn(shape) gives on the CPU (A1111 "RNG source: CPU"), float32; with a subseed or seed resize, A1111\'s variation noise of one image',
+    )
     .requiredOption('--seed <s>', `seed, 0 … ${MAX_SEED}`, integerOption(0, MAX_SEED))
     .option('--shape <dims>', 'tensor shape, comma-separated (the latent of a 512×512 image is 1,4,64,64)', shapeOption, [1, 4, 64, 64])
+    .option('--subseed <t>', `A1111's variation seed, 0 … ${MAX_SEED}`, integerOption(0, MAX_SEED))
+    .option('--subseed-strength <w>', "A1111's variation strength, 0 … 1: slerp from the seed's noise to the subseed's (default 0)", numberOption(0, 1))
+    .option('--seed-resize-from <W,H>', 'A1111\'s "Resize seed from" width,height in pixels: the noise is drawn at that size, centred (0 = off)', resizeOption)
     .option('--json', 'print one flat JSON array')
-    .action((options: { seed: number; shape: number[]; json?: boolean }) => {
-      const values = Array.from(randn(options.seed, options.shape), float32Text);
+    .action((options: NoiseFlags) => {
+      const variation = options.subseed !== undefined || options.subseedStrength !== undefined || options.seedResizeFrom !== undefined;
+      const values = Array.from(variation ? variationNoise(options) : randn(options.seed, options.shape), float32Text);
       process.stdout.write(options.json ? `[${values.join(',')}]\n` : `${values.join('\n')}\n`);
     });
 

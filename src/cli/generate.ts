@@ -8,8 +8,10 @@ import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from 
 import { bundledModelPath } from '../models/bundled.js';
 import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
+import type { GenerateOptions } from '../sampler/pipeline.js';
 import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { outputFile } from './output.js';
+import { parseSeedResize, seedResizeExpected } from './seed-resize-flag.js';
 
 interface GenerateFlags {
   prompt: string;
@@ -24,6 +26,9 @@ interface GenerateFlags {
   steps: string;
   cfg: string;
   seed?: string;
+  subseed?: string;
+  subseedStrength?: string;
+  seedResizeFrom?: string;
   width?: string;
   height?: string;
   output: string;
@@ -67,6 +72,20 @@ function seedFlag(value: string | undefined): number {
   return seed;
 }
 
+/** A1111's variation seed, its strength and the seed resize, as `generate` takes them (none: no variation). */
+function variationFlags(flags: GenerateFlags): Pick<GenerateOptions, 'subseed' | 'subseedStrength' | 'seedResizeFrom'> {
+  if (flags.subseedStrength !== undefined && flags.subseed === undefined) throw new UsageError('--subseed-strength needs --subseed (the variation seed)');
+  const subseed = flags.subseed === undefined ? undefined : numberFlag('--subseed', flags.subseed, 'integer');
+  if (subseed !== undefined && !isSeed(subseed)) throw new UsageError(`--subseed: expected an integer from 0 to ${MAX_SEED}, got ${flags.subseed}`);
+  const subseedStrength = flags.subseedStrength === undefined ? undefined : numberFlag('--subseed-strength', flags.subseedStrength, 'number');
+  if (subseedStrength !== undefined && !(subseedStrength >= 0 && subseedStrength <= 1)) {
+    throw new UsageError(`--subseed-strength: expected a number from 0 to 1, got ${flags.subseedStrength}`);
+  }
+  const seedResizeFrom = flags.seedResizeFrom === undefined ? undefined : parseSeedResize(flags.seedResizeFrom);
+  if (flags.seedResizeFrom !== undefined && !seedResizeFrom) throw new UsageError(`--seed-resize-from: expected ${seedResizeExpected}, got ${flags.seedResizeFrom}`);
+  return { subseed, subseedStrength, seedResizeFrom };
+}
+
 async function readInit(file: string): Promise<RawImage> {
   if (!existsSync(file)) throw new UsageError(`--init: file not found: ${file}`);
   const { readImageFile } = await import('../image-file.js');
@@ -98,6 +117,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const width = flags.width === undefined ? undefined : boundedIntegerFlag('--width', flags.width, 'width');
   const height = flags.height === undefined ? undefined : boundedIntegerFlag('--height', flags.height, 'height');
   const seed = seedFlag(flags.seed);
+  const variation = variationFlags(flags);
   const output = outputFile(flags.output);
   const init = flags.init === undefined ? undefined : await readInit(flags.init);
   const extraNetworks = extraNetworksWarning(extraNetworksOf(flags.prompt), '--prompt');
@@ -116,6 +136,7 @@ async function generate(flags: GenerateFlags): Promise<void> {
       width: width ?? nativeSize,
       height: height ?? nativeSize,
       seed,
+      ...variation,
       steps,
       cfg,
       ...sampler,
@@ -126,7 +147,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
     });
     await writePngFile(image, output);
     const seconds = (performance.now() - started) / 1000;
-    process.stdout.write(`${flags.output}: ${image.width}×${image.height}, seed ${seed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
+    const subseed = variation.subseedStrength ? ` (subseed ${variation.subseed} at ${variation.subseedStrength})` : '';
+    process.stdout.write(`${flags.output}: ${image.width}×${image.height}, seed ${seed}${subseed}, ${flags.sampler}, ${steps} steps, cfg ${cfg}, ${sd.device}, ${seconds.toFixed(2)} s\n`);
   } finally {
     await sd.release();
   }
@@ -148,6 +170,9 @@ export function register(program: Command): void {
     .option('--steps <n>', 'sampling steps (the bounds of a keyframe file\'s steps)', '25')
     .option('--cfg <x>', 'classifier-free guidance scale', '7')
     .option('--seed <s>', `seed 0..${MAX_SEED}; -1 or none = random`)
+    .option('--subseed <t>', `A1111's variation seed 0..${MAX_SEED}`)
+    .option('--subseed-strength <w>', "A1111's variation strength 0..1: how far the noise moves from the seed's towards the subseed's (needs --subseed)")
+    .option('--seed-resize-from <W,H>', 'A1111\'s "Resize seed from" width,height in pixels: the noise of that size, centred (0 = off)')
     .option('--width <w>', 'image width, a multiple of 8 as in keyframe files (default: the model\'s native size)')
     .option('--height <h>', 'image height, a multiple of 8 as in keyframe files (default: the model\'s native size)')
     .requiredOption('-o, --output <file>', 'output PNG')

@@ -2,10 +2,10 @@ import type { FrameValueLimit, Schedules } from './schema.js';
 
 /** Checks on a schedule's per-frame values, worded for `validate`: limits that fail it, values it warns about. */
 
-/** The first frame outside `limit` (values truncated, as the plan uses them, unless `aboveMin`), as a message. */
+/** The first frame outside `limit` (values truncated, as the plan uses them, unless `aboveMin` or `fractional`), as a message. */
 export function limitProblem(values: Float64Array, limit: FrameValueLimit): string | undefined {
   for (let frame = 0; frame < values.length; frame++) {
-    const value = limit.aboveMin ? values[frame] : Math.trunc(values[frame]);
+    const value = limit.aboveMin || limit.fractional ? values[frame] : Math.trunc(values[frame]);
     const written = value === values[frame] ? `${value}` : `${value} (${values[frame]} truncated)`;
     if (value > limit.max) return `frame ${frame} is ${written}, expected at most ${limit.max}`;
     if (limit.aboveMin ? value <= limit.min : value < limit.min) return `frame ${frame} is ${written}, expected ${limit.aboveMin ? 'above' : 'at least'} ${limit.min}`;

@@ -81,6 +81,8 @@ export const SchedulesSchema = z
     perspectiveFlipFv: numeric('0: (53)', 'with enablePerspectiveFlip: the flip camera\'s field of view in degrees'),
     steps: NumericScheduleSourceSchema.optional().describe('sampling steps per frame, 1-1000 (truncated); default: the top-level steps'),
     seed: numeric(defaultSeedSchedule, 'seed per frame for seedBehavior "schedule" (truncated; -1 = derived random)'),
+    subseed: numeric('0: (1)', 'with enableSubseedScheduling: AUTOMATIC1111\'s variation seed per frame (truncated; -1 = derived random; Deforum subseed_schedule)'),
+    subseedStrength: numeric('0: (0)', 'with enableSubseedScheduling: how far each frame\'s noise moves from the seed\'s towards the subseed\'s, 0-1 (Deforum subseed_strength_schedule)'),
     sampler: StringScheduleSourceSchema.optional().describe('sampler per frame; default: the top-level sampler'),
     noiseMultiplier: NumericScheduleSourceSchema.optional().describe(
       'scales the noise added to the img2img start latent per frame (AUTOMATIC1111 initial_noise_multiplier; Deforum noise_multiplier_schedule); absent = off (1)',
@@ -109,6 +111,13 @@ export const DepthSettingsSchema = z
 export const defaultSchedules: Readonly<z.infer<typeof SchedulesSchema>> = SchedulesSchema.parse({});
 
 export const seedBehaviors = ['iter', 'fixed', 'random', 'ladder', 'alternate', 'schedule'] as const;
+
+const seedResizeSide = z.int().min(0).max(maxFrameSide);
+/** AUTOMATIC1111's seed resize in pixels: both sides 0 (off) or both a frame side. */
+const SeedResizeSchema = z
+  .strictObject({ width: seedResizeSide, height: seedResizeSide })
+  .refine((r) => (r.width === 0 && r.height === 0) || (r.width >= minFrameSide && r.height >= minFrameSide), `expected both 0 (off) or both from ${minFrameSide} to ${maxFrameSide} pixels`);
+
 /** The motion module's modes, and "image": match to a colour-sample image (in LAB, as Deforum). */
 export const colorCoherenceModes = [...motionColorModes, 'image'] as const;
 
@@ -140,6 +149,8 @@ export const AnimationSchema = z
     seed: z.int().min(-1).max(MAX_SEED).default(-1).describe('starting seed; -1 picks one at render time and records it'),
     seedBehavior: z.enum(seedBehaviors).default('iter').describe('how the seed changes from one diffused frame to the next (Deforum seed_behavior)'),
     seedIterN: z.int().min(1).default(1).describe('with "iter": frames per seed increment (Deforum seed_iter_N)'),
+    enableSubseedScheduling: z.boolean().default(false).describe('use schedules.subseed and schedules.subseedStrength: AUTOMATIC1111\'s variation seeds (Deforum enable_subseed_scheduling)'),
+    seedResizeFrom: SeedResizeSchema.optional().describe('draw the noise as for an image of this size, centred (AUTOMATIC1111\'s "Resize seed from"; Deforum seed_resize_from_w/h); 0 = off'),
     prompts: z
       .record(z.string(), prompt)
       .refine((p) => Object.keys(p).length > 0, 'expected at least one prompt, e.g. {"0": "a red circle"}')
@@ -185,7 +196,7 @@ export type Animation = z.infer<typeof AnimationSchema>;
 /** What a user writes: everything with a default may be left out. */
 export type AnimationInput = z.input<typeof AnimationSchema>;
 export type Schedules = Animation['schedules'];
-export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed' | 'noiseMultiplier'>;
+export type NumericScheduleName = Exclude<keyof Schedules, 'sampler' | 'steps' | 'seed' | 'noiseMultiplier' | 'subseed' | 'subseedStrength'>;
 /** Per-frame limits on the schedules whose values cost time or memory; `validate` checks every frame (truncated). */
 export interface FrameValueLimit {
   min: number;
@@ -193,6 +204,8 @@ export interface FrameValueLimit {
   odd?: boolean;
   /** The value is used as it is (not truncated to a whole number), and `min` itself is out of range. */
   aboveMin?: boolean;
+  /** The value is used as it is (not truncated to a whole number). */
+  fractional?: boolean;
 }
 export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>> = {
   steps: { min: 1, max: maxSteps },
@@ -203,6 +216,8 @@ export const frameValueLimits: Partial<Record<keyof Schedules, FrameValueLimit>>
   zoom: { min: 0, max: Number.POSITIVE_INFINITY, aboveMin: true },
   // Deforum's tooltip range; beyond ±180 the tangent of the half angle wraps.
   fov: { min: -180, max: 180 },
+  // AUTOMATIC1111's variation strength slider; beyond it the slerp extrapolates.
+  subseedStrength: { min: 0, max: 1, fractional: true },
 };
 
 /** Deforum's schedule names (docs/deforum.md §g) → the schedule here: `deforum import` carries them, `validate` suggests them. */
@@ -242,6 +257,10 @@ export const deforumFieldNames: Readonly<Record<string, string>> = {
   border: 'borderMode',
   soundtrack_path: 'output.audio',
   cfg_scale: 'schedules.cfg',
+  subseed_schedule: 'schedules.subseed',
+  subseed_strength_schedule: 'schedules.subseedStrength',
+  seed_resize_from_w: 'seedResizeFrom.width',
+  seed_resize_from_h: 'seedResizeFrom.height',
   ...Object.fromEntries(Object.entries(deforumScheduleNames).map(([deforum, ours]) => [deforum, `schedules.${ours}`])),
 };
 

@@ -55,8 +55,11 @@ export function seedOfDiffusedFrame(settings: SeedSettings, start: number, k: nu
   }
 }
 
-/** A value of the seed schedule made a seed: truncated (int()), −1 = a derived random seed, then wrapped. */
-export function seedFromSchedule(value: number, start: number, frame: number): number {
+/**
+ * A value of the seed (or subseed) schedule made a seed: truncated (int()), −1 = a derived random seed, then wrapped.
+ * `label` keeps the subseed's random seeds apart from the seed's.
+ */
+export function seedFromSchedule(value: number, start: number, frame: number, label: 'schedule' | 'subseed' = 'schedule'): number {
   const seed = Math.trunc(value);
-  return seed === -1 ? derivedSeed(start, 'schedule', frame) : wrapSeed(seed);
+  return seed === -1 ? derivedSeed(start, label, frame) : wrapSeed(seed);
 }

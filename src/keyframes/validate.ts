@@ -201,6 +201,15 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
   if (noiseMultiplier !== undefined) checkValues('noiseMultiplier', check(['schedules', 'noiseMultiplier'], (c) => buildSchedule(noiseMultiplier, c))?.values);
   withinLimit('steps', check(['schedules', 'steps'], (c) => buildSchedule(animation.schedules.steps ?? animation.steps, c, { integer: true }))?.values);
   if (animation.seedBehavior === 'schedule') check(['schedules', 'seed'], (c) => buildSchedule(animation.schedules.seed, c, { integer: true }));
+  if (animation.enableSubseedScheduling) {
+    check(['schedules', 'subseed'], (c) => buildSchedule(animation.schedules.subseed, c, { integer: true }));
+    withinLimit('subseedStrength', check(['schedules', 'subseedStrength'], (c) => buildSchedule(animation.schedules.subseedStrength, c))?.values);
+  } else {
+    const unusedSubseed = (['subseed', 'subseedStrength'] as const).filter((name) => JSON.stringify(animation.schedules[name]) !== JSON.stringify(defaultSchedules[name]));
+    if (unusedSubseed.length > 0) {
+      warnings.push(locate.problem(['schedules', unusedSubseed[0]], `${unusedSubseed.join(', ')} ${unusedSubseed.length === 1 ? 'does' : 'do'} nothing without enableSubseedScheduling: true (Deforum's enable_subseed_scheduling)`));
+    }
+  }
   if (!resolveSamplerName(animation.sampler)) problems.push(locate.problem(['sampler'], unknownSamplerMessage(animation.sampler)));
   const samplerSchedule = animation.schedules.sampler;
   if (samplerSchedule !== undefined) {

@@ -321,7 +321,8 @@ function dfRec(d: Df): Df {
   return { x: s, y: f32(s * fma32(-d.y, s, fma32(-d.x, s, 1))) };
 }
 function checkTrigRange(d: number): void {
-  if (!(Math.abs(d) < SLEEF_TRIG_MAX)) throw new RangeError(`SLEEF float trig restated only for |x| < ${SLEEF_TRIG_MAX}, got ${d}`);
+  // NaN goes through and comes out NaN, as SLEEF's does
+  if (Math.abs(d) >= SLEEF_TRIG_MAX) throw new RangeError(`SLEEF float trig restated only for |x| < ${SLEEF_TRIG_MAX}, got ${d}`);
 }
 
 /** The polynomial shared by `xsinf_u1` and `xcosf_u1` on the reduced argument t. */
@@ -379,4 +380,51 @@ export function sleefTanf(d: number): number {
   if (odd) x = dfRec(x);
   if (Object.is(d, -0)) return d;
   return f32(x.x + x.y);
+}
+
+// SLEEF 3.5's `xacosf_u1` (`Sleef_acosf8_u10`, FMA variant), which torch's vectorised `acos` calls on every element
+// (A1111's slerp of variation seeds; docs/sd-pipeline.md "Variation seeds").
+const PI_DF: Df = { x: f32(3.1415927410125732422), y: f32(-8.7422776573475857731e-8) };
+const HALF_PI_DF: Df = { x: f32(3.1415927410125732422 / 2), y: f32(-8.7422776573475857731e-8 / 2) };
+
+/** SLEEF `dfsub_vf2_vf2_vf2` (|x| ≥ |y|). */
+function dfSubDfDf(x: Df, y: Df): Df {
+  const s = f32(x.x - y.x);
+  const t = f32(f32(f32(x.x - s) - y.x) + x.y);
+  return { x: s, y: f32(t - y.y) };
+}
+
+/** SLEEF `dfsqrt_vf2_vf`: √d as a double-float, one Newton step on the float square root. */
+function dfSqrt(d: number): Df {
+  const t = f32(Math.sqrt(d));
+  const square: Df = { x: f32(t * t), y: fma32(t, t, -f32(t * t)) };
+  const s = f32(d + square.x);
+  const v = f32(s - d);
+  const sum: Df = { x: s, y: f32(f32(f32(d - f32(s - v)) + f32(square.x - v)) + square.y) };
+  const r = f32(1 / t);
+  const reciprocal: Df = { x: r, y: f32(r * fma32(-t, r, 1)) };
+  return dfScale(dfMulDfDf(sum, reciprocal), 0.5);
+}
+
+/** `x` with the sign of `x` flipped when `sign` is negative (SLEEF `vmulsign`). */
+const mulSign = (x: number, sign: number): number => (sign < 0 || Object.is(sign, -0) ? -x : x);
+
+/** SLEEF `xacosf_u1` (`Sleef_acosf8_u10`); NaN outside [−1, 1]. */
+export function sleefAcosf(d: number): number {
+  const a = Math.abs(d);
+  const small = a < 0.5;
+  const x2 = small ? f32(d * d) : f32(f32(1 - a) * 0.5);
+  let x: Df = small ? { x: a, y: 0 } : dfSqrt(x2);
+  if (a === 1) x = { x: 0, y: 0 };
+  let u = f32(0.4197454825e-1);
+  u = fma32(u, x2, f32(0.2424046025e-1));
+  u = fma32(u, x2, f32(0.4547423869e-1));
+  u = fma32(u, x2, f32(0.7495029271e-1));
+  u = fma32(u, x2, f32(0.1666677296));
+  u = f32(u * f32(x2 * x.x));
+  let y = dfSubDfDf(HALF_PI_DF, dfAdd(mulSign(x.x, d), mulSign(u, d)));
+  x = dfAddDfF(x, u);
+  if (!small) y = dfScale(x, 2);
+  if (!small && d < 0) y = dfSubDfDf(PI_DF, y);
+  return f32(y.x + y.y);
 }

@@ -83,6 +83,11 @@ const DiffusionSchema = z.strictObject({
   sampler: z.enum(samplerNames),
   scheduler: z.enum(schedulerNames),
   seed: z.int().min(0).max(MAX_SEED),
+  /** With enableSubseedScheduling: A1111's variation seed and strength (docs/sd-pipeline.md "Variation seeds"). */
+  subseed: z.int().min(0).max(MAX_SEED).optional(),
+  subseedStrength: z.number().min(0).max(1).optional(),
+  /** A1111's seed resize in pixels, when the file sets one. */
+  seedResizeFrom: z.strictObject({ width: z.int().min(1), height: z.int().min(1) }).optional(),
   /** A1111's initial_noise_multiplier for this img2img frame (schedules.noiseMultiplier); absent = 1. */
   noiseMultiplier: z.number().optional(),
   /** The LoRA/LyCORIS/hypernetwork tags of the positive prompts (removed from the text; not applied yet); absent = none. */

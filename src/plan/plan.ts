@@ -32,6 +32,8 @@ export interface AnimationSchedules {
   seed?: Schedule;
   /** Only when the file has one: absent means A1111's default multiplier 1 on every frame. */
   noiseMultiplier?: Schedule;
+  /** Only with enableSubseedScheduling (Deforum's switch): A1111's variation seed and strength per frame. */
+  subseed?: { seed: Schedule; strength: Schedule };
   sampler: (frame: number) => ResolvedSampler;
 }
 
@@ -70,15 +72,31 @@ export function buildAnimationSchedules(input: Animation | AnimationInput, optio
   const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
   const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
-  checkFrameValueLimits(animation, { ...numeric, steps });
+  const subseed = animation.enableSubseedScheduling
+    ? { seed: buildSchedule(animation.schedules.subseed, context('subseed'), { integer: true }), strength: buildSchedule(animation.schedules.subseedStrength, context('subseedStrength')) }
+    : undefined;
+  checkFrameValueLimits(animation, { ...numeric, steps, subseedStrength: subseed?.strength });
   const noiseMultiplier = animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier'));
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
-  if (!animation.schedules.sampler) return { numeric, steps, seed, noiseMultiplier, sampler: () => fixedSampler };
+  if (!animation.schedules.sampler) return { numeric, steps, seed, noiseMultiplier, subseed, sampler: () => fixedSampler };
   const names = buildStringSchedule(animation.schedules.sampler, context('sampler'), (value, fail) => {
     if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
   });
-  return { numeric, steps, seed, noiseMultiplier, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
+  return { numeric, steps, seed, noiseMultiplier, subseed, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
+}
+
+/**
+ * The frame's A1111 variation seeds, only when the file uses them (so plans and job hashes without them are unchanged):
+ * the subseed (truncated, −1 a derived random seed, as the seed schedule) and strength per frame, and the seed resize
+ * when both sides are set (docs/sd-pipeline.md "Variation seeds").
+ */
+function variationOf(animation: Animation, schedules: AnimationSchedules, start: number, frame: number): Partial<FrameJob['diffusion']> {
+  const resize = animation.seedResizeFrom;
+  return {
+    ...(schedules.subseed ? { subseed: seedFromSchedule(schedules.subseed.seed(frame), start, frame, 'subseed'), subseedStrength: schedules.subseed.strength(frame) } : {}),
+    ...(resize && resize.width > 0 && resize.height > 0 ? { seedResizeFrom: resize } : {}),
+  };
 }
 
 /**
@@ -207,6 +225,7 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
       sampler,
       scheduler,
       seed,
+      ...variationOf(animation, schedules, start, frame),
       // A1111 applies initial_noise_multiplier in img2img only (docs/sd-pipeline.md §4.2)
       ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
       ...(extraNetworks.length > 0 ? { extraNetworks } : {}),

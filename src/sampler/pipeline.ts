@@ -15,13 +15,13 @@ import { PromptEncoder } from './conditioning.js';
 import { DeviceSessions, type Device, type DeviceProbe, type DeviceRequest } from './devices.js';
 import { readModelFolder, readVaeFolder, type ModelFolder } from './model-folder.js';
 import { BrownianTree, brownianNoiseSampler } from './brownian-tree.js';
-import { TorchGenerator } from './noise.js';
 import { loadClipTokenizer } from './prompt/clip-tokenizer.js';
 import { SAMPLER_TRAITS } from './sampler-table.js';
 import { samplePlan } from './samplers.js';
 import { DEFAULT_STRENGTH, NoiseSchedule, planSigmas } from './sigmas.js';
 import { TextEncoder } from './text-encoder.js';
 import { UNet } from './unet.js';
+import { initialNoise, variationProblem } from './variation-noise.js';
 import { LATENT_CHANNELS, Vae } from './vae.js';
 
 /** What a ControlNet plugs into: called per UNet call, returns that call's residuals. */
@@ -52,6 +52,12 @@ export interface GenerateOptions {
   height: number;
   /** 0 … 2^32−1: the torch CPU generator's seed (A1111 "RNG source: CPU"). */
   seed: number;
+  /** A1111's variation seed, 0 … 2^32−1; needed when `subseedStrength` is above 0. */
+  subseed?: number;
+  /** A1111's variation strength, 0 … 1: how far the initial noise moves from the seed's towards the subseed's. Default 0. */
+  subseedStrength?: number;
+  /** A1111's "Resize seed from" width and height in pixels: the noise is drawn at that size, centred. 0 on a side = off. */
+  seedResizeFrom?: { width: number; height: number };
   steps: number;
   cfg: number;
   /** Parsed at the edge (`resolveSamplerName`): a user's "DPM++ 2M Karras" is `dpmpp_2m` with scheduler `karras`. */
@@ -144,6 +150,8 @@ function validate(options: GenerateOptions): void {
     if (!(strength >= 0 && strength <= 1)) throw new UsageError(`strength must be between 0 and 1, got ${strength}`);
     if (!init) throw new UsageError('strength needs an init image (img2img)');
   }
+  const variation = variationProblem([LATENT_CHANNELS, height / 8, width / 8], options);
+  if (variation) throw new UsageError(variation.message);
   if (options.noiseMultiplier !== undefined && !Number.isFinite(options.noiseMultiplier)) {
     throw new UsageError(`noise multiplier must be a number, got ${options.noiseMultiplier}`);
   }
@@ -259,10 +267,10 @@ export class StableDiffusion {
       schedule: this.schedule,
     });
     const initLatent = init ? await this.vae.encode(await resizeImage(init, width, height)) : undefined;
-    // one generator per image: the initial noise is its first draw, the sampler's randn_like the next ones (§4.3, ENSD 0)
+    // one generator per image: the initial noise is its first draw (with A1111's variation seeds when asked), the
+    // sampler's randn_like the next ones (§4.3, ENSD 0)
     const numel = LATENT_CHANNELS * latentHeight * latentWidth;
-    const generator = new TorchGenerator(seed);
-    const noise = generator.randn(numel);
+    const { noise, generator } = initialNoise(seed, [LATENT_CHANNELS, latentHeight, latentWidth], options);
     const plannedTimesteps = new Map(plan.timesteps.map((t, i) => [plan.sigmas[i], t]));
     const denoiser = guidedDenoiser({
       unet: this.unet,

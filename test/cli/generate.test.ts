@@ -78,6 +78,26 @@ describe('deforum generate', () => {
     expect(generate('--prompt', 'x', '--seed', '1', '--width', '72', '-o', path.join(dir, 'near.png')).stderr).not.toContain('warning:');
   });
 
+  it("--subseed-strength 1 starts from the subseed's noise: with Euler it draws the subseed's image; 0.5 another", () => {
+    const file = (name: string) => path.join(dir, name);
+    expect(generate('--prompt', 'x', '--sampler', 'euler', '--seed', '9', '-o', file('seed9.png')).code).toBe(0);
+    const varied = generate('--prompt', 'x', '--sampler', 'euler', '--seed', '1', '--subseed', '9', '--subseed-strength', '1', '-o', file('sub9.png'));
+    expect(varied.code).toBe(0);
+    expect(varied.stdout).toMatch(/sub9\.png: 64×64, seed 1 \(subseed 9 at 1\), euler, 3 steps/);
+    expect(readFileSync(file('sub9.png')).equals(readFileSync(file('seed9.png')))).toBe(true);
+    expect(generate('--prompt', 'x', '--sampler', 'euler', '--seed', '1', '--subseed', '9', '--subseed-strength', '0.5', '-o', file('half.png')).code).toBe(0);
+    expect(readFileSync(file('half.png')).equals(readFileSync(file('seed9.png')))).toBe(false);
+  });
+
+  it('--seed-resize-from the image size changes nothing; from another size it does', () => {
+    const file = (name: string) => path.join(dir, name);
+    for (const [name, resize] of [['plain.png', []], ['same.png', ['--seed-resize-from', '64,64']], ['other.png', ['--seed-resize-from', '128,96']]] as const) {
+      expect(generate('--prompt', 'x', '--seed', '4', ...resize, '-o', file(name)).code).toBe(0);
+    }
+    expect(readFileSync(file('same.png')).equals(readFileSync(file('plain.png')))).toBe(true);
+    expect(readFileSync(file('other.png')).equals(readFileSync(file('plain.png')))).toBe(false);
+  });
+
   it('-o naming a folder: one line, exit 2, nothing written into it', () => {
     const folder = path.join(dir, 'a-folder');
     mkdirSync(folder);
@@ -178,6 +198,11 @@ describe('deforum generate refuses bad input: exit 2 and one line', () => {
     ['-o in a missing folder', () => ['--prompt', 'x', '-o', path.join(dir, 'missing', 'x.png')], /^deforum: -o: folder .*missing does not exist$/],
     ['a seed above 2^32−1', () => ['--prompt', 'x', '--seed', '4294967296', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295 \(or -1 for random\), got 4294967296$/],
     ['a negative seed', () => ['--prompt', 'x', '--seed', '-2', '-o', out()], /^deforum: --seed: expected an integer from 0 to 4294967295/],
+    ['a subseed above 2^32−1', () => ['--prompt', 'x', '--subseed', '4294967296', '--subseed-strength', '0.5', '-o', out()], /^deforum: --subseed: expected an integer from 0 to 4294967295, got 4294967296$/],
+    ['a subseed strength above 1', () => ['--prompt', 'x', '--subseed', '3', '--subseed-strength', '2', '-o', out()], /^deforum: --subseed-strength: expected a number from 0 to 1, got 2$/],
+    ['a subseed strength without a subseed', () => ['--prompt', 'x', '--subseed-strength', '0.5', '-o', out()], /^deforum: --subseed-strength needs --subseed \(the variation seed\)$/],
+    ['a seed resize of one number', () => ['--prompt', 'x', '--seed-resize-from', '512', '-o', out()], /^deforum: --seed-resize-from: expected width,height in pixels, whole numbers from 0 to 8192, e\.g\. 768,512 \(0 = off\), got 512$/],
+    ['a seed resize too short for the slerp', () => ['--prompt', 'x', '--subseed', '3', '--subseed-strength', '0.5', '--seed-resize-from', '64,8', '-o', out()], /^deforum: seed resize height must be at least 16 pixels/],
     ['an empty prompt', () => ['--prompt', '  ', '-o', out()], /^deforum: --prompt: expected a non-empty prompt$/],
     ['a missing init file', () => ['--prompt', 'x', '--init', path.join(dir, 'nope.png'), '-o', out()], /^deforum: --init: file not found: .*nope\.png$/],
     ['an init that is not an image', () => ['--prompt', 'x', '--init', path.join(dir, 'text.png'), '-o', out()], /^deforum: --init: .*text\.png is not a readable image/],

@@ -150,6 +150,30 @@ describe('validateAnimationText', () => {
     ]);
   });
 
+  it('checks the subseed schedules only with enableSubseedScheduling, and warns when they are set without it', () => {
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "enableSubseedScheduling": true, "schedules": {"subseedStrength": "0:(0.5), 2:(2)"}}')).toEqual([
+      'f.json:1:104: schedules.subseedStrength: frame 1 is 1.25, expected at most 1',
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "frames": 3, "enableSubseedScheduling": true, "schedules": {"subseed": "0:(x)"}}')).toEqual([
+      expect.stringMatching(/^f\.json:1:\d+: schedules\.subseed: position 3: value of key 0: unknown name 'x'/),
+    ]);
+    const off = validateAnimationText('{"prompts": {"0": "a"}, "frames": 3, "schedules": {"subseedStrength": "0:(2)"}}');
+    expect(off.problems).toEqual([]);
+    expect(off.warnings.map((w) => formatProblem('f.json', w))).toEqual([
+      "f.json:1:71: schedules.subseedStrength: subseedStrength does nothing without enableSubseedScheduling: true (Deforum's enable_subseed_scheduling)",
+    ]);
+  });
+
+  it("checks seedResizeFrom and names Deforum's seed resize and subseed fields by ours", () => {
+    expect(problems('{"prompts": {"0": "a"}, "seedResizeFrom": {"width": 512, "height": 8}}')).toEqual([
+      'f.json:1:43: seedResizeFrom: expected both 0 (off) or both from 64 to 2048 pixels',
+    ]);
+    expect(problems('{"prompts": {"0": "a"}, "seed_resize_from_w": 512, "subseed_strength_schedule": "0:(0.2)"}')).toEqual([
+      "f.json:1:25: seed_resize_from_w: unknown field 'seed_resize_from_w' (did you mean 'seedResizeFrom.width'?)",
+      "f.json:1:52: subseed_strength_schedule: unknown field 'subseed_strength_schedule' (did you mean 'schedules.subseedStrength'?)",
+    ]);
+  });
+
   it('refuses JSON nested deeper than 100 levels at the bracket, without overflowing the stack', () => {
     const deep = `{"prompts": {"0": "a"},\n "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
     expect(problems(deep)).toEqual(['f.json:2:106: JSON: invalid JSON: nested more than 100 levels deep']);

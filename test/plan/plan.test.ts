@@ -150,6 +150,38 @@ describe('seed schedule', () => {
   });
 });
 
+describe('variation seeds (A1111 subseeds)', () => {
+  it("with enableSubseedScheduling, each frame gets int(subseed schedule) and the strength schedule; -1 a derived random subseed", () => {
+    const schedules = { subseed: '0:(5.7), 1:(5.7), 2:(-1), 3:(-1)', subseedStrength: '0:(0), 1:(0.25), 2:(0.5), 3:(0.75)' };
+    const jobs = plan({ frames: 4, diffusionCadence: 1, enableSubseedScheduling: true, schedules });
+    expect(jobs.map((j) => [j.diffusion.subseed, j.diffusion.subseedStrength])).toEqual([[5, 0], [5, 0.25], [derivedSeed(10, 'subseed', 2), 0.5], [derivedSeed(10, 'subseed', 3), 0.75]]);
+    expect(derivedSeed(10, 'subseed', 2)).not.toBe(derivedSeed(10, 'schedule', 2));
+    for (const job of jobs) expect(FrameJobSchema.parse(job)).toEqual(job);
+  });
+
+  it("takes Deforum's defaults: subseed 1 at strength 0", () => {
+    expect(plan({ frames: 2, enableSubseedScheduling: true }).map((j) => [j.diffusion.subseed, j.diffusion.subseedStrength])).toEqual([[1, 0], [1, 0]]);
+  });
+
+  it('without the switch the schedules are not read, and no job carries a subseed: plans stay as they were', () => {
+    const jobs = plan({ frames: 3, schedules: { subseed: '0:(foo)', subseedStrength: '0:(0.5)' } });
+    expect(jobs).toEqual(plan({ frames: 3 }));
+    for (const job of jobs) expect(Object.keys(job.diffusion)).not.toEqual(expect.arrayContaining(['subseed']));
+  });
+
+  it('puts the seed resize in every job when both sides are set; 0 is off', () => {
+    expect(plan({ frames: 2, seedResizeFrom: { width: 768, height: 512 } }).map((j) => j.diffusion.seedResizeFrom)).toEqual([{ width: 768, height: 512 }, { width: 768, height: 512 }]);
+    expect(plan({ frames: 2, seedResizeFrom: { width: 0, height: 0 } })).toEqual(plan({ frames: 2 }));
+    expect(() => planAnimation({ prompts: { 0: 'a' }, seed: 1, frames: 2, seedResizeFrom: { width: 768, height: 0 } })).toThrow(/^seedResizeFrom: expected both 0 \(off\) or both from 64 to 2048 pixels$/);
+  });
+
+  it('holds the strength to 0–1 on every frame, as validate words it', () => {
+    expect(() => plan({ frames: 3, enableSubseedScheduling: true, schedules: { subseedStrength: '0:(0.5), 2:(1.5)' } })).toThrow(/^schedules\.subseedStrength: frame 2 is 1\.5, expected at most 1$/);
+    expect(() => plan({ frames: 3, enableSubseedScheduling: true, schedules: { subseedStrength: '0:(-0.25)' } })).toThrow(/^schedules\.subseedStrength: frame 0 is -0\.25, expected at least 0$/);
+    expect(() => plan({ frames: 3, enableSubseedScheduling: true, schedules: { subseed: '0:(foo)' } })).toThrow(/schedules\.subseed: position 3: value of key 0: unknown name 'foo'/);
+  });
+});
+
 describe('frame rate', () => {
   it('fps and output.fps are one setting: either fills both, default 15, a conflict is an error', () => {
     expect(AnimationSchema.parse({ prompts: { 0: 'a' } })).toMatchObject({ fps: 15, output: { fps: 15 } });

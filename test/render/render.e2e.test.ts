@@ -342,6 +342,40 @@ describe('deforum render noise multiplier', () => {
   }, 300_000);
 });
 
+describe('deforum render with variation seeds (A1111 subseeds)', () => {
+  it("gives generate each frame's subseed, strength and seed resize: every frame equals generate with them, not without", async () => {
+    const d = tempDir();
+    const still = { zoom: '0:(1)', angle: '0:(0)', translationX: '0:(0)', strength: '0:(0.5)', noise: '0:(0)', contrast: '0:(1)', antiBlurAmount: '0:(0)' };
+    const file = animationFile(d, {
+      frames: 2,
+      diffusionCadence: 1,
+      colorCoherence: 'none',
+      prompts: { '0': 'a red circle on a blue background' },
+      enableSubseedScheduling: true,
+      seedResizeFrom: { width: 192, height: 128 },
+      schedules: { ...still, subseed: '0:(7)', subseedStrength: '0:(1), 1:(0.5)' },
+    });
+    const out = path.join(d, 'out');
+    const r = await runCliAsync(['render', file, '--device', 'cpu', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const frames = readdirSync(path.join(out, 'frames')).sort().map((n) => readFileSync(path.join(out, 'frames', n)));
+    const jobs = planAnimation(AnimationSchema.parse(JSON.parse(readFileSync(file, 'utf8'))), { seed: 42 });
+    expect(jobs.map((j) => [j.diffusion.subseed, j.diffusion.subseedStrength, j.diffusion.seedResizeFrom])).toEqual([[7, 1, { width: 192, height: 128 }], [7, 0.5, { width: 192, height: 128 }]]);
+    const sd = await StableDiffusion.load(TEST_MODEL, { device: 'cpu' });
+    try {
+      for (const [i, job] of jobs.entries()) {
+        const { prompt, promptBlend: _blend, strength, subseed, subseedStrength, seedResizeFrom, ...run } = job.diffusion;
+        const image = i === 0 ? {} : { init: await decodeImage(frames[i - 1]), strength };
+        const common = { ...run, ...image, prompt: prompt.positive, negativePrompt: prompt.negative, width: 128, height: 128 };
+        expect((await encodePng(await sd.generate({ ...common, subseed, subseedStrength, seedResizeFrom }))).equals(frames[i])).toBe(true);
+        expect((await encodePng(await sd.generate(common))).equals(frames[i])).toBe(false);
+      }
+    } finally {
+      await sd.release();
+    }
+  }, 300_000);
+});
+
 describe('deforum render with a ControlNet pose unit', () => {
   it('renders schedules/pose-demo.json, writes the pose maps with --save-detectmaps, the figure on the skeleton, and keeps every frame on a second run', async () => {
     const d = tempDir();

@@ -162,6 +162,40 @@ describe('img2img', () => {
   });
 });
 
+describe("variation seeds (A1111's subseeds)", () => {
+  const firstUNetInput = async (options: Partial<GenerateOptions>) => {
+    const samples: Float32Array[] = [];
+    const image = await sd.generate({ ...base, ...options, control: (input) => void samples.push(input.sample.slice(0, 4 * 8 * 8)) });
+    return { image, first: Array.from(samples[0]) };
+  };
+
+  it('change nothing when absent, at strength 0, or with a seed resize from the image size', async () => {
+    const plain = bytes(await sd.generate(base));
+    for (const variation of [{ subseed: 9, subseedStrength: 0 }, { subseed: 9 }, { seedResizeFrom: { width: 64, height: 64 } }, { seedResizeFrom: { width: 0, height: 96 } }]) {
+      expect(bytes(await sd.generate({ ...base, ...variation })).equals(plain)).toBe(true);
+    }
+  });
+
+  it("strength 1 starts from the subseed's noise; a deterministic sampler then gives the subseed's image", async () => {
+    const subseedImage = await sd.generate({ ...base, sampler: 'euler', seed: 9 });
+    expect(bytes(await sd.generate({ ...base, sampler: 'euler', subseed: 9, subseedStrength: 1 })).equals(bytes(subseedImage))).toBe(true);
+    const half = await sd.generate({ ...base, sampler: 'euler', subseed: 9, subseedStrength: 0.5 });
+    expect(bytes(half).equals(bytes(subseedImage))).toBe(false);
+    expect(bytes(half).equals(bytes(await sd.generate({ ...base, sampler: 'euler' })))).toBe(false);
+  });
+
+  it("Euler a's later noise continues the seed's generator, not the subseed's (A1111's ImageRNG)", async () => {
+    const subseedRun = await firstUNetInput({ seed: 9 });
+    const variation = await firstUNetInput({ subseed: 9, subseedStrength: 1 });
+    expect(variation.first).toEqual(subseedRun.first);
+    expect(bytes(variation.image).equals(bytes(subseedRun.image))).toBe(false);
+  });
+
+  it('a seed resize from another size changes the image', async () => {
+    expect(bytes(await sd.generate({ ...base, seedResizeFrom: { width: 96, height: 64 } })).equals(bytes(await sd.generate(base)))).toBe(false);
+  });
+});
+
 describe('generate refuses bad input with a one-line UsageError', () => {
   const cases: Array<[string, Partial<GenerateOptions>, string]> = [
     ['width', { width: 100 }, 'width must be a positive multiple of 8, got 100'],
@@ -171,6 +205,11 @@ describe('generate refuses bad input with a one-line UsageError', () => {
     ['strength', { strength: 1.5, init: referenceImage() }, 'strength must be between 0 and 1, got 1.5'],
     ['strength without init', { strength: 0.5 }, 'strength needs an init image (img2img)'],
     ['steps', { steps: 0 }, 'steps must be a positive integer, got 0'],
+    ['subseed', { subseed: -1, subseedStrength: 0.5 }, 'subseed must be an integer from 0 to 4294967295, got -1'],
+    ['subseed strength', { subseed: 3, subseedStrength: 1.5 }, 'subseed strength must be between 0 and 1, got 1.5'],
+    ['subseed strength without subseed', { subseedStrength: 0.5 }, 'a subseed strength above 0 needs a subseed'],
+    ['seed resize', { seedResizeFrom: { width: -64, height: 64 } }, 'seed resize width must be an integer from 0 to 8192 pixels, got -64'],
+    ['seed resize too short to slerp', { subseed: 3, subseedStrength: 0.5, seedResizeFrom: { width: 64, height: 8 } }, 'seed resize height must be at least 16 pixels'],
   ];
   for (const [what, change, message] of cases) {
     it(what, async () => {
