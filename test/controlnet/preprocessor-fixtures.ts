@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Mat8 } from '../../src/controlnet/cv-mat.js';
+import type { ResizeMode } from '../../src/controlnet/modes.js';
+import type { Preprocessor } from '../../src/controlnet/preprocessor-names.js';
 import { readImageFile } from '../../src/image-file.js';
 import { repoRoot } from '../helpers.js';
 
@@ -13,6 +15,7 @@ export interface Cases {
   inputs: Array<{ name: string; file: string; width: number; height: number }>;
   canny: Array<{ input: string; resolution: number; low: number; high: number; map: string; width: number; height: number }>;
   tile: Array<{ input: string; rate: number; width: number; height: number; sha256: string }>;
+  fit: Array<{ input: string; module: Preprocessor; mode: ResizeMode; width: number; height: number; sha256: string }>;
   resize: Array<{ input: string; channels: 1 | 3; interpolation: 'nearest' | 'linear' | 'cubic' | 'area'; width: number; height: number; sha256: string }>;
   cvCanny: Array<{ input: string; low: number; high: number; sha256: string }>;
 }
