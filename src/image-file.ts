@@ -53,6 +53,12 @@ export async function imageFileProblem(file: string): Promise<string | undefined
   return undefined;
 }
 
+/** An image file's size from its header, without decoding its pixels (the file is checked first by `imageFileProblem`). */
+export async function imageFileSize(file: string): Promise<{ width: number; height: number }> {
+  const { width, height } = await (await loadSharp())(file, { limitInputPixels: false }).metadata();
+  return { width, height };
+}
+
 /**
  * How an image with alpha becomes RGB: `flatten` over black, or `drop` the alpha and keep the colour under it, as PIL's
  * `convert("RGB")` does when Deforum reads a ControlNet input frame (grey and palette images become RGB either way).

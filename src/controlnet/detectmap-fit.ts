@@ -77,12 +77,19 @@ function borderColour(map: Mat8): number[] {
   });
 }
 
+/** The size a map is resized to before it is cropped (inner fit) or padded (outer fit) to the frame. */
+export function scaledSize(map: { width: number; height: number }, width: number, height: number, mode: ResizeMode): { width: number; height: number } {
+  if (mode === 'just-resize') return { width, height };
+  const k = (mode === 'outer-fit' ? Math.min : Math.max)(height / map.height, width / map.width);
+  return { width: cvRound(map.width * k), height: cvRound(map.height * k) };
+}
+
 /** detectmap_proc: the map (any channel count) as the unit feeds it to a width×height frame, three channels. */
 export function fitDetectedMap(detected: Mat8, width: number, height: number, mode: ResizeMode): Mat8 {
   const map = hwc3(detected);
-  if (mode === 'just-resize') return highQualityResize(map, width, height);
-  const k = (mode === 'outer-fit' ? Math.min : Math.max)(height / map.height, width / map.width);
-  const scaled = highQualityResize(map, cvRound(map.width * k), cvRound(map.height * k));
+  const size = scaledSize(map, width, height, mode);
+  const scaled = highQualityResize(map, size.width, size.height);
+  if (mode === 'just-resize') return scaled;
   const out = createMat8(width, height, 3);
   if (mode === 'outer-fit') {
     const colour = borderColour(map);

@@ -6,30 +6,15 @@
 import { canny } from './canny.js';
 import type { Mat8 } from './cv-mat.js';
 import { cvResize } from './opencv-resize.js';
-import type { Preprocessor } from './preprocessor-names.js';
-import { hwc3, removePad, resizeImageWithPad } from './processor-image.js';
+import type { Preprocessor, PreprocessorSettings } from './preprocessor-spec.js';
+import { hwc3, removePad, resizeImageWithPad, resizedSize } from './processor-image.js';
 
-export interface PreprocessorSettings {
-  /** `processor_res`: the shorter side canny resizes to. */
-  processorRes: number;
-  /** `threshold_a`: canny's low threshold, tile_resample's down-sampling rate. */
-  thresholdA: number;
-  /** `threshold_b`: canny's high threshold. */
-  thresholdB: number;
+/** The size of the map a module makes from an image of `width`×`height`, computed before any pixel is. */
+export function mapSize(module: Preprocessor, width: number, height: number, settings: PreprocessorSettings): { width: number; height: number } {
+  if (module === 'canny') return resizedSize(width, height, settings.processorRes);
+  if (module === 'tile_resample' && settings.thresholdA >= 1.1) return tileSize(width, height, settings.thresholdA);
+  return { width, height };
 }
-
-/** The extension's slider defaults: resolution 512, canny 100/200, tile rate 1. */
-export function defaultSettings(module: Preprocessor): PreprocessorSettings {
-  if (module === 'canny') return { processorRes: 512, thresholdA: 100, thresholdB: 200 };
-  return { processorRes: 512, thresholdA: 1, thresholdB: 0 };
-}
-
-/** The range of each setting a module reads (the extension's sliders), for messages and checks. */
-export const SETTING_RANGES: Record<Preprocessor, Partial<Record<keyof PreprocessorSettings, readonly [number, number]>>> = {
-  none: {},
-  canny: { processorRes: [64, 2048], thresholdA: [1, 255], thresholdB: [1, 255] },
-  tile_resample: { thresholdA: [1, 8] },
-};
 
 export function runPreprocessor(module: Preprocessor, image: Mat8, settings: PreprocessorSettings): Mat8 {
   if (module === 'canny') return cannyMap(image, settings);
@@ -51,5 +36,8 @@ function cannyMap(image: Mat8, { processorRes, thresholdA, thresholdB }: Preproc
 function tileResample(image: Mat8, rate: number): Mat8 {
   const rgb = hwc3(image);
   if (rate < 1.1) return rgb;
-  return cvResize(rgb, Math.max(1, Math.trunc(rgb.width / rate)), Math.max(1, Math.trunc(rgb.height / rate)), 'area');
+  const size = tileSize(rgb.width, rgb.height, rate);
+  return cvResize(rgb, size.width, size.height, 'area');
 }
+
+const tileSize = (width: number, height: number, rate: number) => ({ width: Math.max(1, Math.trunc(width / rate)), height: Math.max(1, Math.trunc(height / rate)) });

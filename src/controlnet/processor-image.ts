@@ -36,6 +36,12 @@ export interface PaddedImage {
   height: number;
 }
 
+/** The size resize_image_with_pad scales an image to: `round(side · resolution / shorter side)`, halves to even. */
+export function resizedSize(width: number, height: number, resolution: number): { width: number; height: number } {
+  const k = resolution / Math.min(width, height);
+  return { width: cvRound(width * k), height: cvRound(height * k) };
+}
+
 /**
  * resize_image_with_pad: the shorter side scaled to `resolution` (sizes `round(side·k)`, halves to even; cubic when
  * enlarging, area otherwise), then the bottom and right edges repeated up to multiples of 64.
@@ -43,8 +49,7 @@ export interface PaddedImage {
 export function resizeImageWithPad(image: Mat8, resolution: number): PaddedImage {
   const source = hwc3(image);
   const k = resolution / Math.min(source.width, source.height);
-  const height = cvRound(source.height * k);
-  const width = cvRound(source.width * k);
+  const { width, height } = resizedSize(source.width, source.height, resolution);
   const resized = cvResize(source, width, height, k > 1 ? 'cubic' : 'area');
   const padded = createMat8(Math.ceil(width / 64) * 64, Math.ceil(height / 64) * 64, 3);
   for (let y = 0; y < padded.height; y++) {

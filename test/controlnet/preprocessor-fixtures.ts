@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Mat8 } from '../../src/controlnet/cv-mat.js';
 import type { ResizeMode } from '../../src/controlnet/modes.js';
-import type { Preprocessor } from '../../src/controlnet/preprocessor-names.js';
+import type { Preprocessor } from '../../src/controlnet/preprocessor-spec.js';
 import { readImageFile } from '../../src/image-file.js';
 import { repoRoot } from '../helpers.js';
 

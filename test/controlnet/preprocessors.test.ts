@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Mat8 } from '../../src/controlnet/cv-mat.js';
 import { fitDetectedMap } from '../../src/controlnet/detectmap-fit.js';
-import { defaultSettings, runPreprocessor } from '../../src/controlnet/preprocessors.js';
+import { defaultSettings } from '../../src/controlnet/preprocessor-spec.js';
+import { runPreprocessor } from '../../src/controlnet/preprocessors.js';
 import { cases, input, referenceMap, sha256 } from './preprocessor-fixtures.js';
 
 const differingPixels = (ours: Mat8, reference: Mat8) => {

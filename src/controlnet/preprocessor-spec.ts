@@ -1,12 +1,45 @@
 /**
  * The ControlNet preprocessors ("modules") by sd-webui-controlnet's names and UI labels (scripts/preprocessor/, as
- * Deforum's `cn_N_module` stores them), which of them this project computes, and for the others the one line saying
- * where their maps come from instead. A leaf: the keyframe schema can compose it without loading image code.
+ * Deforum's `cn_N_module` stores them): which of them this project computes, with the settings each reads and the
+ * extension's defaults and slider ranges, and for the others the one line saying where their maps come from instead.
+ * A leaf: the keyframe schema can compose it without loading image code.
  */
 
 /** Computed here exactly as the extension does (preprocessors.ts). */
 export const PREPROCESSORS = ['none', 'canny', 'tile_resample'] as const;
 export type Preprocessor = (typeof PREPROCESSORS)[number];
+
+export interface PreprocessorSettings {
+  /** `processor_res`: the shorter side canny resizes the image to. */
+  processorRes: number;
+  /** `threshold_a`: canny's low threshold, tile_resample's down-sampling rate. */
+  thresholdA: number;
+  /** `threshold_b`: canny's high threshold. */
+  thresholdB: number;
+}
+
+/** The extension's defaults: resolution 512, canny thresholds 100/200, tile rate 1. */
+export function defaultSettings(module: Preprocessor): PreprocessorSettings {
+  if (module === 'canny') return { processorRes: 512, thresholdA: 100, thresholdB: 200 };
+  return { processorRes: 512, thresholdA: 1, thresholdB: 0 };
+}
+
+export interface SettingRange {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/** The settings each module reads, with the ranges of the extension's sliders (model_free_preprocessors.py, processor.py). */
+export const SETTING_RANGES: Record<Preprocessor, Partial<Record<keyof PreprocessorSettings, SettingRange>>> = {
+  none: {},
+  canny: {
+    processorRes: { min: 64, max: 2048, integer: true },
+    thresholdA: { min: 1, max: 255, integer: false },
+    thresholdB: { min: 1, max: 255, integer: false },
+  },
+  tile_resample: { thresholdA: { min: 1, max: 8, integer: false } },
+};
 
 /** Pose detectors: an OpenPose map here is drawn from pose keyframes instead. */
 const POSE_DETECTORS = ['openpose', 'openpose_face', 'openpose_faceonly', 'openpose_full', 'openpose_hand', 'dw_openpose_full', 'animal_openpose'];
