@@ -156,24 +156,21 @@ function resizeSeparable(src: Mat8, width: number, height: number, mode: 'linear
   return dst;
 }
 
-/** Integer factors: the mean of each ix×iy cell; at 2×2 OpenCV rounds half up, otherwise `cvRound(Σ·(1/area))` in float32. */
+/**
+ * Integer factors (the image then divides exactly into ix×iy cells): the mean of each cell; at 2×2 OpenCV rounds half
+ * up, otherwise it is `cvRound(Σ·(1/area))` in float32.
+ */
 function resizeAreaFast(src: Mat8, width: number, height: number, ix: number, iy: number): Mat8 {
-  const { channels: cn, width: sw, height: sh, data } = src;
+  const { channels: cn, width: sw, data } = src;
   const dst = createMat8(width, height, cn);
-  const area = ix * iy;
-  const scale = f32(1 / area);
+  const scale = f32(1 / (ix * iy));
   const halvesUp = ix === 2 && iy === 2 && cn !== 2;
   for (let dy = 0; dy < height; dy++) {
     for (let dx = 0; dx < width; dx++) {
       for (let c = 0; c < cn; c++) {
         let sum = 0;
-        let count = 0;
-        for (let sy = dy * iy; sy < Math.min(dy * iy + iy, sh); sy++) {
-          for (let sx = dx * ix; sx < Math.min(dx * ix + ix, sw); sx++, count++) sum += data[(sy * sw + sx) * cn + c];
-        }
-        // a cell cut by the image's edge is averaged over the pixels it has
-        dst.data[(dy * width + dx) * cn + c] =
-          count < area ? byte(cvRound(f32(sum / count))) : halvesUp ? (sum + 2) >> 2 : byte(cvRound(f32(sum * scale)));
+        for (let sy = dy * iy; sy < dy * iy + iy; sy++) for (let sx = dx * ix; sx < dx * ix + ix; sx++) sum += data[(sy * sw + sx) * cn + c];
+        dst.data[(dy * width + dx) * cn + c] = halvesUp ? (sum + 2) >> 2 : byte(cvRound(f32(sum * scale)));
       }
     }
   }
