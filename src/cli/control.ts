@@ -101,13 +101,18 @@ async function detect(moduleName: string, file: string, flags: DetectFlags): Pro
   const problem = await imageFileProblem(file);
   if (problem) throw new UsageError(`${file} ${problem}`);
   const size = await imageFileSize(file);
-  checkPixels(`${file}`, size, 'resize it first');
+  checkPixels(file, size, 'resize it first');
   const mapped = mapSize(module, size.width, size.height, settings);
   checkPixels(`the ${module} map of ${file}`, mapped, 'use a smaller --processor-res');
   if (frame) checkPixels(`the map scaled for ${frame.mode}`, scaledSize(mapped, frame.width, frame.height, frame.mode), 'use another --resize-mode or frame size');
 
-  // Deforum reads a ControlNet frame with PIL's convert("RGB"): alpha dropped, grey repeated
-  const image = await readImageFile(file, undefined, 'drop');
+  let image;
+  try {
+    // Deforum reads a ControlNet frame with PIL's convert("RGB"): alpha dropped, grey repeated
+    image = await readImageFile(file, undefined, 'drop');
+  } catch (error) {
+    throw new UsageError(`${file} is not a readable image (${error instanceof Error ? error.message : String(error)})`);
+  }
   const map = runPreprocessor(module, image, settings);
   const result = frame ? fitDetectedMap(map, frame.width, frame.height, frame.mode) : map;
   try {

@@ -20,14 +20,19 @@ function gradients(image: Mat8): { dx: Int16Array; dy: Int16Array; magnitude: In
   const dx = new Int16Array(width * height);
   const dy = new Int16Array(width * height);
   const magnitude = new Int32Array(width * height);
-  const at = (x: number, y: number, c: number) =>
-    data[((y < 0 ? 0 : y >= height ? height - 1 : y) * width + (x < 0 ? 0 : x >= width ? width - 1 : x)) * channels + c];
+  const row = width * channels;
   for (let y = 0; y < height; y++) {
+    const up = Math.max(y - 1, 0) * row;
+    const mid = y * row;
+    const down = Math.min(y + 1, height - 1) * row;
     for (let x = 0; x < width; x++) {
+      const left = Math.max(x - 1, 0) * channels;
+      const centre = x * channels;
+      const right = Math.min(x + 1, width - 1) * channels;
       let best = -1;
       for (let c = 0; c < channels; c++) {
-        const gx = at(x + 1, y - 1, c) - at(x - 1, y - 1, c) + 2 * (at(x + 1, y, c) - at(x - 1, y, c)) + at(x + 1, y + 1, c) - at(x - 1, y + 1, c);
-        const gy = at(x - 1, y + 1, c) - at(x - 1, y - 1, c) + 2 * (at(x, y + 1, c) - at(x, y - 1, c)) + at(x + 1, y + 1, c) - at(x + 1, y - 1, c);
+        const gx = data[up + right + c] - data[up + left + c] + 2 * (data[mid + right + c] - data[mid + left + c]) + data[down + right + c] - data[down + left + c];
+        const gy = data[down + left + c] - data[up + left + c] + 2 * (data[down + centre + c] - data[up + centre + c]) + data[down + right + c] - data[up + right + c];
         const m = Math.abs(gx) + Math.abs(gy);
         if (m > best) {
           best = m;

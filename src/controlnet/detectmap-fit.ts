@@ -44,7 +44,7 @@ function channelMean(image: Mat8): Mat8 {
 }
 
 /** high_quality_resize of a three-channel map. */
-export function highQualityResize(map: Mat8, width: number, height: number): Mat8 {
+function highQualityResize(map: Mat8, width: number, height: number): Mat8 {
   if (map.width === width && map.height === height) return map;
   const smaller = width * height < map.width * map.height;
   const bigger = width * height > map.width * map.height;

@@ -69,7 +69,7 @@ export function hitOrMiss(image: Mat8, kernel: Kernel3): Mat8 {
 }
 
 /** getThreshVal_Otsu_8u: the grey level maximising the between-class variance of the histogram (double arithmetic). */
-export function otsuLevel(image: Mat8): number {
+function otsuLevel(image: Mat8): number {
   const histogram = new Array<number>(256).fill(0);
   for (const v of image.data) histogram[v]++;
   const scale = 1 / image.data.length;
