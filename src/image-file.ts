@@ -53,14 +53,26 @@ export async function imageFileProblem(file: string): Promise<string | undefined
   return undefined;
 }
 
+/** An image file's size from its header, without decoding its pixels (the file is checked first by `imageFileProblem`). */
+export async function imageFileSize(file: string): Promise<{ width: number; height: number }> {
+  const { width, height } = await (await loadSharp())(file, { limitInputPixels: false }).metadata();
+  return { width, height };
+}
+
 /**
- * Reads an image file (PNG, JPEG, WebP …) as RGB, flattened over black if it has alpha, optionally resized to a
- * frame size ("just resize" with Lanczos, as A1111 resizes an init image). Only a regular file is read, and at most
- * `MAX_IMAGE_PIXELS` pixels are decoded.
+ * How an image with alpha becomes RGB: `flatten` over black, or `drop` the alpha and keep the colour under it, as PIL's
+ * `convert("RGB")` does when Deforum reads a ControlNet input frame (grey and palette images become RGB either way).
  */
-export async function readImageFile(file: string, size?: { width: number; height: number }): Promise<RawImage> {
+export type AlphaHandling = 'flatten' | 'drop';
+
+/**
+ * Reads an image file (PNG, JPEG, WebP …) as RGB, optionally resized to a frame size ("just resize" with Lanczos, as
+ * A1111 resizes an init image). Only a regular file is read, and at most `MAX_IMAGE_PIXELS` pixels are decoded.
+ */
+export async function readImageFile(file: string, size?: { width: number; height: number }, alpha: AlphaHandling = 'flatten'): Promise<RawImage> {
   await statRegularFile(file);
-  let pipeline = (await openImage(file)).flatten({ background: '#000000' }).removeAlpha();
+  const image = await openImage(file);
+  let pipeline = alpha === 'flatten' ? image.flatten({ background: '#000000' }).removeAlpha() : image.removeAlpha().toColourspace('srgb');
   if (size) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);

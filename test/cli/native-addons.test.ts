@@ -26,6 +26,7 @@ describe('commands that need no image or model start without the native addons',
     ['version', ['--version']],
     ['help', ['--help']],
     ['render --help', ['render', '--help']],
+    ['control detect --help', ['control', 'detect', '--help']],
   ])('%s loads neither sharp nor onnxruntime', (name, args) => {
     const { code, addons } = addonsLoadedBy(args, name);
     expect(code).toBe(0);
