@@ -12,6 +12,8 @@ import { imageFiles } from '../controlnet/pose-inputs.js';
 import type { PoseSourceSpec } from '../controlnet/pose-spec.js';
 import { DeforumError } from '../errors.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
+import { loadParseqManifest } from '../keyframes/load.js';
+import { parseqSeries } from '../keyframes/parseq.js';
 import { formatPath } from '../keyframes/validate.js';
 import type { Animation } from '../keyframes/schema.js';
 import { resolveModelDir } from '../models/bundled.js';
@@ -76,6 +78,14 @@ function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { baseDir: str
   }
 }
 
+/** A Parseq manifest: read, and its series built for the animation it overrides (a gap or a bad value named). */
+const parseqCheck = (animation: Animation, baseDir: string): Check => () =>
+  reported(async () => {
+    const loaded = await loadParseqManifest(animation, baseDir);
+    parseqSeries(loaded.parseq!, loaded.animation);
+    return [];
+  });
+
 /** A model folder, checked from its files alone (no ONNX session is opened). */
 const folderCheck = (check: () => unknown): Check => () =>
   reported(async () => {
@@ -97,6 +107,7 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
   if (animation.initImage !== undefined) add(['initImage'], imageCheck(resolve(animation.initImage)));
   if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], imageCheck(resolve(animation.colorCoherenceImage)));
   if (animation.output.audio !== undefined) add(['output', 'audio'], media(resolve(animation.output.audio), 'audio'));
+  if (animation.parseq !== undefined) add(['parseq'], parseqCheck(animation, baseDir));
   add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
   for (const [index, unit] of animation.controlnet.entries()) {
     if (!unit.enabled) continue;
