@@ -2,6 +2,7 @@ import { KeyframeError } from '../errors.js';
 import { canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../sampler/sampler-names.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
 import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
+import { carriedParseq } from './parseq-import.js';
 
 /**
  * Converts a settings file saved by the Deforum A1111 extension (`<timestring>_settings.txt`, JSON with snake_case
@@ -233,6 +234,7 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
   if (negativePrompt) animation.negativePrompt = negativePrompt;
   animation.schedules = schedules;
+  Object.assign(animation, carriedParseq(take, name));
   const cadence = takeInt('diffusion_cadence');
   if (cadence !== undefined) animation.diffusionCadence = cadence;
   if (settings.use_init === true && text(settings.init_image)) {
