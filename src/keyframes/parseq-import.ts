@@ -53,7 +53,7 @@ const only2d = ['zoom', 'angle', 'transform_center_x', 'transform_center_y'];
 export function keyframesOfManifest(manifest: ParseqManifest, manifestPath: string, name: string): { animation: AnimationInput; notes: string[] } {
   const notes: string[] = [];
   const first = manifest.rendered_frames[0];
-  const { frames, fps, diffusionCadence } = parseqOverrides(manifest, { manifest: manifestPath, useDeltas: true, overrides: true }, manifestPath);
+  const { frames, fps, diffusionCadence } = parseqOverrides(manifest, { manifest: manifestPath, useDeltas: true, overrides: true });
   const prompt = typeof first.deforum_prompt === 'string' ? first.deforum_prompt : undefined;
   if (prompt === undefined) notes.push('the manifest has no deforum_prompt (prompts off in Parseq): write the prompts under "prompts"');
   const managed = (fields: string[]) => fields.filter((field) => Object.hasOwn(first, field));

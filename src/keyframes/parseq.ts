@@ -3,17 +3,17 @@
  * (docs/deforum.md "Parseq manifests"; parseq_adapter.py and render.py @3224268, Parseq 0.1.112): a field is managed
  * when the first rendered frame has it, and its per-frame series then replaces the keyframe file's schedule; the
  * motion fields read `<field>_delta` with `useDeltas`; the frame count, fps and cadence come from the manifest with
- * `overrides`. Pure: the manifest is read by `loadParseqManifest` (parseq-file.ts).
+ * `overrides`. Pure: the manifest file is read by `loadParseqManifest` (load.ts).
  */
 import { z } from 'zod';
 import type { ControlNetUnit } from './controlnet-unit.js';
 import { KeyframeError } from '../errors.js';
 import { limitProblem } from './frame-value-checks.js';
-import { plainIssueText } from '../issue-text.js';
+import { plainIssueText, shown } from '../issue-text.js';
 import type { ParseqSettings } from './parseq-settings.js';
 import type { PromptSettings } from './prompts.js';
 import { scheduleOfValues, type Schedule } from './schedule.js';
-import { frameValueLimits, isNumericScheduleName, numericScheduleNames, scheduleIsUsed, type Animation, type NumericScheduleName } from './schema.js';
+import { frameValueLimits, isNumericScheduleName, maxPromptCharacters, numericScheduleNames, scheduleIsUsed, type Animation, type NumericScheduleName } from './schema.js';
 import { formatPath } from './validate.js';
 
 /** Parseq writes `output_fps` as a number, older versions as a string ("30"); "" (or 0) is "not set" to Deforum. */
@@ -62,8 +62,9 @@ export interface ParseqOverrides {
  * What `overrides` changes: the frame count is the number of rendered frames (entries, not the highest frame + 1), fps
  * and cadence are the options' when set and non-zero (Deforum's truthiness); the cadence is int()'d as render.py does.
  */
-export function parseqOverrides(manifest: ParseqManifest, settings: ParseqSettings, where: string): ParseqOverrides {
+export function parseqOverrides(manifest: ParseqManifest, settings: ParseqSettings): ParseqOverrides {
   if (!settings.overrides) return {};
+  const where = settings.manifest;
   const overrides: ParseqOverrides = { frames: manifest.rendered_frames.length };
   const fps = manifest.options?.output_fps;
   if (fps) {
@@ -83,7 +84,7 @@ export function parseqOverrides(manifest: ParseqManifest, settings: ParseqSettin
 /** The animation with the manifest's overrides applied (fps in both places the schema keeps it). */
 export function withParseqOverrides(animation: Animation, manifest: ParseqManifest): Animation {
   if (!animation.parseq) return animation;
-  const { frames, fps, diffusionCadence } = parseqOverrides(manifest, animation.parseq, animation.parseq.manifest);
+  const { frames, fps, diffusionCadence } = parseqOverrides(manifest, animation.parseq);
   return {
     ...animation,
     ...(frames !== undefined ? { frames } : {}),
@@ -149,13 +150,6 @@ function frameSources(manifest: ParseqManifest, frames: number, where: string): 
   return { entryOf, duplicates };
 }
 
-const shown = (value: unknown): string => {
-  if (typeof value === 'string') return value.length > 40 ? `a text of ${value.length} characters` : JSON.stringify(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : String(value);
-};
-
 /** One field's value on every frame; a missing or wrong value names the entry, its frame and the field. */
 function series<T>(manifest: ParseqManifest, sources: FrameSources, field: string, read: (value: unknown) => T | undefined, expected: string, where: string): T[] {
   const checked = new Map<number, T>();
@@ -174,13 +168,11 @@ function series<T>(manifest: ParseqManifest, sources: FrameSources, field: strin
 }
 
 const finiteNumber = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const promptText = (value: unknown): string | undefined => (typeof value === 'string' && value.length <= maxPromptCharacters ? value : undefined);
 const numbers = (values: number[]) => Float64Array.from(values);
 
 /** What the manifest gives an animation: per managed field its series, and what is not used, as messages. */
 export interface ParseqSeries {
-  /** The manifest's path as the keyframe file gives it. */
-  manifest: string;
   schedules: Partial<Record<ParseqScheduleName, Schedule>>;
   /** By ControlNet unit index (0-based): its managed schedules. */
   controlnet: Array<Partial<Record<UnitScheduleName, Schedule>> | undefined>;
@@ -244,7 +236,7 @@ export function parseqSeries(manifest: ParseqManifest, animation: Animation): Pa
     return Object.keys(unitSchedules).length > 0 ? unitSchedules : undefined;
   });
   const prompts = managed('deforum_prompt')
-    ? series(manifest, sources, 'deforum_prompt', text, 'a prompt text', where)
+    ? series(manifest, sources, 'deforum_prompt', promptText, `a prompt text of at most ${maxPromptCharacters} characters`, where)
     : undefined;
   // render.py: args.seed = int(seed); root.subseed = int(subseed); root.subseed_strength as it is. (`+ 0`: no −0.)
   const whole = (field: string) => scheduleOfValues(Float64Array.from(numeric(field), (v) => Math.trunc(v) + 0), []);
@@ -266,7 +258,6 @@ export function parseqSeries(manifest: ParseqManifest, animation: Animation): Pa
   const strengths = seeds?.subseedStrength?.values;
   if (strengths?.some((s) => s !== 0)) warnings.push(`${where}: the seeds' fractional parts (variation seeds: subseed, subseed_strength) are not rendered yet; each frame uses int(seed)`);
   return {
-    manifest: where,
     schedules,
     controlnet,
     ...(prompts ? { prompts: { prompts: Object.fromEntries(prompts.map((prompt, frame) => [String(frame), prompt])), positivePrompt: '', negativePrompt: '', promptInterpolation: false } } : {}),
@@ -281,7 +272,7 @@ export function parseqSources(manifest: ParseqManifest, animation: Animation): {
   const first = manifest.rendered_frames[0];
   const managed = new Set(scheduleFields(settings).filter(([field]) => Object.hasOwn(first, field)).map(([, ours]) => ours));
   const used = (name: ParseqScheduleName) => name === 'noiseMultiplier' || scheduleIsUsed(name, animation.animationMode, animation.enablePerspectiveFlip);
-  const overrides = parseqOverrides(manifest, settings, settings.manifest);
+  const overrides = parseqOverrides(manifest, settings);
   const parseq: string[] = [];
   const file: string[] = [];
   const unused: string[] = [];

@@ -56,7 +56,7 @@ describe('a bad manifest is one line naming the place, frame and field', () => {
       'm.json: rendered_frames[1] (frame 1): no noise, which the first rendered frame has (a managed field must be on every frame)',
     );
     const prompt = frames(2, (f) => ({ deforum_prompt: f === 1 ? 42 : 'a cat' }));
-    expect(messageOf(() => parseqSeries(...setUp(prompt)))).toBe('m.json: rendered_frames[1] (frame 1): deforum_prompt: expected a prompt text, got 42');
+    expect(messageOf(() => parseqSeries(...setUp(prompt)))).toBe('m.json: rendered_frames[1] (frame 1): deforum_prompt: expected a prompt text of at most 20000 characters, got 42');
   });
 
   it("the renderer's per-frame limits name the Parseq field: an even anti-blur kernel, a zoom of 0 in 2D", () => {
