@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { verbose } from '../invocation.js';
 import { animationJsonSchema } from '../keyframes/schema.js';
+import { extraNetworksOf, extraNetworksWarning } from '../sampler/prompt/extra-networks.js';
 import { acceptedSamplerNames, resolveSamplerName, unknownSamplerMessage } from '../sampler/sampler-names.js';
 import { bundledModelPath } from '../models/bundled.js';
 import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
@@ -99,6 +100,8 @@ async function generate(flags: GenerateFlags): Promise<void> {
   const seed = seedFlag(flags.seed);
   const output = outputFile(flags.output);
   const init = flags.init === undefined ? undefined : await readInit(flags.init);
+  const extraNetworks = extraNetworksWarning(extraNetworksOf(flags.prompt), '--prompt');
+  if (extraNetworks) process.stderr.write(`warning: ${extraNetworks}\n`);
 
   const log = (message: string, level?: 'detail') => {
     if (level !== 'detail' || verbose) process.stderr.write(`${message}\n`);

@@ -99,13 +99,13 @@ export function register(program: Command): void {
     .option('--frames <range>', 'only frames A-B (inclusive)')
     .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, MAX_SEED))
     .action(async (file: string, options: { json?: boolean; frames?: string; seed?: number }) => {
-      const { animation, warnings, parseq } = await loadAnimation(file);
+      const { animation, warnings, planWarnings, parseq } = await loadAnimation(file);
       const [from, to] = frameRange(options.frames, animation.frames);
       const run = resolveRunSeed(animation.seed, options.seed);
       if (run.source === 'random') process.stderr.write(`deforum: note: ${file} has seed -1: using ${run.seed}, picked at random (pass --seed ${run.seed} to repeat)\n`);
       const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(path.resolve(file)), frames: animation.frames });
-      // Planned twice for the table (column widths, then rows): a pass is cheap, holding a million jobs is not.
-      const jobs = (): Iterable<FrameJob> => framesBetween(planFrames(animation, { seed: run.seed, poses, parseq, onWarning: (m) => warnings.push(`${file}: ${m}`) }), from, to);
+      // Validation has located most of the plan's warnings already: each is said once. Planned twice for the table (column widths, then rows): a pass is cheap, holding a million jobs is not.
+      const jobs = (): Iterable<FrameJob> => framesBetween(planFrames(animation, { seed: run.seed, poses, parseq, onWarning: (m) => planWarnings.has(m) || warnings.push(`${file}: ${m}`) }), from, to);
       // The plan's errors and warnings come from its set-up: run it before any output.
       jobs()[Symbol.iterator]().next();
       for (const warning of new Set(warnings)) process.stderr.write(`deforum: warning: ${warning}\n`);

@@ -9,8 +9,10 @@ import { deforum } from '../invocation.js';
  * Runs a render for the CLI: progress on the terminal (or JSON events), Ctrl-C stops cleanly after saying so
  * (a second Ctrl-C quits at once), and an interrupted render prints the command that resumes it.
  */
-export async function runRenderSession(request: Omit<RenderRequest, 'signal' | 'onEvent' | 'log'>, options: { json: boolean }): Promise<void> {
+export async function runRenderSession(request: Omit<RenderRequest, 'signal' | 'onEvent' | 'log'>, options: { json: boolean; warned?: ReadonlySet<string> }): Promise<void> {
   const progress = createProgressReporter({ json: options.json });
+  // each warning once per command: the plan repeats what validation said already, and a unit's schedules may repeat
+  const warned = new Set(options.warned);
   let outDir = request.outDir;
   const ctrlC = onCtrlC(
     { stopping: 'stopping after the current step (Ctrl-C again to quit at once)…', quitting: 'stopped at once; frames written so far are kept' },
@@ -22,6 +24,10 @@ export async function runRenderSession(request: Omit<RenderRequest, 'signal' | '
       signal: ctrlC.signal,
       onEvent: (event) => {
         if (event.type === 'start') outDir = event.outDir;
+        if (event.type === 'warning') {
+          if (warned.has(event.message)) return;
+          warned.add(event.message);
+        }
         progress.report(event);
       },
       log: progress.log,

@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--json', 'one JSON event per line on stdout')
     .action(async (file: string, flags: RenderFlags) => {
       const source = path.resolve(file);
-      const { animation, warnings } = await loadAnimation(file);
+      const { animation, warnings, planWarnings } = await loadAnimation(file);
       for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
       const [first, last] = frameRange(flags.frames, animation.frames);
       // the render loads sharp and onnxruntime; other commands start without them
@@ -55,7 +55,7 @@ export function register(program: Command): void {
           savePlan: flags.savePlan,
           saveDetectMaps: flags.saveDetectmaps,
         },
-        { json: flags.json === true },
+        { json: flags.json === true, warned: planWarnings },
       );
     });
 }

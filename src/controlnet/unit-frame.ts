@@ -26,5 +26,3 @@ export const UnitFrameSchema = z.strictObject({
   pose: PoseRefSchema,
 });
 export type UnitFrame = z.infer<typeof UnitFrameSchema>;
-/** A unit's numbers on a frame, without its pose. */
-export type UnitFrameValues = Omit<UnitFrame, 'pose'>;

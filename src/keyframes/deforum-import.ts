@@ -1,21 +1,56 @@
 import { KeyframeError } from '../errors.js';
-import { canonicalSamplerName, resolveSamplerName, samplerFromIndex } from '../sampler/sampler-names.js';
+import { canonicalSamplerName, resolveSamplerName, samplerFromIndex, type ResolvedSampler } from '../sampler/sampler-names.js';
+import { importControlNetUnits, type ImportedField, type ImportedFile } from './deforum-controlnet.js';
+import { features, notIn2D } from './deforum-features.js';
+import { settingsShape } from './deforum-settings-shapes.js';
+import { cleanPath, cut, number, preview, text } from './deforum-values.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
 import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
 import { carriedParseq } from './parseq-import.js';
 
 /**
- * Converts a settings file saved by the Deforum A1111 extension (`<timestring>_settings.txt`, JSON with snake_case
- * names, docs/deforum.md §g "Settings file") into a keyframe file. Features the renderer does not have are listed, not
- * guessed; switched-off features (an `enable_*` flag false, a mode not chosen) are dropped silently.
+ * Converts a Deforum settings file — saved by the A1111 extension (`<timestring>_settings.txt`, docs/deforum.md §g), its
+ * Forge fork, or the Colab/local notebook — into a keyframe file. Features the renderer does not have are listed, one
+ * line per feature, not guessed; switched-off features and settings that do nothing are dropped silently.
  */
 
 export interface DeforumImport {
   animation: AnimationInput;
-  /** Deforum fields (with their values) that have no equivalent here. */
+  /** What the file uses that this file does not carry: one line per feature, ControlNet unit or field. */
   notCarried: string[];
   /** Fields carried with a change the renderer would make anyway (a size floored to a multiple of 8). */
   notes: string[];
+  /** Where each carried field came from, for messages that point into the settings file. */
+  origins: ImportedField[];
+  /** The files the keyframe file names (init image, colour sample, soundtrack, ControlNet inputs), as written. */
+  files: ImportedFile[];
+}
+
+export type { ImportedField, ImportedFile };
+
+type Segment = ImportedField['field'][number];
+
+/** A problem with the settings file itself, at the JSON path `at` of the file. */
+export class SettingsFieldError extends KeyframeError {
+  constructor(
+    readonly at: Segment[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The settings file's JSON path behind a keyframe file field: the setting it was carried from, then the rest of the
+ * path (a prompt's key is the same key there); the top level when nothing carried it.
+ */
+export function settingsFieldOf(origins: readonly ImportedField[], field: readonly Segment[]): Segment[] {
+  let best: ImportedField | undefined;
+  for (const origin of origins) {
+    const prefix = origin.field.length <= field.length && origin.field.every((segment, i) => segment === field[i]);
+    if (prefix && origin.field.length > (best?.field.length ?? -1)) best = origin;
+  }
+  return best ? [best.from, ...field.slice(best.field.length)] : [];
 }
 
 type Settings = Record<string, unknown>;
@@ -39,65 +74,35 @@ const scheduleSwitches: ReadonlyMap<string, (s: Settings) => boolean> = new Map<
 
 const colorModes: ReadonlyMap<string, (typeof colorCoherenceModes)[number]> = new Map([['None', 'none'], ['LAB', 'lab'], ['HSV', 'hsv'], ['RGB', 'rgb'], ['Image', 'image']]);
 
-/** Fields that are metadata, UI state or already folded into what is carried. */
+/** Fields that are metadata, UI or output-folder state, memory options, or read together with a carried field. */
 const metadata = new Set([
   'show_info_on_ui', 'batch_name', 'sd_model_hash', 'deforum_git_commit_id', 'resume_from_timestring', 'resume_timestring',
   'motion_preview_mode', 'store_frames_in_ram', 'delete_imgs', 'delete_input_frames', 'overwrite_extracted_frames',
-  'save_depth_maps', 'strength_0_no_init', 'legacy_colormatch', 'override_settings_with_file', 'custom_settings_file',
+  'strength_0_no_init', 'legacy_colormatch', 'override_settings_with_file', 'custom_settings_file', 'histogram_matching',
   'parseq_use_deltas', 'parseq_non_schedule_overrides', 'pix2pix_img_cfg_scale_schedule', 'skip_video_creation',
   'animation_prompts', 'prompts', 'positive_prompts', 'negative_prompts', 'animation_prompts_positive',
   'animation_prompts_negative', 'use_init', 'init_image', 'strength', 'color_coherence_image_path', 'soundtrack_path',
-  'add_soundtrack',
+  'add_soundtrack', 'enable_steps_scheduling', 'enable_sampler_scheduling', 'enable_noise_multiplier_scheduling',
+  // the notebook's run state and output options (DeforumArgs)
+  'n_batch', 'n_samples', 'filename_format', 'make_grid', 'grid_rows', 'outdir', 'save_samples', 'save_settings',
+  'display_samples', 'save_sample_per_step', 'show_sample_per_step', 'prompt_weighting', 'normalize_prompt_weights',
+  'log_weighted_subprompts', 'bit_depth_output', 'precision', 'C', 'f', 'prompt', 'timestring', 'init_latent',
+  'init_sample', 'init_sample_raw', 'mask_sample', 'init_c', 'seed_internal', 'models_path', 'output_path',
+  // the 2022 extension's video settings (its DeforumOutputArgs): ffmpeg's location and a manual encode's paths
+  'ffmpeg_location', 'output_format', 'use_manual_settings', 'render_steps', 'path_name_modifier', 'image_path', 'mp4_path',
+  'max_video_frames',
 ]);
 
-/** Fields that only matter when a switch is on: [the fields, is the switch off?]. */
-const switchedOff: Array<[RegExp, (s: Settings) => boolean]> = [
-  [/^enable_/, () => true],
-  [/^perspective_flip_/, (s) => s.enable_perspective_flip !== true],
-  [/^cn_(\d+)_/, () => false],
-  [/^(subseed_schedule|subseed_strength_schedule)$/, (s) => s.enable_subseed_scheduling !== true],
-  [/^checkpoint_schedule$/, (s) => s.enable_checkpoint_scheduling !== true],
-  [/^clipskip_schedule$/, (s) => s.enable_clipskip_scheduling !== true],
-  [/^ddim_eta_schedule$/, (s) => s.enable_ddim_eta_scheduling !== true],
-  [/^ancestral_eta_schedule$/, (s) => s.enable_ancestral_eta_scheduling !== true],
-  [/^(use_mask|mask_file|invert_mask|mask_contrast_adjust|mask_brightness_adjust|overlay_mask|mask_overlay_blur|fill|full_res_mask|full_res_mask_padding|use_alpha_as_mask)$/, (s) => s.use_mask !== true],
-  [/^(use_noise_mask|noise_mask_schedule|mask_schedule)$/, (s) => s.use_noise_mask !== true],
-  [/^(translation_z|rotation_3d_[xyz]|fov_schedule|near_schedule|far_schedule|aspect_ratio_schedule|aspect_ratio_use_old_formula|use_depth_warping|depth_algorithm|midas_weight|padding_mode|sampling_mode)$/, (s) => s.animation_mode !== '3D'],
-  [/^(video_init_path|extract_nth_frame|extract_from_frame|extract_to_frame|use_mask_video|video_mask_path)$/, (s) => s.animation_mode !== 'Video Input'],
-  [/^hybrid_/, (s) => (s.hybrid_composite ?? 'None') === 'None' && (s.hybrid_motion ?? 'None') === 'None'],
-  [/^(use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope|tweening_frames_schedule|color_correction_factor)$/, (s) => s.use_looper !== true],
-  [/^r_upscale_/, (s) => s.r_upscale_video !== true],
-  [/^frame_interpolation_/, (s) => (s.frame_interpolation_engine ?? 'None') === 'None'],
-  [/^cadence_flow_factor_schedule$/, (s) => (s.optical_flow_cadence ?? 'None') === 'None'],
-  [/^redo_flow_factor_schedule$/, (s) => (s.optical_flow_redo_generation ?? 'None') === 'None'],
-  [/^color_coherence_video_every_N_frames$/, (s) => s.color_coherence !== 'Video Input'],
-  [/^reroll_patience$/, (s) => (s.reroll_blank_frames ?? 'ignore') === 'ignore'],
-];
-
-/** Off-by-default features whose default value means "not used". */
+/** Settings whose value here means "not used". */
 const inactiveValues: ReadonlyMap<string, unknown[]> = new Map(Object.entries({
-  optical_flow_cadence: ['None'],
-  optical_flow_redo_generation: ['None'],
-  diffusion_redo: ['0', 0],
-  reroll_blank_frames: ['ignore'],
-  hybrid_composite: ['None'],
-  hybrid_motion: ['None'],
-  frame_interpolation_engine: ['None'],
-  parseq_manifest: ['', null],
   seed_resize_from_w: [0],
   seed_resize_from_h: [0],
   subseed: [-1],
   subseed_strength: [0],
-  tiling: [false],
-  restore_faces: [false],
-  color_force_grayscale: [false],
-  make_gif: [false],
-  r_upscale_video: [false],
-  use_looper: [false],
-  use_mask: [false],
-  use_noise_mask: [false],
-  enable_perspective_flip: [false],
-  animation_mode: ['2D'],
+  ddim_eta: [0],
+  firstphase_width: [0],
+  firstphase_height: [0],
+  scheduler: ['Automatic'],
 }));
 
 /**
@@ -113,43 +118,36 @@ export function unmergePrompt(prompt: string, positivePrompt: string, negativePr
   return (value.endsWith(' --neg') && !value.slice(0, -' --neg'.length).includes('--neg') ? value.slice(0, -' --neg'.length) : value).trim();
 }
 
-/**
- * A field's value as the not-carried list shows it: one short line whatever its size or depth (a value nested
- * 100,000 deep would overflow JSON.stringify's recursion).
- */
-function preview(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.length} item${value.length === 1 ? '' : 's'}]`;
-  if (value !== null && typeof value === 'object') {
-    const fields = Object.keys(value).length;
-    return `{${fields} field${fields === 1 ? '' : 's'}}`;
-  }
-  return clip(JSON.stringify(value) ?? String(value));
+/** Replicate's deforum_stable_diffusion prompt text: `"0: a cat | 30: a dog"`, or one prompt for frame 0. */
+function pipedPrompts(value: string): Record<string, string> | undefined {
+  const parts = value.split('|');
+  if (parts.length === 1) return value.trim().startsWith('{') ? undefined : { 0: value.trim() };
+  const keyed = parts.map((part) => /^\s*(\d+)\s*:(.*)$/s.exec(part));
+  return keyed.every((m) => m !== null) ? Object.fromEntries(keyed.map((m) => [m![1], m![2].trim()])) : undefined;
 }
-const clip = (line: string): string => (line.length > 80 ? `${line.slice(0, 79)}…` : line);
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
-/** Only a number or a numeric string: `Number()` of a deeply nested array would recurse through its `join`. */
-const number = (v: unknown): number | undefined => {
-  const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-};
-
-
-function promptsOf(settings: Settings): Record<string, string> {
-  let prompts = settings.prompts ?? settings.animation_prompts;
+function promptsOf(settings: Settings): { key: string; prompts: Record<string, string> } {
+  const key = settings.prompts === undefined && settings.animation_prompts !== undefined ? 'animation_prompts' : 'prompts';
+  let prompts = settings[key];
   if (typeof prompts === 'string') {
+    const written = prompts;
     try {
-      prompts = JSON.parse(prompts) as unknown;
+      prompts = JSON.parse(written) as unknown;
     } catch {
-      throw new KeyframeError('prompts: not valid JSON (Deforum: "check your prompts with a JSON validator")');
+      prompts = pipedPrompts(written);
+      if (!prompts) throw new SettingsFieldError([key], `${key}: not valid JSON (Deforum: "check your prompts with a JSON validator")`);
     }
   }
-  if (!prompts || typeof prompts !== 'object' || Array.isArray(prompts)) throw new KeyframeError('prompts: missing; expected an object {"0": "a prompt", …}');
-  return Object.fromEntries(Object.entries(prompts as Record<string, unknown>).map(([key, value]) => {
-    const prompt = text(value);
-    if (prompt === undefined) throw new KeyframeError(`prompts[${JSON.stringify(key)}]: expected a prompt string, got ${preview(value)}`);
-    return [key, prompt];
-  }));
+  if (prompts === undefined) throw new SettingsFieldError([], `${key}: missing; expected an object {"0": "a prompt", …}`);
+  if (!prompts || typeof prompts !== 'object' || Array.isArray(prompts)) throw new SettingsFieldError([key], `${key}: expected an object {"0": "a prompt", …}, got ${preview(prompts)}`);
+  return {
+    key,
+    prompts: Object.fromEntries(Object.entries(prompts as Record<string, unknown>).map(([frame, value]) => {
+      const prompt = text(value);
+      if (prompt === undefined) throw new SettingsFieldError([key, frame], `${key}[${JSON.stringify(frame)}]: expected a prompt string, got ${preview(value)}`);
+      return [frame, prompt];
+    })),
+  };
 }
 
 /**
@@ -161,24 +159,39 @@ const modesNotYetSupported = new Map<string, string>([
   ['3D', '3D mode (the depth-warped camera of translation_z, rotation_3d_*, fov) is not supported yet; imported as 2D its camera motion would be lost and zoom/angle, which Deforum ignores in 3D, applied instead'],
   ['Video Input', 'Video Input mode (each frame img2img of a video frame) is not supported yet; imported as 2D it would render a zoom loop instead of the video'],
   ['Interpolation', 'Interpolation mode is not supported yet; imported as 2D it would render a different animation'],
+  ['Wan Video', 'Wan Video mode (the Forge fork\'s Wan video model) is not supported; imported as 2D it would render a different animation'],
+  ['None', 'mode None makes still images of the prompts list, not an animation; use deforum generate for each prompt'],
 ]);
 
-export function importDeforumSettings(settings: Settings, name?: string): DeforumImport {
+/** The keyframe file's sampler for A1111 1.9+'s separate scheduler (`scheduler: "Karras"`), where this renderer has it. */
+function withScheduler(resolved: ResolvedSampler, scheduler: string | undefined): ResolvedSampler | undefined {
+  if (scheduler === undefined || scheduler === 'Automatic' || resolved.scheduler !== 'automatic') return resolved;
+  return resolveSamplerName(`${resolved.sampler}_${scheduler}`);
+}
+
+export function importDeforumSettings(file: Settings, name?: string): DeforumImport {
+  const { settings, writtenAs } = settingsShape(file);
   const mode = settings.animation_mode;
   const unsupported = typeof mode === 'string' ? modesNotYetSupported.get(mode) : undefined;
-  if (unsupported) throw new KeyframeError(`animation_mode "${mode}": ${unsupported}`);
-  const used = new Set<string>();
+  if (unsupported) throw new SettingsFieldError(['animation_mode'], `animation_mode "${mode}": ${unsupported}`);
+  const written = (key: string) => writtenAs.get(key) ?? key;
+  const used = new Set<string>(['animation_mode']);
   const take = (key: string) => {
     used.add(key);
     return settings[key];
   };
-  const notCarried: string[] = [];
   const notes: string[] = [];
+  const origins: ImportedField[] = [];
+  const files: ImportedFile[] = [];
+  /** Not-carried lines of fields the conversion read, listed where the field is in the file. */
+  const listedAt = new Map<string, string[]>();
+  const list = (key: string, line: string) => listedAt.set(key, [...(listedAt.get(key) ?? []), line]);
+  const carried = (field: ImportedField['field'], key: string) => origins.push({ field, from: written(key) });
   /** A numeric field; a value that is no number (an array, an object, a word) is listed rather than guessed. */
   const takeNumber = (key: string): number | undefined => {
     const value = take(key);
     const n = number(value);
-    if (value !== undefined && n === undefined) notCarried.push(`${key} ${preview(value)} (not a number)`);
+    if (value !== undefined && n === undefined) list(key, `${written(key)} ${preview(value)} (not a number)`);
     return n;
   };
   const takeInt = (key: string): number | undefined => {
@@ -187,20 +200,27 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
   };
   const positivePrompt = text(take('animation_prompts_positive') ?? take('positive_prompts')) ?? '';
   const negativePrompt = (text(take('animation_prompts_negative') ?? take('negative_prompts')) ?? '').replaceAll('--neg', '').trim();
-  const prompts = Object.fromEntries(Object.entries(promptsOf(settings)).map(([k, v]) => [k, unmergePrompt(v, positivePrompt, negativePrompt)]));
+  const source = promptsOf(settings);
+  const prompts = Object.fromEntries(Object.entries(source.prompts).map(([k, v]) => [k, unmergePrompt(v, positivePrompt, negativePrompt)]));
+  carried(['prompts'], source.key);
 
   const schedules: NonNullable<AnimationInput['schedules']> = {};
   for (const [field, ours] of Object.entries(deforumScheduleNames)) {
     const value = text(take(field));
-    if (value !== undefined && (scheduleSwitches.get(ours)?.(settings) ?? true)) (schedules as Record<string, string>)[ours] = value;
+    if (value === undefined || !(scheduleSwitches.get(ours)?.(settings) ?? true)) continue;
+    (schedules as Record<string, string>)[ours] = value;
+    carried(['schedules', ours], field);
   }
   // The notebook's constant CFG, from settings files older than cfg_scale_schedule.
   const scale = text(take('scale'));
-  if (schedules.cfg === undefined && scale !== undefined) schedules.cfg = `0: (${scale})`;
+  if (schedules.cfg === undefined && scale !== undefined) {
+    schedules.cfg = `0: (${scale})`;
+    carried(['schedules', 'cfg'], 'scale');
+  }
   const seedBehavior = text(take('seed_behavior'));
   // Deforum treats any other behaviour string as random (docs/deforum.md §c notes).
   const behavior = seedBehaviors.find((b) => b === seedBehavior) ?? (seedBehavior === undefined ? undefined : 'random');
-  if (seedBehavior !== undefined && behavior !== seedBehavior) notCarried.push(`seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
+  if (seedBehavior !== undefined && behavior !== seedBehavior) list('seed_behavior', `seed_behavior ${preview(seedBehavior)} (Deforum falls back to random; so does this file)`);
 
   const animation: Partial<AnimationInput> = { ...(name ? { name } : {}) };
   // Deforum (and A1111) floor the size to a multiple of 8 before rendering (docs/deforum.md §g): so does the import.
@@ -208,73 +228,154 @@ export function importDeforumSettings(settings: Settings, name?: string): Deforu
     const size = takeInt(field);
     if (size === undefined) continue;
     animation[ours] = size - (size % 8);
-    if (size % 8 !== 0) notes.push(`${field} ${size} → ${size - (size % 8)} (floored to a multiple of 8, as Deforum does)`);
+    carried([ours], field);
+    if (size % 8 !== 0) notes.push(`${written(field)} ${size} → ${size - (size % 8)} (floored to a multiple of 8, as Deforum does)`);
   }
   const frames = takeInt('max_frames');
-  if (frames !== undefined) animation.frames = frames;
+  if (frames !== undefined) {
+    animation.frames = frames;
+    carried(['frames'], 'max_frames');
+  }
   const fps = takeNumber('fps');
-  if (fps !== undefined && fps > 0) animation.fps = fps;
+  if (fps !== undefined && fps > 0) {
+    animation.fps = fps;
+    carried(['fps'], 'fps');
+  }
   const sampler = take('sampler');
+  const scheduler = text(take('scheduler'));
   if (sampler !== undefined) {
     // Files of October–November 2022 hold an index into A1111's sampler list of then (samplerFromIndex).
     const samplerName = typeof sampler === 'number' ? samplerFromIndex(sampler) : text(sampler);
-    const resolved = samplerName === undefined ? undefined : resolveSamplerName(samplerName);
+    // The notebook runs PLMS as KLMS in every animation ("Init images aren't supported with PLMS yet").
+    const plms = samplerName?.toLowerCase() === 'plms';
+    if (plms) notes.push('sampler "plms" → lms (the notebook runs PLMS as KLMS in animations)');
+    const resolved = samplerName === undefined ? undefined : resolveSamplerName(plms ? 'klms' : samplerName);
     const indexed = typeof sampler === 'number' && samplerName !== undefined ? `A1111's "${samplerName}", ` : '';
-    if (resolved) animation.sampler = canonicalSamplerName(resolved);
-    else notCarried.push(`sampler ${preview(sampler)} (${indexed}not available; using euler_a)`);
+    const scheduled = resolved && withScheduler(resolved, scheduler);
+    if (scheduled) {
+      animation.sampler = canonicalSamplerName(scheduled);
+      carried(['sampler'], 'sampler');
+    } else if (resolved) {
+      animation.sampler = canonicalSamplerName(resolved);
+      carried(['sampler'], 'sampler');
+      list('scheduler', `scheduler ${preview(scheduler)} (not available for ${samplerName}; using its default, Automatic)`);
+    } else list('sampler', `sampler ${preview(sampler)} (${indexed}not available; using euler_a)`);
   }
   const steps = takeInt('steps');
-  if (steps !== undefined) animation.steps = steps;
+  if (steps !== undefined) {
+    animation.steps = steps;
+    carried(['steps'], 'steps');
+  }
   const seed = takeInt('seed');
-  if (seed !== undefined) animation.seed = seed;
-  if (behavior) animation.seedBehavior = behavior;
+  if (seed !== undefined) {
+    animation.seed = seed;
+    carried(['seed'], 'seed');
+  }
+  if (behavior) {
+    animation.seedBehavior = behavior;
+    carried(['seedBehavior'], 'seed_behavior');
+  }
   const seedIterN = takeInt('seed_iter_N');
-  if (seedIterN !== undefined) animation.seedIterN = seedIterN;
+  if (seedIterN !== undefined) {
+    animation.seedIterN = seedIterN;
+    carried(['seedIterN'], 'seed_iter_N');
+  }
   animation.prompts = prompts;
   if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
   if (negativePrompt) animation.negativePrompt = negativePrompt;
   animation.schedules = schedules;
   Object.assign(animation, carriedParseq(take, name));
   const cadence = takeInt('diffusion_cadence');
-  if (cadence !== undefined) animation.diffusionCadence = cadence;
-  if (settings.use_init === true && text(settings.init_image)) {
-    animation.initImage = text(settings.init_image);
-    const strength = number(settings.strength);
-    if (strength !== undefined) animation.initStrength = Math.min(Math.max(strength, 0), 1);
+  if (cadence !== undefined) {
+    animation.diffusionCadence = cadence;
+    carried(['diffusionCadence'], 'diffusion_cadence');
+  }
+  /** A path field as Deforum cleans it (quotes of Windows' "Copy as path" removed), recorded for the file checks. */
+  const filePath = (field: ImportedField['field'], key: string): string | undefined => {
+    const value = text(settings[key]);
+    const file = value === undefined ? undefined : cleanPath(value.trim());
+    if (!file) return undefined;
+    carried(field, key);
+    files.push({ field, from: written(key), file });
+    return file;
+  };
+  if (settings.use_init === true) {
+    const init = filePath(['initImage'], 'init_image');
+    if (init) {
+      animation.initImage = init;
+      const strength = number(settings.strength);
+      if (strength !== undefined) animation.initStrength = Math.min(Math.max(strength, 0), 1);
+    }
   }
   const colorCoherence = text(take('color_coherence'));
   if (colorCoherence !== undefined) {
-    const mode = colorModes.get(colorCoherence);
-    if (mode) animation.colorCoherence = mode;
-    else notCarried.push(`color_coherence ${preview(colorCoherence)} (not available; using LAB)`);
-    if (mode === 'image' && text(settings.color_coherence_image_path)) animation.colorCoherenceImage = text(settings.color_coherence_image_path);
+    const colorMode = colorModes.get(colorCoherence);
+    if (colorMode) {
+      animation.colorCoherence = colorMode;
+      carried(['colorCoherence'], 'color_coherence');
+    } else list('color_coherence', `color_coherence ${preview(colorCoherence)} (not available; using LAB)`);
+    if (colorMode === 'image') {
+      const sample = filePath(['colorCoherenceImage'], 'color_coherence_image_path');
+      if (sample) animation.colorCoherenceImage = sample;
+    }
   }
   const border = text(take('border'));
-  if (border === 'replicate' || border === 'wrap') animation.borderMode = border;
-  else if (border !== undefined) notCarried.push(`border ${preview(border)}`);
+  if (border !== undefined) {
+    // animation.py: cv2.BORDER_WRAP if border == 'wrap' else cv2.BORDER_REPLICATE
+    animation.borderMode = border === 'wrap' ? 'wrap' : 'replicate';
+    carried(['borderMode'], 'border');
+    if (border !== 'wrap' && border !== 'replicate') notes.push(`border ${preview(border)} → replicate (Deforum replicates for anything but "wrap")`);
+  }
   const noiseType = text(take('noise_type'));
-  if (noiseType === 'perlin' || noiseType === 'uniform') animation.noiseType = noiseType;
-  else if (noiseType !== undefined) notCarried.push(`noise_type ${preview(noiseType)}`);
+  if (noiseType === 'perlin' || noiseType === 'uniform') {
+    animation.noiseType = noiseType;
+    carried(['noiseType'], 'noise_type');
+  } else if (noiseType !== undefined) list('noise_type', `noise_type ${preview(noiseType)}`);
   for (const [field, ours] of [['perlin_w', 'perlinW'], ['perlin_h', 'perlinH'], ['perlin_octaves', 'perlinOctaves']] as const) {
     const value = takeInt(field);
-    if (value !== undefined) animation[ours] = value;
+    if (value === undefined) continue;
+    animation[ours] = value;
+    carried([ours], field);
   }
   const persistence = takeNumber('perlin_persistence');
-  if (persistence !== undefined) animation.perlinPersistence = persistence;
-  if (settings.add_soundtrack === 'File' && text(settings.soundtrack_path)) animation.output = { audio: text(settings.soundtrack_path) };
-  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None') notCarried.push(`add_soundtrack ${preview(settings.add_soundtrack)}`);
-  if (settings.animation_mode !== undefined && settings.animation_mode !== '2D') notCarried.push(`animation_mode ${preview(settings.animation_mode)} (rendered as 2D)`);
-  used.add('animation_mode');
-  if (settings.sd_model_name !== undefined) notCarried.push(`sd_model_name ${preview(settings.sd_model_name)} (set "model" to an ONNX model folder)`);
-  used.add('sd_model_name');
-
-  for (const [key, value] of Object.entries(settings)) {
-    if (used.has(key) || metadata.has(key)) continue;
-    if (switchedOff.some(([pattern, off]) => pattern.test(key) && off(settings))) continue;
-    const cn = /^cn_(\d+)_/.exec(key);
-    if (cn && settings[`cn_${cn[1]}_enabled`] !== true) continue;
-    if (inactiveValues.get(key)?.includes(value)) continue;
-    notCarried.push(`${clip(key)} ${preview(value)}`);
+  if (persistence !== undefined) {
+    animation.perlinPersistence = persistence;
+    carried(['perlinPersistence'], 'perlin_persistence');
   }
-  return { animation: animation as AnimationInput, notCarried, notes };
+  // the 2022 extension's add_soundtrack was a checkbox
+  if (settings.add_soundtrack === 'File' || settings.add_soundtrack === true) {
+    const audio = filePath(['output', 'audio'], 'soundtrack_path');
+    if (audio) animation.output = { audio };
+  } else if (settings.add_soundtrack === 'Init Video') list('add_soundtrack', 'add_soundtrack "Init Video" (the audio of Video Input mode\'s video, which is not supported yet)');
+  else if (settings.add_soundtrack !== undefined && settings.add_soundtrack !== 'None' && settings.add_soundtrack !== false) list('add_soundtrack', `add_soundtrack ${preview(settings.add_soundtrack)}`);
+  for (const model of ['sd_model_name', 'model_checkpoint']) {
+    if (take(model) !== undefined) list(model, `${model} ${preview(settings[model])} (set "model" to an ONNX model folder)`);
+  }
+
+  const controlnet = importControlNetUnits(settings);
+  if (controlnet.units.length > 0) animation.controlnet = controlnet.units;
+  origins.push(...controlnet.origins);
+  files.push(...controlnet.files);
+  notes.push(...controlnet.notes);
+  controlnet.notCarried.forEach((line) => list(`cn_${/^cn_(\d+)/.exec(line)![1]}_enabled`, line));
+
+  /* Everything else, in the file's order: a feature that is on as one line, a field that does something as one line. */
+  const notCarried: string[] = [];
+  const listedFeatures = new Set<(typeof features)[number]>();
+  for (const [key, value] of Object.entries(settings)) {
+    notCarried.push(...(listedAt.get(key) ?? []));
+    if (used.has(key) || metadata.has(key) || /^cn_\d+_/.test(key) || notIn2D.some((pattern) => pattern.test(key))) continue;
+    const feature = features.find((f) => f.keys.test(key));
+    if (feature) {
+      if (feature.on(settings) && !listedFeatures.has(feature)) notCarried.push(feature.line(settings));
+      listedFeatures.add(feature);
+      continue;
+    }
+    // false (old files' "off"), null, "" and the values that mean "not used" do nothing
+    if (value === false || value === null || value === '' || inactiveValues.get(key)?.includes(value)) continue;
+    notCarried.push(`${cut(written(key))} ${preview(value)}`);
+  }
+  // lines of fields the shape check renamed or the file lacks (a scheduler with no sampler given)
+  for (const [key, lines] of listedAt) if (!Object.hasOwn(settings, key)) notCarried.push(...lines);
+  return { animation: animation as AnimationInput, notCarried, notes, origins, files };
 }

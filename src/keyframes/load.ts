@@ -10,6 +10,11 @@ export interface LoadedAnimation {
   animation: Animation;
   /** Non-fatal findings, formatted `file:line:col: path: message`. */
   warnings: string[];
+  /**
+   * The same findings as the plan words them (`path: message`, unlocated), so a command that prints `warnings` and
+   * then plans says each once.
+   */
+  planWarnings: ReadonlySet<string>;
   /** The Parseq manifest the file names, for the plan (`PlanOptions.parseq`). */
   parseq?: ParseqManifest;
 }
@@ -40,7 +45,7 @@ export async function loadAnimation(file: string): Promise<LoadedAnimation> {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${file}' to see all)` : '';
     throw new KeyframeError(`${formatProblem(file, problems[0] as Problem)}${more}`);
   }
-  return { ...(await loadParseqManifest(animation, path.dirname(file))), warnings: warnings.map((w) => formatProblem(file, w)) };
+  return { ...(await loadParseqManifest(animation, path.dirname(file))), warnings: warnings.map((w) => formatProblem(file, w)), planWarnings: new Set(warnings.map((w) => `${w.path}: ${w.message}`)) };
 }
 
 /**

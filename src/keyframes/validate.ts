@@ -18,6 +18,8 @@ export interface Problem {
   line: number;
   column: number;
   message: string;
+  /** The JSON path as segments, where the problem is about a field (not the JSON syntax). */
+  field?: Segment[];
 }
 
 export interface Validation {
@@ -27,7 +29,7 @@ export interface Validation {
   warnings: Problem[];
 }
 
-type Segment = string | number;
+export type Segment = string | number;
 
 /** A key as a path shows it: a long one cut, so an unknown 5 MB key does not become a 5 MB line. */
 const shownKey = (key: string): string => (key.length > 60 ? `${key.slice(0, 60)}…` : key);
@@ -75,8 +77,23 @@ class Locator {
     }
     let offset = node?.offset ?? 0;
     if (options.offsetInString !== undefined && node?.type === 'string') offset += 1 + rawOffset(this.text.slice(node.offset + 1, node.offset + node.length), options.offsetInString);
-    return { path: formatPath(options.keyOf !== undefined ? [...path, options.keyOf] : path), ...this.at(offset), message };
+    const field = options.keyOf !== undefined ? [...path, options.keyOf] : [...path];
+    return { path: formatPath(field), ...this.at(offset), message, field };
   }
+}
+
+/**
+ * Where a field is in JSON `text` (its nearest ancestor when the field is not there), 1-based, or undefined when the
+ * text is too deep to walk: for messages about a file that was converted into a keyframe file, such as a Deforum
+ * settings file.
+ */
+export function jsonFieldPosition(text: string): (field: readonly Segment[]) => { line: number; column: number } | undefined {
+  // too deep to walk: no position rather than a wrong one
+  const locate = new Locator(text, tooDeepAt(text) === undefined ? parseTree(text) : undefined);
+  return (field) => {
+    const node = locate.node(field);
+    return node && locate.at(node.offset);
+  };
 }
 
 /** Maps an offset in a decoded JSON string to its offset in the raw (escaped) text. */
@@ -191,6 +208,11 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
       if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
     }));
   }
+  // a unit's schedules, as the plan builds them (plan/controlnet-units.ts), so a bad one is found here and not mid-plan
+  for (const [index, unit] of animation.controlnet.entries()) {
+    if (!unit.enabled) continue;
+    for (const field of ['weight', 'guidanceStart', 'guidanceEnd'] as const) check(['controlnet', index, field], (c) => buildSchedule(unit[field], c));
+  }
   const promptsBuilt = check(['prompts'], (c) => {
     const prompts = buildPromptSchedule(animation, c);
     for (let frame = 0; frame < animation.frames; frame++) prompts(frame);
@@ -207,18 +229,27 @@ function semanticProblems(animation: Animation, locate: Locator, warnings: Probl
   return problems;
 }
 
-/** Prompt keys past the last frame: never shown (or, with promptInterpolation, only blended into earlier frames). */
+/**
+ * Prompt keys past the last frame: never shown (or, with promptInterpolation, only blended into earlier frames). One
+ * warning for all of them, at the first, however many there are.
+ */
 function promptKeysPastTheEnd(animation: Animation, seed: number, locate: Locator): Problem[] {
   const last = animation.frames - 1;
-  return Object.keys(animation.prompts).flatMap((key) => {
+  const late = Object.keys(animation.prompts).flatMap((key) => {
     // The keys resolved once already, so this cannot fail.
     const frame = resolveKeyFrame(key, { frames: animation.frames, seed, name: 'prompts' }, (detail) => {
       throw new KeyframeError(detail);
     });
-    if (frame <= last) return [];
-    const effect = animation.promptInterpolation ? 'it is only blended into the frames before it' : 'its prompt is never used';
-    return [locate.problem(['prompts'], `key '${key}' is frame ${frame}, past the last frame ${last}; ${effect}`, { keyOf: key })];
+    return frame > last ? [{ key, frame }] : [];
   });
+  if (late.length === 0) return [];
+  const blended = animation.promptInterpolation;
+  if (late.length === 1) {
+    const [{ key, frame }] = late;
+    return [locate.problem(['prompts'], `key '${key}' is frame ${frame}, past the last frame ${last}; ${blended ? 'it is only blended into the frames before it' : 'its prompt is never used'}`, { keyOf: key })];
+  }
+  const keys = `${late.slice(0, 3).map(({ key, frame }) => `'${key}' is frame ${frame}`).join(', ')}${late.length > 3 ? ', …' : ''}`;
+  return [locate.problem(['prompts'], `${late.length} keys are past the last frame ${last}; ${blended ? 'they are only blended into the frames before them' : 'their prompts are never used'}: ${keys}`)];
 }
 
 /**
@@ -284,7 +315,7 @@ function reservedKeys(node: Node, locate: Locator, path: Segment[] = []): Proble
   return (node.children ?? []).flatMap((property) => {
     const [key, value] = property.children ?? [];
     const name = key?.value as string;
-    const here = name === '__proto__' ? [{ path: formatPath([...path, name]), ...locate.at(key.offset), message: `'__proto__' cannot be a key (JavaScript objects reserve it)` }] : [];
+    const here = name === '__proto__' ? [{ path: formatPath([...path, name]), ...locate.at(key.offset), message: `'__proto__' cannot be a key (JavaScript objects reserve it)`, field: [...path, name] }] : [];
     return value ? [...here, ...reservedKeys(value, locate, [...path, name])] : here;
   });
 }

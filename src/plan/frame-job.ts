@@ -5,6 +5,7 @@ import { frameNoiseTypes } from '../motion/frame-noise.js';
 import { paddingModes, samplingModes } from '../motion/grid-sample.js';
 import { borderModes } from '../motion/warp.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
+import { ExtraNetworkSchema } from '../sampler/prompt/extra-networks.js';
 import { samplerNames, schedulerNames } from '../sampler/sampler-names.js';
 
 const PromptPairSchema = z.strictObject({ positive: z.string(), negative: z.string() });
@@ -84,6 +85,8 @@ const DiffusionSchema = z.strictObject({
   seed: z.int().min(0).max(MAX_SEED),
   /** A1111's initial_noise_multiplier for this img2img frame (schedules.noiseMultiplier); absent = 1. */
   noiseMultiplier: z.number().optional(),
+  /** The LoRA/LyCORIS/hypernetwork tags of the positive prompts (removed from the text; not applied yet); absent = none. */
+  extraNetworks: z.array(ExtraNetworkSchema).optional(),
 });
 
 /**

@@ -1,6 +1,7 @@
 import type { PoseInput } from '../controlnet/pose-inputs.js';
 import type { UnitFrame } from '../controlnet/unit-frame.js';
 import { KeyframeError } from '../errors.js';
+import { extraNetworksOf, type ExtraNetwork } from '../sampler/prompt/extra-networks.js';
 import { limitProblem } from '../keyframes/frame-value-checks.js';
 import { plainIssueText } from '../issue-text.js';
 import { parseqSeries, type ParseqManifest, type ParseqSeries } from '../keyframes/parseq.js';
@@ -112,6 +113,16 @@ function unchanged() {
   };
 }
 
+/** A positive prompt's extra network tags (A1111 strips them before CLIP, docs/sd-pipeline.md §1.5), once per prompt text. */
+function extraNetworksByPrompt(): (positive: string) => ExtraNetwork[] {
+  const known = new Map<string, ExtraNetwork[]>();
+  return (positive) => {
+    let networks = known.get(positive);
+    if (!networks) known.set(positive, (networks = extraNetworksOf(positive)));
+    return networks;
+  };
+}
+
 /** Frame 0's source: txt2img, or the init image; later frames start from the previous frame (docs/deforum.md §d). */
 const sourceOf = (animation: Animation, frame: number): FrameJob['source'] => (frame > 0 ? 'previous-frame' : animation.initImage ? 'init-image' : 'txt2img');
 
@@ -191,6 +202,7 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
   const cadence = animation.diffusionCadence;
   const n = schedules.numeric;
   const same = unchanged();
+  const networksOf = extraNetworksByPrompt();
   let seed = start;
   for (let frame = 0; frame < animation.frames; frame++) {
     const diffused = frame % cadence === 0;
@@ -202,6 +214,7 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
     const motion = motionOf(animation, n, frame);
     const prepare = prepareOf(animation, n, frame);
     const { sampler, scheduler } = schedules.sampler(frame);
+    const extraNetworks = [...networksOf(prompt.positive), ...(blend ? networksOf(blend.next.positive) : [])];
     const diffusion: FrameJob['diffusion'] = {
       prompt: same('prompt', prompt),
       ...(blend ? { promptBlend: blend } : {}),
@@ -213,6 +226,7 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
       seed,
       // A1111 applies initial_noise_multiplier in img2img only (docs/sd-pipeline.md §4.2)
       ...(schedules.noiseMultiplier && source !== 'txt2img' ? { noiseMultiplier: schedules.noiseMultiplier(frame) } : {}),
+      ...(extraNetworks.length > 0 ? { extraNetworks } : {}),
     };
     yield {
       frame,

@@ -5,12 +5,14 @@
  * JSON, a model folder. Every problem is listed, one line each, naming the field and the file. Nothing here loads a
  * model: folders are checked from their files, as `readModelFolder` does.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { controlNetModelFile } from '../controlnet/controlnet-folder.js';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
 import { imageFiles } from '../controlnet/pose-inputs.js';
 import type { PoseSourceSpec } from '../controlnet/pose-spec.js';
 import { DeforumError } from '../errors.js';
+import { pathKind, unreachablePath } from '../foreign-paths.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
 import { loadParseqManifest } from '../keyframes/load.js';
 import { parseqSeries } from '../keyframes/parseq.js';
@@ -65,16 +67,32 @@ function poseFolderCheck(dir: string, frames: number): Check {
     });
 }
 
+/** Adds the check of the file a field names, given the file as written and a check of the resolved path. */
+type AddFile = (field: Segment[], file: string, check: (resolved: string) => Check) => void;
+
+/**
+ * A path this machine cannot open — a URL (not downloaded yet), a Windows path, an absolute path whose folder is not
+ * here (from the machine the file was made on) — is its one problem, with the fix; any other path gets `check` of the
+ * resolved file.
+ */
+function reachable(field: Segment[], file: string, baseDir: string, check: (resolved: string) => Check): Check {
+  const kind = pathKind(file);
+  const resolved = path.resolve(baseDir, file);
+  return async () => {
+    const here = kind === 'relative' || (kind === 'absolute' && (await stat(path.dirname(resolved)).then(() => true, () => false)));
+    return here ? check(resolved)() : [unreachablePath(file, kind, { field: formatPath(field), relativeTo: 'the keyframe file' })!];
+  };
+}
+
 /** The checks of one enabled ControlNet unit's pose source, by the field that names each file. */
-function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { baseDir: string; frames: number; media: (file: string, kind: MediaKind) => Check }, add: (field: Segment[], check: Check) => void): void {
-  const resolve = (file: string) => path.resolve(context.baseDir, file);
-  if (typeof spec === 'string') return add(at, poseJsonCheck(resolve(spec)));
-  if ('images' in spec && typeof spec.images === 'string') return add([...at, 'images'], poseFolderCheck(resolve(spec.images), context.frames));
-  if ('video' in spec && typeof spec.video === 'string') return add([...at, 'video'], context.media(resolve(spec.video), 'video'));
-  if ('image' in spec && typeof spec.image === 'string') return add([...at, 'image'], imageCheck(resolve(spec.image)));
+function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { frames: number; media: (file: string, kind: MediaKind) => Check }, addFile: AddFile): void {
+  if (typeof spec === 'string') return addFile(at, spec, poseJsonCheck);
+  if ('images' in spec && typeof spec.images === 'string') return addFile([...at, 'images'], spec.images, (dir) => poseFolderCheck(dir, context.frames));
+  if ('video' in spec && typeof spec.video === 'string') return addFile([...at, 'video'], spec.video, (file) => context.media(file, 'video'));
+  if ('image' in spec && typeof spec.image === 'string') return addFile([...at, 'image'], spec.image, imageCheck);
   for (const [key, value] of Object.entries(spec as Record<string, string | { file: string }>)) {
-    if (typeof value === 'string') add([...at, key], poseJsonCheck(resolve(value)));
-    else add([...at, key, 'file'], poseJsonCheck(resolve(value.file)));
+    if (typeof value === 'string') addFile([...at, key], value, poseJsonCheck);
+    else addFile([...at, key, 'file'], value.file, poseJsonCheck);
   }
 }
 
@@ -103,15 +121,15 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
     reported(async () => named(file, await mediaFileProblem(file, kind, ffmpeg ?? (await (tools ??= findFfmpeg())), kind === 'video' ? MAX_IMAGE_PIXELS : undefined)));
   const checks: Array<{ field: Segment[]; check: Check }> = [];
   const add = (field: Segment[], check: Check) => checks.push({ field, check });
-  const resolve = (file: string) => path.resolve(baseDir, file);
-  if (animation.initImage !== undefined) add(['initImage'], imageCheck(resolve(animation.initImage)));
-  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], imageCheck(resolve(animation.colorCoherenceImage)));
-  if (animation.output.audio !== undefined) add(['output', 'audio'], media(resolve(animation.output.audio), 'audio'));
-  if (animation.parseq !== undefined) add(['parseq'], parseqCheck(animation, baseDir));
+  const addFile: AddFile = (field, file, check) => add(field, reachable(field, file, baseDir, check));
+  if (animation.initImage !== undefined) addFile(['initImage'], animation.initImage, imageCheck);
+  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) addFile(['colorCoherenceImage'], animation.colorCoherenceImage, imageCheck);
+  if (animation.output.audio !== undefined) addFile(['output', 'audio'], animation.output.audio, (file) => media(file, 'audio'));
+  if (animation.parseq !== undefined) addFile(['parseq'], animation.parseq.manifest, () => parseqCheck(animation, baseDir));
   add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
   for (const [index, unit] of animation.controlnet.entries()) {
     if (!unit.enabled) continue;
-    poseChecks(unit.pose, ['controlnet', index, 'pose'], { baseDir, frames: animation.frames, media }, add);
+    poseChecks(unit.pose, ['controlnet', index, 'pose'], { frames: animation.frames, media }, addFile);
     add(['controlnet', index, 'model'], folderCheck(() => controlNetModelFile(resolveModelDir(unit.model, baseDir))));
   }
   const problems: InputFileProblem[] = [];

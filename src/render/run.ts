@@ -12,6 +12,7 @@ import { ControlNetRuntime } from '../controlnet/runtime.js';
 import { planAnimation } from '../plan/plan.js';
 import type { DeviceRequest } from '../sampler/device-names.js';
 import { StableDiffusion } from '../sampler/pipeline.js';
+import { extraNetworksWarning } from '../sampler/prompt/extra-networks.js';
 import { encodeVideo, framePattern } from '../video/encode.js';
 import type { FfmpegTools } from '../video/ffmpeg.js';
 import { PreviewEncoder } from '../video/preview.js';
@@ -138,6 +139,8 @@ async function planRun(request: RenderRequest, animation: Animation & { seed: nu
   const seed = animation.seed;
   const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(request.source), frames: animation.frames });
   const jobs = planAnimation(animation, { seed, poses, parseq, onWarning: (message) => request.onEvent?.({ type: 'warning', message }) });
+  const networks = extraNetworksWarning(jobs.flatMap((job) => job.diffusion.extraNetworks ?? []));
+  if (networks) request.onEvent?.({ type: 'warning', message: networks });
   const first = request.frames?.first ?? 0;
   const last = Math.min(request.frames?.last ?? jobs.length - 1, jobs.length - 1);
   if (first > last) throw new UsageError(`--frames ${first}-${last}: the animation has frames 0-${jobs.length - 1}`);

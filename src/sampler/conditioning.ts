@@ -7,6 +7,7 @@ import { CHUNK_TOKENS, chunkPrompt, emptyChunk, type ChunkTokenizer, type Prompt
 import { applyEmphasis } from './prompt/emphasis.js';
 import { constantStates, type PromptConditioning, type StatesSchedule, type TextStates } from './cfg-denoiser.js';
 import { composablePrompt, type SubPrompt } from './prompt/composable.js';
+import { withoutExtraNetworks } from './prompt/extra-networks.js';
 import { promptSchedule } from './prompt/schedule.js';
 import type { TextEncoder } from './text-encoder.js';
 
@@ -46,9 +47,12 @@ export class PromptEncoder {
     return Promise.all(schedule.map(async ([endStep, part]) => ({ endStep, states: await this.encode(part) })));
   }
 
-  /** A positive prompt: its AND sub-prompts (A1111 composable diffusion), each scheduled and weighted. */
+  /**
+   * A positive prompt: its AND sub-prompts (A1111 composable diffusion), each scheduled and weighted. Its extra
+   * network tags (`<lora:…>`) are removed first, as A1111 removes them from positive prompts only (§1.5).
+   */
   async conditioning(prompt: string, steps: number): Promise<PromptConditioning> {
-    return this.composed(composablePrompt(prompt), steps);
+    return this.composed(composablePrompt(withoutExtraNetworks(prompt)), steps);
   }
 
   /**
@@ -57,7 +61,7 @@ export class PromptEncoder {
    * their guidance instead, which is the same linear mix of the CFG terms.
    */
   async blend(a: string, b: string, t: number, steps: number): Promise<PromptConditioning> {
-    const [pa, pb] = [composablePrompt(a), composablePrompt(b)];
+    const [pa, pb] = [composablePrompt(withoutExtraNetworks(a)), composablePrompt(withoutExtraNetworks(b))];
     const plain = (parts: SubPrompt[]) => parts.length === 1 && promptSchedule(parts[0].text, steps).length === 1;
     if (plain(pa) && plain(pb)) {
       const states = await this.lerp(pa[0].text, pb[0].text, t);

@@ -29,6 +29,16 @@ describe('deforum generate', () => {
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
   });
 
+  it('a LoRA tag is removed from the prompt as A1111 does (the image of the prompt without it), with a warning that it is not applied', async () => {
+    const [tagged, plain] = ['lora.png', 'no-lora.png'].map((f) => path.join(dir, f));
+    const result = generate('--prompt', 'a red circle <lora:[x]:0.8>', '--seed', '5', '-o', tagged);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('warning: 1 extra network tag in --prompt (<lora:[x]:0.8>): removed from the prompt text as AUTOMATIC1111 does, but LoRA, LyCORIS and hypernetworks are not applied yet');
+    expect(generate('--prompt', 'a red circle ', '--seed', '5', '-o', plain).code).toBe(0);
+    const [a, b] = await Promise.all([sharp(tagged).raw().toBuffer(), sharp(plain).raw().toBuffer()]);
+    expect(a.equals(b)).toBe(true);
+  });
+
   it('the same seed gives the same file; img2img from it works', async () => {
     const [a, b, c] = ['s1.png', 's2.png', 'i.png'].map((f) => path.join(dir, f));
     expect(generate('--prompt', 'x', '--seed', '3', '--width', '64', '--height', '72', '-o', a).code).toBe(0);

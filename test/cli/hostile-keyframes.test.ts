@@ -93,7 +93,7 @@ describe('names inherited from Object.prototype', () => {
     expect(ok.stderr.split('\n')).toEqual(expect.arrayContaining(['  color_coherence "constructor" (not available; using LAB)', ...inherited.map((name) => `  ${name} "x"`)]));
     const keyed = runCli(['import', file('keys_settings.txt', { max_frames: 3, prompts: Object.fromEntries([['0', 'a cat'], ...inherited.map((name) => [name, 'a dog'])]) })], { timeout });
     expectBadInput(keyed);
-    expect(keyed.stderr).toMatch(/: the converted file does not validate: output:\d+:\d+: prompts\.constructor: frame key 'constructor': unknown name 'constructor'/);
+    expect(keyed.stderr).toMatch(/^deforum: \S+keys_settings\.txt:1:\d+: prompts\.constructor: frame key 'constructor': unknown name 'constructor'/);
   });
 });
 
@@ -138,7 +138,7 @@ describe('deep and long input', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     const listed = runCli(['import', file('deep_settings.txt', `{"prompts": {"0": "a cat"}, "max_frames": 3, "extra": ${deep}, "fps": ${deep}}`)], { timeout });
     expect(listed.code).toBe(0);
-    expect(listed.stderr).toBe('deforum: import: 2 Deforum fields not carried over:\n  fps [1 item] (not a number)\n  extra [1 item]\n');
+    expect(listed.stderr).toBe('deforum: import: 2 Deforum settings not carried over:\n  extra [1 item]\n  fps [1 item] (not a number)\n');
     const settings = file('deep_prompt_settings.txt', `{"prompts": {"0": ${deep}}, "max_frames": 3}`);
     const prompt = runCli(['import', settings], { timeout });
     expectBadInput(prompt);

@@ -13,7 +13,7 @@ describe('deforum import', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(readFileSync(path.join(repoRoot, 'schedules/imported/deforum_20240312180455.json'), 'utf8'));
     // noise_multiplier_schedule is carried as schedules.noiseMultiplier (README's table); only the model is not.
-    expect(r.stderr).toBe('deforum: import: 1 Deforum field not carried over:\n  sd_model_name "v1-5-pruned-emaonly.safetensors" (set "model" to an ONNX model folder)\n');
+    expect(r.stderr).toBe('deforum: import: 1 Deforum setting not carried over:\n  sd_model_name "v1-5-pruned-emaonly.safetensors" (set "model" to an ONNX model folder)\n');
   });
 
   it('-o writes a file that validates and plans', () => {
@@ -35,23 +35,23 @@ describe('deforum import', () => {
     expect(runCli(['import', noPrompts]).stderr).toBe(`deforum: ${noPrompts}: prompts: missing; expected an object {"0": "a prompt", …}\n`);
   });
 
-  it('a 3D settings file is refused in one line naming the file, not written as a flat 2D animation', () => {
+  it('a 3D settings file is refused in one line pointing at its animation_mode, not written as a flat 2D animation', () => {
     const file = path.join(tmp, 'fly_settings.txt');
     const out = path.join(tmp, 'fly.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, settings), 'utf8')), animation_mode: '3D', zoom: '0:(0)', translation_z: '0:(2)' }));
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, settings), 'utf8')), animation_mode: '3D', zoom: '0:(0)', translation_z: '0:(2)' }, null, 4));
     const r = runCli(['import', file, '-o', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}: animation_mode "3D": 3D mode .* is not supported yet; imported as 2D .*\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}:41:23: animation_mode "3D": 3D mode .* is not supported yet; imported as 2D .*\\n$`));
     expect(r.stderr.split('\n')).toHaveLength(2);
     expect(readdirSync(tmp)).not.toContain('fly.json');
   });
 
-  it('a "__proto__" prompt key is refused naming the key, not dropped', () => {
+  it('a "__proto__" prompt key is refused naming the key where the settings file has it, not dropped', () => {
     const file = path.join(tmp, 'proto_settings.txt');
     writeFileSync(file, '{"max_frames": 5, "prompts": {"0": "a cat", "__proto__": "a dog"}}');
     const r = runCli(['import', file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^deforum: \S+proto_settings\.txt: the converted file does not validate: output:\d+:\d+: prompts\.__proto__: '__proto__' cannot be a key[^\n]*\n$/);
+    expect(r.stderr).toBe(`deforum: ${file}:1:58: prompts.__proto__: '__proto__' cannot be a key (JavaScript objects reserve it)\n`);
     expect(r.stdout).toBe('');
   });
 
@@ -65,5 +65,22 @@ describe('deforum import', () => {
     const missing = runCli(['import', settings, '-o', path.join(tmp, 'missing', 'x.json')]);
     expect(missing.stderr).toBe(`deforum: -o: folder ${path.join(tmp, 'missing')} does not exist\n`);
     expect(missing.code).toBe(2);
+  });
+
+  it('a path holding a NUL character is one line naming the setting, not an internal error', () => {
+    const file = path.join(tmp, 'nul_settings.txt');
+    writeFileSync(file, '{"prompts": {"0": "a"}, "use_init": true, "init_image": "a\\u0000b.png"}');
+    const r = runCli(['import', file]);
+    expect(r.stderr).toBe(`deforum: ${file}:1:57: init_image: "a\\u0000b.png" is not a file name (it holds a NUL character)\n`);
+    expect(r.code).toBe(2);
+  });
+
+  it('a ControlNet schedule that does not parse points at its setting in the settings file', () => {
+    const file = path.join(tmp, 'cn_settings.txt');
+    writeFileSync(path.join(tmp, 'p.mp4'), '');
+    writeFileSync(file, JSON.stringify({ prompts: { 0: 'a' }, max_frames: 5, cn_1_enabled: true, cn_1_module: 'none', cn_1_model: 'openpose', cn_1_vid_path: 'p.mp4', cn_1_weight: '0:(' }, null, 4));
+    const r = runCli(['import', file]);
+    expect(r.stderr).toBe(`deforum: ${file}:10:20: cn_1_weight: position 3: unclosed '('\n`);
+    expect(r.code).toBe(2);
   });
 });

@@ -114,3 +114,27 @@ describe('the keyframe file itself', () => {
     expect(r.stderr).toBe(`deforum: ${huge}: is 65 MiB, more than the 64 MiB limit\n`);
   }, QUICK.timeout);
 });
+
+describe('paths this machine cannot open (issue 16)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deforum-foreign-'));
+
+  it('validate names each URL, Windows path and other machine\'s path at once, with the fix, exit 2', () => {
+    const source = animationFile(dir, {
+      frames: 2,
+      initImage: 'C:\\Users\\bob\\Pictures\\start.png',
+      colorCoherence: 'image',
+      colorCoherenceImage: '/home/alice/deforum/colors.png',
+      output: { audio: 'https://deforum.github.io/a1/A1.mp3' },
+      controlnet: [{ pose: { video: 'D:/cn/dance.mp4' } }],
+    }, 'foreign.json');
+    const r = runCli(['validate', source], { timeout: QUICK.timeout });
+    expect(r.stdout.trimEnd().split('\n').filter((line) => !line.endsWith('(warning)'))).toEqual([
+      `${source}: initImage: C:\\Users\\bob\\Pictures\\start.png is a Windows path, which this machine cannot open: copy the file next to the keyframe file and set initImage to "start.png"`,
+      `${source}: colorCoherenceImage: /home/alice/deforum/colors.png is not on this machine (its folder does not exist here): copy the file next to the keyframe file and set colorCoherenceImage to "colors.png"`,
+      `${source}: output.audio: https://deforum.github.io/a1/A1.mp3 is a URL; files are not downloaded yet: download it, then put it next to the keyframe file and set output.audio to "A1.mp3"`,
+      `${source}: controlnet[0].pose.video: D:/cn/dance.mp4 is a Windows path, which this machine cannot open: copy the file next to the keyframe file and set controlnet[0].pose.video to "dance.mp4"`,
+    ]);
+    expect(r.stderr).toBe(`deforum: ${source}: 4 problems with the files it names (listed above)\n`);
+    expect(r.code).toBe(2);
+  }, QUICK.timeout);
+});

@@ -24,6 +24,13 @@ describe('deforum plan', () => {
     expect(FrameJobSchema.parse(jobs[16]).diffusion.prompt).toEqual({ positive: 'a small green circle and a red square on a white background', negative: 'black  purple' });
   });
 
+  it('a schedule with keys past the end is one warning, once: validation\'s, located, not the plan\'s again', () => {
+    const file = write('late-keys.json', { frames: 4, seed: 1, prompts: { 0: 'a cat' }, schedules: { zoom: '0:(1), 10:(1.1), 20:(1), 30:(1), 40:(1)' } });
+    const r = runCli(['plan', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`deforum: warning: ${file}:8:13: schedules.zoom: 4 keys are outside 0-3; ignored: '10' is frame 10, '20' is frame 20, '30' is frame 30, …\n`);
+  });
+
   it('--frames A-B selects an inclusive range', () => {
     const jobs = JSON.parse(runCli(['plan', 'schedules/demo.json', '--json', '--frames', '10-12']).stdout) as Array<{ frame: number }>;
     expect(jobs.map((j) => j.frame)).toEqual([10, 11, 12]);

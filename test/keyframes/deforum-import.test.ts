@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { importDeforumSettings, unmergePrompt } from '../../src/keyframes/deforum-import.js';
+import { importDeforumSettings, settingsFieldOf, unmergePrompt } from '../../src/keyframes/deforum-import.js';
 import { buildPromptSchedule } from '../../src/keyframes/prompts.js';
 import { AnimationSchema } from '../../src/keyframes/schema.js';
 import { repoRoot } from '../helpers.js';
@@ -96,10 +96,10 @@ describe('importDeforumSettings', () => {
 
   it('maps an old file\'s sampler index through A1111\'s list of then, listing the ones this renderer lacks', () => {
     const sampler = (index: unknown) => importDeforumSettings({ prompts: { 0: 'a cat' }, sampler: index });
-    expect(sampler(0)).toEqual({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [], notes: [] });
+    expect(sampler(0)).toEqual(expect.objectContaining({ animation: expect.objectContaining({ sampler: 'euler_a' }), notCarried: [], notes: [] }));
     expect(sampler(15).animation.sampler).toBe('dpmpp_2m_karras');
     expect(sampler(17).animation.sampler).toBe('ddim');
-    expect(sampler(9)).toEqual({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'], notes: [] });
+    expect(sampler(9)).toEqual(expect.objectContaining({ animation: expect.not.objectContaining({ sampler: expect.anything() }), notCarried: ['sampler 9 (A1111\'s "DPM fast", not available; using euler_a)'], notes: [] }));
     expect(sampler(10).notCarried).toEqual(['sampler 10 (A1111\'s "DPM adaptive", not available; using euler_a)']);
     expect(sampler(18).notCarried).toEqual(['sampler 18 (not available; using euler_a)']);
   });
@@ -136,7 +136,7 @@ describe('hostile settings files (issue 13)', () => {
     expect(animation).not.toHaveProperty('fps');
     expect(animation).not.toHaveProperty('width');
     expect(animation.steps).toBe(25);
-    expect(notCarried).toEqual(['W "wide" (not a number)', 'fps [1 item] (not a number)']);
+    expect(notCarried).toEqual(['fps [1 item] (not a number)', 'W "wide" (not a number)']);
   });
 
   it('a prompt that is not text is an error naming its key', () => {
@@ -148,5 +148,93 @@ describe('hostile settings files (issue 13)', () => {
     const { notCarried } = importDeforumSettings({ prompts: { 0: 'a cat' }, ['k'.repeat(1000)]: 'v'.repeat(100_000), sampler: 's'.repeat(100_000) });
     expect(notCarried.every((line) => line.length < 200)).toBe(true);
     expect(notCarried).toHaveLength(2);
+  });
+});
+
+describe('settings of every shape, and what is listed (issue 16)', () => {
+  const base = { prompts: { 0: 'a cat' } };
+  const listed = (settings: Record<string, unknown>) => importDeforumSettings({ ...base, ...settings }).notCarried;
+
+  it('a feature that is off, with all its settings, and false / null / "" values are not listed', () => {
+    expect(listed({ hybrid_composite: 'None', hybrid_motion: 'None', hybrid_flow_method: 'RAFT', hybrid_comp_alpha_schedule: '0:(0.5)' })).toEqual([]);
+    expect(listed({ hybrid_composite: false, hybrid_motion: 'None', optical_flow_cadence: false, some_old_switch: false, video_path: null, mask: '' })).toEqual([]);
+    expect(listed({ r_upscale_video: false, r_upscale_model: 'x4', frame_interpolation_engine: 'None', frame_interpolation_x_amount: 2 })).toEqual([]);
+  });
+
+  it('a feature that is on is one line with its mode; an old boolean switch counts as Deforum reads it', () => {
+    expect(listed({ hybrid_composite: true, hybrid_motion: 'Perspective', hybrid_flow_method: 'RAFT', hybrid_comp_alpha_schedule: '0:(0.5)' })).toEqual([
+      'hybrid video (hybrid_composite "Normal", hybrid_motion "Perspective"): not supported yet; the frames are made without the video',
+    ]);
+    expect(listed({ hybrid_video_composite: true })).toEqual(['hybrid video (hybrid_composite "Normal"): not supported yet; the frames are made without the video']);
+  });
+
+  it('Deforum\'s old colour names are the colours they became; Automatic is the scheduler used, not listed', () => {
+    for (const mode of ['LAB', 'RGB', 'HSV']) expect(importDeforumSettings({ ...base, color_coherence: `Match Frame 0 ${mode}` }).animation.colorCoherence).toBe(mode.toLowerCase());
+    expect(importDeforumSettings({ ...base, sampler: 'DPM++ 2M', scheduler: 'Automatic' })).toMatchObject({ animation: { sampler: 'dpmpp_2m' }, notCarried: [] });
+    expect(importDeforumSettings({ ...base, sampler: 'DPM++ 2M SDE', scheduler: 'Exponential' }).animation.sampler).toBe('dpmpp_2m_sde_exponential');
+    expect(importDeforumSettings({ ...base, sampler: 'Euler a', scheduler: 'SGM Uniform' })).toMatchObject({
+      animation: { sampler: 'euler_a' },
+      notCarried: ['scheduler "SGM Uniform" (not available for Euler a; using its default, Automatic)'],
+    });
+  });
+
+  it('reads the notebook\'s prompt list beside animation_prompts, width/height and scale, and Replicate\'s "0: a | 5: b"', () => {
+    const notebook = importDeforumSettings({ prompts: ['a still image'], animation_prompts: { 0: 'a cat', 5: 'a dog' }, width: 500, height: 320, scale: 9 });
+    expect(notebook.animation).toMatchObject({ prompts: { 0: 'a cat', 5: 'a dog' }, width: 496, height: 320, schedules: { cfg: '0: (9)' } });
+    expect(notebook.notes).toEqual(['width 500 → 496 (floored to a multiple of 8, as Deforum does)']);
+    expect(importDeforumSettings({ animation_prompts: '0: a cat | 5: a (dog:1.2)' }).animation.prompts).toEqual({ 0: 'a cat', 5: 'a (dog:1.2)' });
+    expect(importDeforumSettings({ animation_prompts: 'a cat' }).animation.prompts).toEqual({ 0: 'a cat' });
+    expect(() => importDeforumSettings({ prompts: ['a still image'] })).toThrow(/^prompts: expected an object \{"0": "a prompt", …\}, got \[1 item\]$/);
+    expect(() => importDeforumSettings({ ...base, animation_mode: 'None' })).toThrow(/^animation_mode "None": mode None makes still images/);
+  });
+
+  it('says where every carried field came from, for messages that point into the settings file', () => {
+    const r = importDeforumSettings({ animation_prompts: { 0: 'a cat' }, width: 64, zoom: '0:(1)', cn_1_enabled: true, cn_1_module: 'none', cn_1_model: 'openpose', cn_1_vid_path: 'p.mp4' });
+    expect(settingsFieldOf(r.origins, ['prompts', '0'])).toEqual(['animation_prompts', '0']);
+    expect(settingsFieldOf(r.origins, ['width'])).toEqual(['width']);
+    expect(settingsFieldOf(r.origins, ['schedules', 'zoom'])).toEqual(['zoom']);
+    expect(settingsFieldOf(r.origins, ['controlnet', 0, 'pose', 'video'])).toEqual(['cn_1_vid_path', 'video']);
+    expect(settingsFieldOf(r.origins, ['name'])).toEqual([]);
+    expect(r.files).toEqual([{ field: ['controlnet', 0, 'pose', 'video'], from: 'cn_1_vid_path', file: 'p.mp4' }]);
+  });
+});
+
+describe('ControlNet units (issue 16)', () => {
+  const unit = (n: number, fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).map(([k, v]) => [`cn_${n}_${k}`, v]));
+  const openpose = { enabled: true, module: 'none', model: 'control_v11p_sd15_openpose [cab727d4]', vid_path: 'poses.mp4' };
+  const imported = (...units: Array<Record<string, unknown>>) => importDeforumSettings(Object.assign({ prompts: { 0: 'a cat' } }, ...units.map((u, i) => unit(i + 1, u))));
+
+  it('carries a pose ControlNet fed pose maps: its schedules (a number as Deforum reads it), modes, and a video or one image', () => {
+    const r = imported(
+      { ...openpose, weight: 0.7, guidance_start: '0:(0.1)', guidance_end: 0.9, control_mode: 'ControlNet is more important', resize_mode: 'Envelope (Outer Fit)' },
+      { ...openpose, vid_path: '"still.PNG"' },
+    );
+    expect(r.animation.controlnet).toEqual([
+      { pose: { video: 'poses.mp4' }, weight: '0:(0.7)', guidanceStart: '0:(0.1)', guidanceEnd: '0:(0.9)', controlMode: 'controlnet', resizeMode: 'outer-fit' },
+      { pose: { image: 'still.PNG' }, weight: '0:(1)' },
+    ]);
+    expect(r.notCarried).toEqual([]);
+    expect(r.notes).toEqual([
+      'cn_1: model "control_v11p_sd15_openpose [cab727d4]" → the bundled tiny-sd-controlnet-openpose (set controlnet[0].model to its ONNX export)',
+      'cn_2: model "control_v11p_sd15_openpose [cab727d4]" → the bundled tiny-sd-controlnet-openpose (set controlnet[1].model to its ONNX export)',
+    ]);
+  });
+
+  it('one line per unit it cannot carry, saying what it was and why; disabled units and units without a model say nothing', () => {
+    const r = imported(
+      { ...openpose, loopback_mode: true },
+      { ...openpose, vid_path: '' },
+      { ...openpose, module: 'openpose_full' },
+      { enabled: true, module: 'tile_resample', model: 'control_v11f1e_sd15_tile [a371b31b]', vid_path: 'x'.repeat(100), weight: '0:(0.5)' },
+      { enabled: true, module: 'canny', model: 'None', vid_path: 'edges.mp4' },
+      { ...openpose, enabled: false },
+    );
+    expect(r.animation.controlnet).toBeUndefined();
+    expect(r.notCarried).toEqual([
+      'cn_1: control_v11p_sd15_openpose, weight 0:(1), loopback (loopback, the previous frame as control image, is not supported yet)',
+      'cn_2: control_v11p_sd15_openpose, weight 0:(1), no input (without an input Deforum\'s ControlNet reads each frame\'s init image, which is not supported yet)',
+      'cn_3: openpose_full, weight 0:(1), input poses.mp4 (pose detection (preprocessor openpose_full) is not supported yet: give pose maps with preprocessor none, or OpenPose JSON keyframes)',
+      `cn_4: tile_resample, weight 0:(0.5), input ${'x'.repeat(39)}… (only OpenPose ControlNet units are supported yet)`,
+    ]);
   });
 });

@@ -68,16 +68,16 @@ describe.each(inherited)('the inherited name %s', (name) => {
       [name, 'x'],
       ...(['color_coherence', 'sampler', 'border', 'noise_type'] as const).map((field): [string, string] => [field, name]),
     );
-    const { animation, notCarried } = importDeforumSettings(settings);
+    const { animation, notCarried, notes } = importDeforumSettings(settings);
     expect(Object.entries(animation.prompts ?? {})).toEqual([['0', 'a dog'], [name, 'a cat']]);
     expect(animation).not.toHaveProperty('colorCoherence');
     expect(notCarried).toEqual(expect.arrayContaining([
       `${name} "x"`,
       `color_coherence "${name}" (not available; using LAB)`,
       `sampler "${name}" (not available; using euler_a)`,
-      `border "${name}"`,
       `noise_type "${name}"`,
     ]));
+    expect(notes).toEqual([`border "${name}" → replicate (Deforum replicates for anything but "wrap")`]);
     expect(Object.getPrototypeOf(animation)).toBe(Object.prototype);
   });
 });

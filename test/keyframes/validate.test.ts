@@ -173,7 +173,22 @@ describe('validateAnimationText', () => {
     expect(multiplier.warnings.map((w) => formatProblem('f.json', w))).toEqual([
       'f.json:1:72: schedules.noiseMultiplier: frames 4–6 are 0 or below (it scales the noise img2img starts from: 0 adds none)',
     ]);
+    const manyLate = validateAnimationText(`{"frames": 4, "prompts": {${Array.from({ length: 40 }, (_, i) => `"${i * 10}": "p${i}"`).join(', ')}}}`);
+    expect(manyLate.warnings.map((w) => formatProblem('f.json', w))).toEqual([
+      "f.json:1:26: prompts: 39 keys are past the last frame 3; their prompts are never used: '10' is frame 10, '20' is frame 20, '30' is frame 30, …",
+    ]);
     const alternating = validateAnimationText('{"frames": 9, "prompts": {"0": "a"}, "schedules": {"cfg": {"0": -1, "1": 1, "2": -1, "3": 1, "4": -1, "5": 1, "6": -1, "7": 1, "8": -1}}}');
     expect(alternating.warnings.map((w) => w.message)).toEqual(['frames 0, 2, 4 and 2 more runs are negative (a negative CFG scale steers the image away from the prompt)']);
+  });
+});
+
+describe('ControlNet unit schedules (issue 16)', () => {
+  it('are checked by validate, located, as the plan builds them; a disabled unit\'s are not', () => {
+    const unit = (fields: Record<string, unknown>) => `{"frames": 5, "prompts": {"0": "a"}, "controlnet": [${JSON.stringify({ pose: 'p.json', ...fields })}]}`;
+    expect(validateAnimationText(unit({ weight: '0:(' })).problems.map((p) => formatProblem('f.json', p))).toEqual(["f.json:1:82: controlnet[0].weight: position 3: unclosed '('"]);
+    expect(validateAnimationText(unit({ enabled: false, weight: '0:(' })).problems).toEqual([]);
+    expect(validateAnimationText(unit({ guidanceEnd: '0:(1), 50:(0.5)' })).warnings.map((p) => formatProblem('f.json', p))).toEqual([
+      "f.json:1:84: controlnet[0].guidanceEnd: key '50' is frame 50, outside 0-4; ignored",
+    ]);
   });
 });

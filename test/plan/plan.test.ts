@@ -78,6 +78,16 @@ describe('planAnimation', () => {
     expect(() => plan({ frames: 1, sampler: 'Euler b' })).toThrow(/unknown sampler 'Euler b' \(valid: euler, euler_a/);
   });
 
+  it('records the extra network tags of the positive prompts, and nothing when there are none', () => {
+    const jobs = plan({ frames: 3, promptInterpolation: true, prompts: { 0: '<lora:ink:0.8> a cat --neg <lora:bad:1> blur', 2: 'a dog <hypernet:sketch:0.5>' } });
+    expect(jobs[1].diffusion.extraNetworks).toEqual([
+      { kind: 'lora', name: 'ink', weights: [0.8, 0.8], tag: '<lora:ink:0.8>' },
+      { kind: 'hypernet', name: 'sketch', weights: [0.5], tag: '<hypernet:sketch:0.5>' },
+    ]);
+    expect(jobs[2].diffusion.extraNetworks).toEqual([{ kind: 'hypernet', name: 'sketch', weights: [0.5], tag: '<hypernet:sketch:0.5>' }]);
+    expect(plan({ frames: 1 })[0].diffusion).not.toHaveProperty('extraNetworks');
+  });
+
   it('promptInterpolation puts the blend in the FrameJob', () => {
     const jobs = plan({ frames: 5, promptInterpolation: true, prompts: { 0: 'a', 4: 'b --neg c' } });
     expect(jobs[2].diffusion.promptBlend).toEqual({ next: { positive: 'b', negative: 'c' }, weight: 0.5 });

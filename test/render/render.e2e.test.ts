@@ -419,3 +419,19 @@ describe('pose files in the job hash', () => {
     );
   }, 300_000);
 });
+
+describe('extra network tags', () => {
+  it('are said once per render, and the frames are those of the prompt without them', async () => {
+    const d = tempDir();
+    const tagged = animationFile(d, { frames: 2, steps: 3, width: 64, height: 64, prompts: { 0: '<lora:ink:0.8> a red circle on a blue background' } }, 'tagged.json');
+    const plain = animationFile(d, { frames: 2, steps: 3, width: 64, height: 64, prompts: { 0: ' a red circle on a blue background' } }, 'plain.json');
+    const a = await runCliAsync(['render', tagged, '--device', 'cpu', '--out', path.join(d, 'a')]);
+    const b = await runCliAsync(['render', plain, '--device', 'cpu', '--out', path.join(d, 'b')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stderr.match(/1 extra network tag in the prompts \(<lora:ink:0\.8>\)/g)).toHaveLength(1);
+    for (const frame of ['000000000.png', '000000001.png']) {
+      expect(readFileSync(path.join(d, 'a', 'frames', frame)).equals(readFileSync(path.join(d, 'b', 'frames', frame)))).toBe(true);
+    }
+  }, 300_000);
+});

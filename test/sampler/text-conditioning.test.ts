@@ -79,4 +79,13 @@ describe('PromptEncoder', () => {
     expect(parts.map((p) => p.weight)).toEqual([1.2, 1]);
     expect(parts[0].schedule[0].states).toBe(await prompts.encode('a cat'));
   });
+
+  it('removes extra network tags from positive prompts before anything parses them, and keeps them in the negative (A1111)', async () => {
+    const same = async (a: Promise<{ parts: Array<{ schedule: Array<{ states: { data: Float32Array } }> }> }>, b: Promise<{ data: Float32Array }>) =>
+      expect(Array.from((await a).parts[0].schedule[0].states.data)).toEqual(Array.from((await b).data));
+    await same(prompts.conditioning('a red cat <lora:[x]:0.8>', 20), prompts.encode('a red cat '));
+    await same(prompts.blend('<hypernet:h:1>a red cat', 'a dog<lyco:y:1>', 0, 20), prompts.encode('a red cat'));
+    const negative = (await prompts.scheduled('blurry <lora:x:1>', 20))[0].states;
+    expect(maxAbsDiff(negative.data, (await prompts.encode('blurry ')).data)).toBeGreaterThan(1e-3);
+  });
 });
