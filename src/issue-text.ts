@@ -19,7 +19,7 @@ const kinds: Record<string, string> = {
 };
 
 /** How a message shows what the user wrote, short whatever its size. */
-function shown(value: unknown): string {
+export function shown(value: unknown): string {
   if (typeof value === 'string') return value.length > 40 ? `a text of ${value.length} characters` : JSON.stringify(value);
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (value === null) return 'null';

@@ -7,6 +7,8 @@ import { pathKind, unreachablePath } from '../foreign-paths.js';
 import { importDeforumSettings, SettingsFieldError, settingsFieldOf, type DeforumImport, type ImportedFile } from '../keyframes/deforum-import.js';
 import { readInputFile } from '../keyframes/load.js';
 import { formatPath, jsonFieldPosition, validateAnimationText, type Problem, type Segment } from '../keyframes/validate.js';
+import { isParseqManifest } from '../keyframes/parseq-import.js';
+import { importParseqManifest, writeCarriedParseqManifest } from './import-parseq.js';
 import { outputFile } from './output.js';
 
 /** Messages about the settings file point into it (`file:line:column: field: …`); the converted file is never shown. */
@@ -99,8 +101,8 @@ function problemsMessage(file: string, lines: readonly string[]): string {
 export function register(program: Command): void {
   program
     .command('import')
-    .description('convert a Deforum settings file (A1111 extension, Forge fork, Colab/local notebook) into a keyframe file, listing what cannot be carried over')
-    .argument('<settings>', 'Deforum *_settings.txt or .json')
+    .description('convert a Deforum settings file (A1111 extension, Forge fork, Colab/local notebook) or a Parseq manifest into a keyframe file, listing what cannot be carried over')
+    .argument('<settings>', 'Deforum *_settings.txt or .json, or a Parseq manifest (.json with rendered_frames)')
     .option('-o, --output <file>', 'write the keyframe file here instead of stdout')
     .action(async (file: string, options: { output?: string }) => {
       const output = options.output === undefined ? undefined : outputFile(options.output);
@@ -112,6 +114,7 @@ export function register(program: Command): void {
         throw new KeyframeError(`${file}: not a Deforum settings file: invalid JSON (${(error as Error).message})`);
       }
       if (!settings || typeof settings !== 'object' || Array.isArray(settings)) throw new KeyframeError(`${file}: not a Deforum settings file: expected a JSON object`);
+      if (isParseqManifest(settings)) return importParseqManifest(file, text, output);
       const locate = locator(file, text);
       const name = path.basename(file).replace(/(_settings)?\.(txt|json)$/i, '');
       let imported: DeforumImport;
@@ -119,6 +122,7 @@ export function register(program: Command): void {
         imported = importDeforumSettings(settings as Record<string, unknown>, name);
       } catch (error) {
         if (error instanceof SettingsFieldError) throw new KeyframeError(`${locate(error.at)}: ${error.message}`, error.exitCode, { cause: error });
+        if (error instanceof KeyframeError) throw new KeyframeError(`${file}: ${error.message}`, error.exitCode, { cause: error });
         throw error;
       }
       const { problems: fileProblems, moved } = checkFiles(imported.files, file, output ? path.dirname(output) : process.cwd());
@@ -127,6 +131,7 @@ export function register(program: Command): void {
       const json = `${JSON.stringify(imported.animation, null, 2)}\n`;
       const { problems, warnings } = validateAnimationText(json);
       if (problems.length > 0) throw new KeyframeError(problemsMessage(file, problems.map((problem) => inSettings(problem, imported, locate))));
+      await writeCarriedParseqManifest(file, settings as Record<string, unknown>, name, output);
       if (output) await writeFile(output, json);
       else process.stdout.write(json);
       for (const warning of warnings) process.stderr.write(`deforum: import: warning: ${inSettings(warning, imported, locate)}\n`);

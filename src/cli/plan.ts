@@ -4,6 +4,8 @@ import { loadUnitPoseInputs } from '../controlnet/pose-inputs.js';
 import { UsageError } from '../errors.js';
 import { MAX_SEED } from '../numerics/seed-range.js';
 import { loadAnimation } from '../keyframes/load.js';
+import { parseqSources, type ParseqManifest } from '../keyframes/parseq.js';
+import type { Animation } from '../keyframes/schema.js';
 import { canonicalSamplerName } from '../sampler/sampler-names.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { FrameJob } from '../plan/frame-job.js';
@@ -81,6 +83,13 @@ function* tableLines(jobs: () => Iterable<FrameJob>, mode: '2D' | '3D'): Generat
   }
 }
 
+/** Which per-frame values the Parseq manifest gives and which the file's own schedules (Deforum's adapter table). */
+function parseqLine(manifest: ParseqManifest, animation: Animation): string {
+  const { parseq, file, unused } = parseqSources(manifest, animation);
+  const unusedText = unused.length > 0 ? `; in the manifest but not used in ${animation.animationMode}${animation.enablePerspectiveFlip ? '' : ' without the perspective flip'}: ${unused.join(', ')}` : '';
+  return `parseq ${animation.parseq!.manifest}: from Parseq: ${parseq.join(', ') || 'nothing'}; from the file: ${file.join(', ') || 'nothing'}${unusedText}`;
+}
+
 export function register(program: Command): void {
   program
     .command('plan')
@@ -90,13 +99,13 @@ export function register(program: Command): void {
     .option('--frames <range>', 'only frames A-B (inclusive)')
     .option('--seed <s>', 'the run seed (needed to reproduce a file whose seed is -1)', integerOption(0, MAX_SEED))
     .action(async (file: string, options: { json?: boolean; frames?: string; seed?: number }) => {
-      const { animation, warnings, planWarnings } = await loadAnimation(file);
+      const { animation, warnings, planWarnings, parseq } = await loadAnimation(file);
       const [from, to] = frameRange(options.frames, animation.frames);
       const run = resolveRunSeed(animation.seed, options.seed);
       if (run.source === 'random') process.stderr.write(`deforum: note: ${file} has seed -1: using ${run.seed}, picked at random (pass --seed ${run.seed} to repeat)\n`);
       const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(path.resolve(file)), frames: animation.frames });
       // Validation has located most of the plan's warnings already: each is said once. Planned twice for the table (column widths, then rows): a pass is cheap, holding a million jobs is not.
-      const jobs = (): Iterable<FrameJob> => framesBetween(planFrames(animation, { seed: run.seed, poses, onWarning: (m) => planWarnings.has(m) || warnings.push(`${file}: ${m}`) }), from, to);
+      const jobs = (): Iterable<FrameJob> => framesBetween(planFrames(animation, { seed: run.seed, poses, parseq, onWarning: (m) => planWarnings.has(m) || warnings.push(`${file}: ${m}`) }), from, to);
       // The plan's errors and warnings come from its set-up: run it before any output.
       jobs()[Symbol.iterator]().next();
       for (const warning of new Set(warnings)) process.stderr.write(`deforum: warning: ${warning}\n`);
@@ -109,6 +118,7 @@ export function register(program: Command): void {
         `${name}: ${animation.frames} frames, ${animation.width}x${animation.height} at ${animation.fps} fps, model ${animation.model}, ` +
           `seed ${run.seed} (${run.source}, ${animation.seedBehavior}), cadence ${animation.diffusionCadence}${animation.animationMode === '3D' ? `, 3D (depth ${animation.depth.warping ? `${animation.depth.algorithm}, ${animation.depth.model}` : 'flat'})` : ''}\n`,
       );
+      if (parseq) process.stdout.write(`${parseqLine(parseq, animation)}\n`);
       await writeLines(process.stdout, tableLines(jobs, animation.animationMode));
     });
 }

@@ -82,16 +82,16 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <png>', 'PNG file to write, e.g. schedules.png')
     .action(async (file: string, options: { output: string }) => {
       const output = outputFile(options.output);
-      const { animation } = await loadAnimation(file);
+      const { animation, parseq } = await loadAnimation(file);
       const { seed } = resolveRunSeed(animation.seed, animation.seed >= 0 ? undefined : 0);
-      const schedules = buildAnimationSchedules(animation, { seed });
+      const schedules = buildAnimationSchedules(animation, { seed, parseq });
       const panels: Panel[] = [
         ...numericScheduleNames
           .filter((name) => scheduleIsUsed(name, animation.animationMode, animation.enablePerspectiveFlip))
           .map((name) => ({ title: name, values: schedules.numeric[name].values, keyframes: schedules.numeric[name].keyframes })),
         { title: 'steps', values: schedules.steps.values, keyframes: animation.schedules.steps === undefined ? [] : schedules.steps.keyframes },
       ];
-      const prompts = buildPromptSchedule(animation, { frames: animation.frames, seed });
+      const prompts = buildPromptSchedule(schedules.parseq?.prompts ?? animation, { frames: animation.frames, seed });
       const promptAt = (frame: number) => prompts(frame).prompt;
       const promptChanges = Array.from({ length: animation.frames }, (_, frame) => frame)
         .filter((frame) => frame === 0 || promptAt(frame).positive !== promptAt(frame - 1).positive || promptAt(frame).negative !== promptAt(frame - 1).negative)

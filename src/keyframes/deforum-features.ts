@@ -59,7 +59,6 @@ export const features: readonly Feature[] = [
   feature(/^(enable_scheduler_scheduling|scheduler_schedule)$/, (s) => s.enable_scheduler_scheduling === true, 'scheduler scheduling', ['scheduler_schedule']),
   feature(/^(enable_ancestral_eta_scheduling|ancestral_eta_schedule)$/, (s) => s.enable_ancestral_eta_scheduling === true, 'ancestral eta scheduling', ['ancestral_eta_schedule']),
   feature(/^(reroll_blank_frames|reroll_patience)$/, (s) => isSet(s.reroll_blank_frames, ['ignore', '', null, undefined, false]), 'blank frame reroll', ['reroll_blank_frames', 'reroll_patience']),
-  feature(/^parseq_manifest$/, (s) => typeof s.parseq_manifest === 'string' && s.parseq_manifest.trim() !== '', 'Parseq', ['parseq_manifest'], 'not supported yet; the file\'s own schedules and prompts are used, not the manifest\'s per-frame values'),
   feature(/^r_upscale_/, (s) => s.r_upscale_video === true, 'upscaling', ['r_upscale_model', 'r_upscale_factor'], 'not supported yet; upscale the video afterwards'),
   feature(/^frame_interpolation_/, (s) => isSet(s.frame_interpolation_engine), 'frame interpolation', ['frame_interpolation_engine', 'frame_interpolation_x_amount', 'frame_interpolation_slow_mo_enabled'], 'not supported yet; interpolate the video afterwards'),
   // the notebook's gradient conditioning (DeforumArgs *_scale); every scale 0 is off

@@ -6,6 +6,7 @@ import { settingsShape } from './deforum-settings-shapes.js';
 import { cleanPath, cut, number, preview, text } from './deforum-values.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
 import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
+import { carriedParseq } from './parseq-import.js';
 
 /**
  * Converts a Deforum settings file — saved by the A1111 extension (`<timestring>_settings.txt`, docs/deforum.md §g), its
@@ -283,6 +284,7 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
   if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
   if (negativePrompt) animation.negativePrompt = negativePrompt;
   animation.schedules = schedules;
+  Object.assign(animation, carriedParseq(take, name));
   const cadence = takeInt('diffusion_cadence');
   if (cadence !== undefined) {
     animation.diffusionCadence = cadence;

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { KeyframeError } from '../errors.js';
 import { InputFileError, readRegularFile } from '../input-file.js';
+import { parseParseqManifest, withParseqOverrides, type ParseqManifest } from './parseq.js';
 import type { Animation } from './schema.js';
 import { formatProblem, validateAnimationText, type Problem } from './validate.js';
 import { deforum } from '../invocation.js';
@@ -13,6 +15,8 @@ export interface LoadedAnimation {
    * then plans says each once.
    */
   planWarnings: ReadonlySet<string>;
+  /** The Parseq manifest the file names, for the plan (`PlanOptions.parseq`). */
+  parseq?: ParseqManifest;
 }
 
 /** Far above any keyframe or settings file people write (kilobytes), far below what would exhaust memory when parsed. */
@@ -41,5 +45,20 @@ export async function loadAnimation(file: string): Promise<LoadedAnimation> {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${file}' to see all)` : '';
     throw new KeyframeError(`${formatProblem(file, problems[0] as Problem)}${more}`);
   }
-  return { animation, warnings: warnings.map((w) => formatProblem(file, w)), planWarnings: new Set(warnings.map((w) => `${w.path}: ${w.message}`)) };
+  return { ...(await loadParseqManifest(animation, path.dirname(file))), warnings: warnings.map((w) => formatProblem(file, w)), planWarnings: new Set(warnings.map((w) => `${w.path}: ${w.message}`)) };
+}
+
+/**
+ * Reads the Parseq manifest a keyframe file names (`parseq`, relative to `baseDir`, the file's folder) and applies
+ * its overrides of the frame count, fps and cadence. Wherever an animation is about to be planned: the commands that
+ * load the file, and the render, which a resume starts from settings.json alone (an edited manifest is read again).
+ */
+export async function loadParseqManifest(animation: Animation, baseDir: string): Promise<{ animation: Animation; parseq?: ParseqManifest }> {
+  if (!animation.parseq) return { animation };
+  const file = path.resolve(baseDir, animation.parseq.manifest);
+  const text = await readInputFile(file).catch((error: unknown) => {
+    throw error instanceof KeyframeError ? new KeyframeError(`parseq: ${error.message}`, error.exitCode, { cause: error }) : error;
+  });
+  const parseq = parseParseqManifest(text, animation.parseq.manifest);
+  return { animation: withParseqOverrides(animation, parseq), parseq };
 }

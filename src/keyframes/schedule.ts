@@ -110,9 +110,14 @@ export function buildSchedule(source: NumericScheduleSource, contextInput: Sched
   const overflow = values.findIndex((v) => !Number.isFinite(v));
   if (overflow >= 0) throw new KeyframeError(`${context.name}: frame ${overflow}: the in-between value is ${values[overflow]}, not a finite number`);
   if (options.integer) for (let i = 0; i < n; i++) values[i] = Math.trunc(values[i]);
-  const last = n - 1;
+  return scheduleOfValues(values, keys.map((k) => k.frame));
+}
+
+/** A schedule of values already computed per frame (a Parseq manifest's series); frames past the end hold the last. */
+export function scheduleOfValues(values: Float64Array, keyframes: number[]): Schedule {
+  const last = values.length - 1;
   const schedule = (frame: number) => values[Math.min(Math.max(Math.trunc(frame), 0), last)];
-  return Object.assign(schedule, { values, keyframes: keys.map((k) => k.frame) });
+  return Object.assign(schedule, { values, keyframes });
 }
 
 function fillGaps(values: Float64Array, kindOf: (a: number, b: number) => Interpolation, name: string): void {

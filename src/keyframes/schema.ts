@@ -10,6 +10,7 @@ import { acceptedSamplerNames } from '../sampler/sampler-names.js';
 import { DEFAULT_STRENGTH } from '../sampler/sigmas.js';
 import { videoCodecs, videoDefaults, x264Presets } from '../video/formats.js';
 import { NumericScheduleSourceSchema, StringScheduleSourceSchema } from './schedule-source.js';
+import { ParseqSettingsSchema } from './parseq-settings.js';
 
 export { NumericScheduleSourceSchema, StringScheduleSourceSchema, type NumericScheduleSource, type StringScheduleSource } from './schedule-source.js';
 
@@ -177,6 +178,7 @@ export const AnimationSchema = z
     aspectRatioUseOldFormula: z.boolean().default(false).describe('3D: use width/height as the camera aspect instead of schedules.aspectRatio (Deforum aspect_ratio_use_old_formula)'),
     saveDepthMaps: z.boolean().default(false).describe('write each frame\'s depth map to depth/<frame>.png beside frames/, 16-bit grey (Deforum save_depth_maps)'),
     enablePerspectiveFlip: z.boolean().default(false).describe('turn the frame as a card in 3D before the warp, in 2D and 3D (Deforum enable_perspective_flip)'),
+    parseq: ParseqSettingsSchema.optional(),
     controlnet: z.array(ControlNetUnitSchema).max(maxControlNetUnits).default([]).describe('ControlNet units steering every frame with a keyframed pose'),
     output: OutputSchema.prefault({}),
   })

@@ -49,9 +49,14 @@ function posesOf(input: PoseInput, unit: ControlNetUnit, name: string, context: 
   }
 }
 
-/** `index` is the unit's position in `controlnet`, for messages such as `controlnet[1].weight: …`. */
-export function unitFrames(unit: ControlNetUnit, input: PoseInput, index: number, context: UnitContext): (frame: number) => UnitFrame {
-  const build = (field: 'weight' | 'guidanceStart' | 'guidanceEnd'): Schedule => buildSchedule(unit[field], { ...context, name: `controlnet[${index}].${field}` });
+type UnitScheduleName = 'weight' | 'guidanceStart' | 'guidanceEnd';
+
+/**
+ * `index` is the unit's position in `controlnet`, for messages such as `controlnet[1].weight: …`; `managed` holds the
+ * schedules a Parseq manifest gives the unit (its `cn_<index + 1>_*` fields), which replace the unit's own.
+ */
+export function unitFrames(unit: ControlNetUnit, input: PoseInput, index: number, context: UnitContext, managed: Partial<Record<UnitScheduleName, Schedule>> = {}): (frame: number) => UnitFrame {
+  const build = (field: UnitScheduleName): Schedule => managed[field] ?? buildSchedule(unit[field], { ...context, name: `controlnet[${index}].${field}` });
   const weight = build('weight');
   const guidanceStart = build('guidanceStart');
   const guidanceEnd = build('guidanceEnd');

@@ -4,6 +4,7 @@ import { KeyframeError } from '../errors.js';
 import { extraNetworksOf, type ExtraNetwork } from '../sampler/prompt/extra-networks.js';
 import { limitProblem } from '../keyframes/frame-value-checks.js';
 import { plainIssueText } from '../issue-text.js';
+import { parseqSeries, type ParseqManifest, type ParseqSeries } from '../keyframes/parseq.js';
 import { buildPromptSchedule } from '../keyframes/prompts.js';
 import { resolveSamplerName, unknownSamplerMessage, type ResolvedSampler } from '../sampler/sampler-names.js';
 import { buildSchedule, type Schedule } from '../keyframes/schedule.js';
@@ -22,6 +23,8 @@ export interface PlanOptions {
   onWarning?: (message: string) => void;
   /** Per ControlNet unit (by index), its pose files read by `loadUnitPoseInputs`; needed when a unit is enabled. */
   poses?: ReadonlyArray<PoseInput | undefined>;
+  /** The Parseq manifest read by `loadParseqManifest`; needed when the file has `parseq`. */
+  parseq?: ParseqManifest;
 }
 
 /** Every schedule of an animation, built once. */
@@ -35,6 +38,8 @@ export interface AnimationSchedules {
   /** Only with enableSubseedScheduling (Deforum's switch): A1111's variation seed and strength per frame. */
   subseed?: { seed: Schedule; strength: Schedule };
   sampler: (frame: number) => ResolvedSampler;
+  /** With a Parseq manifest: its series, which replace the file's schedules, prompts and seeds where it manages them. */
+  parseq?: ParseqSeries;
 }
 
 const clamp01 = (x: number) => Math.min(Math.max(x, 0), 1);
@@ -65,25 +70,41 @@ function checkFrameValueLimits(animation: Animation, schedules: Partial<Record<k
   }
 }
 
+/** The manifest's series (docs/deforum.md "Parseq manifests"), its warnings given once per plan. */
+function parseqOf(animation: Animation, options: PlanOptions): ParseqSeries | undefined {
+  if (!animation.parseq) return undefined;
+  if (!options.parseq) throw new Error('planAnimation: the file names a Parseq manifest but it was not loaded (loadParseqManifest)');
+  const series = parseqSeries(options.parseq, animation);
+  for (const warning of series.warnings) options.onWarning?.(warning);
+  return series;
+}
+
 export function buildAnimationSchedules(input: Animation | AnimationInput, options: PlanOptions = {}): AnimationSchedules {
   const animation = parseAnimation(input);
   const runSeed = planSeed(animation, options);
+  const parseq = parseqOf(animation, options);
+  const managed = parseq?.schedules ?? {};
   const context = (name: string): ScheduleContext => ({ frames: animation.frames, seed: runSeed, name: `schedules.${name}`, onWarning: options.onWarning });
-  const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
+  const numeric = Object.fromEntries(numericScheduleNames.map((name) => [name, managed[name] ?? buildSchedule(animation.schedules[name], context(name))])) as Record<NumericScheduleName, Schedule>;
   const steps = buildSchedule(animation.schedules.steps ?? animation.steps, context('steps'), { integer: true });
-  const seed = animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined;
-  const subseed = animation.enableSubseedScheduling
-    ? { seed: buildSchedule(animation.schedules.subseed, context('subseed'), { integer: true }), strength: buildSchedule(animation.schedules.subseedStrength, context('subseedStrength')) }
-    : undefined;
+  // A seed managed by Parseq is read on every diffused frame whatever the seed behaviour (render.py).
+  const seed = parseq?.seeds?.seed ?? (animation.seedBehavior === 'schedule' ? buildSchedule(animation.schedules.seed, context('seed'), { integer: true }) : undefined);
+  const fileSubseed = () => ({ seed: buildSchedule(animation.schedules.subseed, context('subseed'), { integer: true }), strength: buildSchedule(animation.schedules.subseedStrength, context('subseedStrength')) });
+  // With a Parseq seed Deforum turns subseed scheduling on, reading Parseq's subseed series where it has them (render.py).
+  const subseed = parseq?.seeds
+    ? { seed: parseq.seeds.subseed ?? fileSubseed().seed, strength: parseq.seeds.subseedStrength ?? fileSubseed().strength }
+    : animation.enableSubseedScheduling
+      ? fileSubseed()
+      : undefined;
   checkFrameValueLimits(animation, { ...numeric, steps, subseedStrength: subseed?.strength });
-  const noiseMultiplier = animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier'));
+  const noiseMultiplier = managed.noiseMultiplier ?? (animation.schedules.noiseMultiplier === undefined ? undefined : buildSchedule(animation.schedules.noiseMultiplier, context('noiseMultiplier')));
   const fixedSampler = resolveSamplerName(animation.sampler);
   if (!fixedSampler) throw new KeyframeError(`sampler: ${unknownSamplerMessage(animation.sampler)}`);
-  if (!animation.schedules.sampler) return { numeric, steps, seed, noiseMultiplier, subseed, sampler: () => fixedSampler };
+  if (!animation.schedules.sampler) return { numeric, steps, seed, noiseMultiplier, subseed, sampler: () => fixedSampler, parseq };
   const names = buildStringSchedule(animation.schedules.sampler, context('sampler'), (value, fail) => {
     if (!resolveSamplerName(value)) fail(unknownSamplerMessage(value));
   });
-  return { numeric, steps, seed, noiseMultiplier, subseed, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler };
+  return { numeric, steps, seed, noiseMultiplier, subseed, sampler: (f) => resolveSamplerName(names(f)) as ResolvedSampler, parseq };
 }
 
 /**
@@ -178,12 +199,12 @@ function prepareOf(animation: Animation, n: AnimationSchedules['numeric'], frame
 }
 
 /** The enabled units' per-frame values; `poses[i]` holds unit i's pose files (`loadUnitPoseInputs`). */
-function unitsOf(animation: Animation, poses: PlanOptions['poses'], context: UnitContext): Array<(frame: number) => UnitFrame> {
+function unitsOf(animation: Animation, poses: PlanOptions['poses'], context: UnitContext, parseq: ParseqSeries | undefined): Array<(frame: number) => UnitFrame> {
   return animation.controlnet.flatMap((unit, index) => {
     if (!unit.enabled) return [];
     const input = poses?.[index];
     if (!input) throw new Error(`planAnimation: controlnet[${index}] is enabled but its pose files were not loaded (loadUnitPoseInputs)`);
-    return [unitFrames(unit, input, index, context)];
+    return [unitFrames(unit, input, index, context, parseq?.controlnet[index])];
   });
 }
 
@@ -198,8 +219,8 @@ export function* planFrames(input: Animation | AnimationInput, options: PlanOpti
   const start = planSeed(animation, options);
   const schedules = buildAnimationSchedules(animation, options);
   const context = { frames: animation.frames, seed: start, onWarning: options.onWarning };
-  const prompts = buildPromptSchedule(animation, context);
-  const units = unitsOf(animation, options.poses, { ...context, width: animation.width, height: animation.height });
+  const prompts = buildPromptSchedule(schedules.parseq?.prompts ?? animation, context);
+  const units = unitsOf(animation, options.poses, { ...context, width: animation.width, height: animation.height }, schedules.parseq);
   const cadence = animation.diffusionCadence;
   const n = schedules.numeric;
   const same = unchanged();

@@ -15,6 +15,8 @@ import { DeforumError } from '../errors.js';
 import { pathKind, unreachablePath } from '../foreign-paths.js';
 import { isRemote } from '../remote-file.js';
 import { imageFileProblem, MAX_IMAGE_PIXELS } from '../image-file.js';
+import { loadParseqManifest } from '../keyframes/load.js';
+import { parseqSeries } from '../keyframes/parseq.js';
 import { formatPath } from '../keyframes/validate.js';
 import type { Animation } from '../keyframes/schema.js';
 import { resolveModelDir } from '../models/bundled.js';
@@ -97,6 +99,14 @@ function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { frames: numb
   }
 }
 
+/** A Parseq manifest: read, and its series built for the animation it overrides (a gap or a bad value named). */
+const parseqCheck = (animation: Animation, baseDir: string): Check => () =>
+  reported(async () => {
+    const loaded = await loadParseqManifest(animation, baseDir);
+    parseqSeries(loaded.parseq!, loaded.animation);
+    return [];
+  });
+
 /** A model folder, checked from its files alone (no ONNX session is opened). */
 const folderCheck = (check: () => unknown): Check => () =>
   reported(async () => {
@@ -118,6 +128,7 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
   if (animation.initImage !== undefined) addFile(['initImage'], animation.initImage, imageCheck, true);
   if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) addFile(['colorCoherenceImage'], animation.colorCoherenceImage, imageCheck, true);
   if (animation.output.audio !== undefined) addFile(['output', 'audio'], animation.output.audio, (file) => media(file, 'audio'), true);
+  if (animation.parseq !== undefined) addFile(['parseq'], animation.parseq.manifest, () => parseqCheck(animation, baseDir));
   add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
   for (const [index, unit] of animation.controlnet.entries()) {
     if (!unit.enabled) continue;

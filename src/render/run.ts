@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { loadParseqManifest } from '../keyframes/load.js';
+import type { ParseqManifest } from '../keyframes/parseq.js';
 import { resolveRunSeed } from '../keyframes/seeds.js';
 import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
@@ -134,10 +136,10 @@ function runAnimation(request: RenderRequest, folder: RenderFolder): Animation &
 }
 
 /** The plan, with the ControlNet units' pose files read, and the frames to render now. */
-async function planRun(request: RenderRequest, animation: Animation & { seed: number }) {
+async function planRun(request: RenderRequest, animation: Animation & { seed: number }, parseq: ParseqManifest | undefined) {
   const seed = animation.seed;
   const poses = await loadUnitPoseInputs(animation.controlnet, { baseDir: path.dirname(request.source), frames: animation.frames });
-  const jobs = planAnimation(animation, { seed, poses, onWarning: (message) => request.onEvent?.({ type: 'warning', message }) });
+  const jobs = planAnimation(animation, { seed, poses, parseq, onWarning: (message) => request.onEvent?.({ type: 'warning', message }) });
   const networks = extraNetworksWarning(jobs.flatMap((job) => job.diffusion.extraNetworks ?? []));
   if (networks) request.onEvent?.({ type: 'warning', message: networks });
   const first = request.frames?.first ?? 0;
@@ -153,11 +155,12 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const name = renderName(request.animation, request.source);
   const outDir = path.resolve(request.outDir ?? path.join('renders', name));
   const folder = renderFolder(outDir, name);
-  const requested = runAnimation(request, folder);
+  // The manifest read again: a resume starts from settings.json, and an edited manifest re-renders from its first change.
+  const { animation: requested, parseq } = await loadParseqManifest(runAnimation(request, folder), baseDir);
   const ffmpeg = await preflight(request.source, requested, outDir, baseDir);
   // URLs are fetched into the folder before the plan, which reads the files they name (by content, for the job hash).
   const animation = await localInputs(requested, { source: request.source, folder, ffmpeg, onEvent: request.onEvent, signal: request.signal });
-  const { jobs, first, last } = await planRun(request, animation);
+  const { jobs, first, last } = await planRun(request, animation, parseq);
   // Held until the video is written: a second render or a verify must not start while this one encodes. Taken
   // before the models load, so a second render is refused at once.
   const releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);

@@ -86,7 +86,6 @@ const cases: Case[] = [
       'color_coherence "Video Input" (not available; using LAB)',
       'optical flow cadence (optical_flow_cadence "DIS Fine", cadence_flow_factor_schedule "0: (1)"): not supported yet; in-between frames are blended without flow',
       'hybrid video (hybrid_composite "Normal", hybrid_motion "Optical Flow", hybrid_flow_method "DIS Medium"): not supported yet; the frames are made without the video',
-      'Parseq (parseq_manifest "{\\"meta\\": {\\"generated_by\\": \\"sd_par…): not supported yet; the file\'s own schedules and prompts are used, not the manifest\'s per-frame values',
       'add_soundtrack "Init Video" (the audio of Video Input mode\'s video, which is not supported yet)',
       'upscaling (r_upscale_model "realesr-animevideov3", r_upscale_factor "x2"): not supported yet; upscale the video afterwards',
       'frame interpolation (frame_interpolation_engine "FILM", frame_interpolation_x_amount 2): not supported yet; interpolate the video afterwards',
