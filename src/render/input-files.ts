@@ -63,17 +63,45 @@ function poseFolderCheck(dir: string, frames: number): Check {
     });
 }
 
-/** The checks of one enabled ControlNet unit's pose source, by the field that names each file. */
-function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { baseDir: string; frames: number; media: (file: string, kind: MediaKind) => Check }, add: (field: Segment[], check: Check) => void): void {
-  const resolve = (file: string) => path.resolve(context.baseDir, file);
-  if (typeof spec === 'string') return add(at, poseJsonCheck(resolve(spec)));
-  if ('images' in spec && typeof spec.images === 'string') return add([...at, 'images'], poseFolderCheck(resolve(spec.images), context.frames));
-  if ('video' in spec && typeof spec.video === 'string') return add([...at, 'video'], context.media(resolve(spec.video), 'video'));
-  if ('image' in spec && typeof spec.image === 'string') return add([...at, 'image'], imageCheck(resolve(spec.image)));
+/** What a referenced file must be: the check it gets here, and whether the render farm copies it with a job. */
+export type InputFileKind = 'image' | 'audio' | 'video' | 'pose-json' | 'pose-images' | 'model' | 'controlnet-model';
+
+/** One file (or folder) a keyframe file names: the field that names it and the path, resolved against the file's folder. */
+export interface ReferencedInput {
+  field: Segment[];
+  file: string;
+  kind: InputFileKind;
+}
+
+/** The inputs of one enabled ControlNet unit's pose source, by the field that names each file. */
+function poseInputs(spec: PoseSourceSpec, at: Segment[], add: (field: Segment[], file: string, kind: InputFileKind) => void): void {
+  if (typeof spec === 'string') return add(at, spec, 'pose-json');
+  if ('images' in spec && typeof spec.images === 'string') return add([...at, 'images'], spec.images, 'pose-images');
+  if ('video' in spec && typeof spec.video === 'string') return add([...at, 'video'], spec.video, 'video');
+  if ('image' in spec && typeof spec.image === 'string') return add([...at, 'image'], spec.image, 'image');
   for (const [key, value] of Object.entries(spec as Record<string, string | { file: string }>)) {
-    if (typeof value === 'string') add([...at, key], poseJsonCheck(resolve(value)));
-    else add([...at, key, 'file'], poseJsonCheck(resolve(value.file)));
+    if (typeof value === 'string') add([...at, key], value, 'pose-json');
+    else add([...at, key, 'file'], value.file, 'pose-json');
   }
+}
+
+/**
+ * Every file and folder `animation` names that a render reads, resolved against `baseDir` (the keyframe file's folder;
+ * a bundled model name becomes its folder), in the order they are checked.
+ */
+export function referencedInputs(animation: Animation, baseDir: string): ReferencedInput[] {
+  const inputs: ReferencedInput[] = [];
+  const add = (field: Segment[], file: string, kind: InputFileKind) => inputs.push({ field, file: kind === 'model' || kind === 'controlnet-model' ? resolveModelDir(file, baseDir) : path.resolve(baseDir, file), kind });
+  if (animation.initImage !== undefined) add(['initImage'], animation.initImage, 'image');
+  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], animation.colorCoherenceImage, 'image');
+  if (animation.output.audio !== undefined) add(['output', 'audio'], animation.output.audio, 'audio');
+  add(['model'], animation.model, 'model');
+  for (const [index, unit] of animation.controlnet.entries()) {
+    if (!unit.enabled) continue;
+    poseInputs(unit.pose, ['controlnet', index, 'pose'], add);
+    add(['controlnet', index, 'model'], unit.model, 'controlnet-model');
+  }
+  return inputs;
 }
 
 /** A model folder, checked from its files alone (no ONNX session is opened). */
@@ -91,21 +119,18 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
   let tools: Promise<FfmpegTools> | undefined;
   const media = (file: string, kind: MediaKind): Check => () =>
     reported(async () => named(file, await mediaFileProblem(file, kind, ffmpeg ?? (await (tools ??= findFfmpeg())), kind === 'video' ? MAX_IMAGE_PIXELS : undefined)));
-  const checks: Array<{ field: Segment[]; check: Check }> = [];
-  const add = (field: Segment[], check: Check) => checks.push({ field, check });
-  const resolve = (file: string) => path.resolve(baseDir, file);
-  if (animation.initImage !== undefined) add(['initImage'], imageCheck(resolve(animation.initImage)));
-  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], imageCheck(resolve(animation.colorCoherenceImage)));
-  if (animation.output.audio !== undefined) add(['output', 'audio'], media(resolve(animation.output.audio), 'audio'));
-  add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
-  for (const [index, unit] of animation.controlnet.entries()) {
-    if (!unit.enabled) continue;
-    poseChecks(unit.pose, ['controlnet', index, 'pose'], { baseDir, frames: animation.frames, media }, add);
-    add(['controlnet', index, 'model'], folderCheck(() => controlNetModelFile(resolveModelDir(unit.model, baseDir))));
-  }
+  const checks: Record<InputFileKind, (file: string) => Check> = {
+    image: imageCheck,
+    audio: (file) => media(file, 'audio'),
+    video: (file) => media(file, 'video'),
+    'pose-json': poseJsonCheck,
+    'pose-images': (dir) => poseFolderCheck(dir, animation.frames),
+    model: (dir) => folderCheck(() => readModelFolder(dir)),
+    'controlnet-model': (dir) => folderCheck(() => controlNetModelFile(dir)),
+  };
   const problems: InputFileProblem[] = [];
-  for (const { field, check } of checks) {
-    for (const message of await check()) problems.push({ path: formatPath(field), message });
+  for (const { field, file, kind } of referencedInputs(animation, baseDir)) {
+    for (const message of await checks[kind](file)()) problems.push({ path: formatPath(field), message });
   }
   return problems;
 }
