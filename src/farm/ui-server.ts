@@ -68,7 +68,7 @@ async function refresh() {
     }
     const counts = {};
     for (const job of jobs) counts[job.state] = (counts[job.state] || 0) + 1;
-    document.getElementById('summary').textContent = jobs.length + ' jobs: ' + Object.entries(counts).map(([s, n]) => n + ' ' + s).join(', ');
+    document.getElementById('summary').textContent = jobs.length + (jobs.length === 1 ? ' job: ' : ' jobs: ') + Object.entries(counts).map(([s, n]) => n + ' ' + s).join(', ');
     document.getElementById('error').textContent = '';
   } catch (error) {
     document.getElementById('error').textContent = 'cannot read the queue: ' + error;
