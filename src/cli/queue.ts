@@ -60,6 +60,8 @@ export function register(program: Command): void {
     .option('--json', 'print the jobs as JSON')
     .action(async (files: string[], flags: AddFlags) => {
       if (flags.device !== undefined) parseDeviceRequest(flags.device);
+      const { redisUrl } = await import('../farm/queue-client.js');
+      redisUrl(flags.redis);
       const { buildJobPayload } = await import('../farm/job-payload.js');
       const outRoot = path.resolve(flags.out ?? 'renders');
       const payloads: JobPayload[] = [];

@@ -49,14 +49,15 @@ export function redisOptions(persistent: boolean): { maxRetriesPerRequest: numbe
 /** Connects, or says in one line that Redis is not there and how to start it. */
 export async function connectRedis(url: string, persistent: boolean): Promise<Redis> {
   const client = new Redis(url, { ...redisOptions(persistent), lazyConnect: true });
-  // ioredis reports each failed try as an 'error' event too; the failed connect below says it once.
-  client.on('error', () => undefined);
+  // ioredis reports each failed try as an 'error' event (with the socket's code); the failed connect says it once.
+  let lastError: NodeJS.ErrnoException | undefined;
+  client.on('error', (error: NodeJS.ErrnoException) => (lastError = error));
   try {
     await client.connect();
     return client;
   } catch (error) {
     client.disconnect();
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const why = lastError?.code ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new QueueError(`cannot reach Redis at ${url} (${why}); start one with 'redis-server' (see the README's render farm section) or pass --redis`, 1);
   }
 }
