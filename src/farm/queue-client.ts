@@ -88,7 +88,10 @@ export interface JobResult {
   video?: string;
   frames: number;
   rendered: number;
+  /** The frame loop's seconds, as `deforum render` reports them. */
   seconds: number;
+  /** The whole render's wall time in the worker (model load, frames, video): the time the queue adds to is beside it. */
+  renderSeconds: number;
 }
 
 /** Every state a job can be in, in the order `queue status` lists them. */

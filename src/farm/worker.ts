@@ -107,6 +107,7 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
     options.log(`job ${id} (${job.name}): rendering ${payload.keyframes.file} into ${payload.outDir}`);
     try {
       const animation = await jobAnimation(payload);
+      const started = performance.now();
       const summary = await renderAnimation({
         animation,
         source: payload.keyframes.file,
@@ -117,7 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
         log: (message) => options.log(`job ${id}: ${message}`),
       });
       options.log(`job ${id} (${job.name}): done, ${summary.video}`);
-      return { outDir: summary.outDir, video: summary.video, frames: summary.frames, rendered: summary.rendered, seconds: summary.seconds };
+      return { outDir: summary.outDir, video: summary.video, frames: summary.frames, rendered: summary.rendered, seconds: summary.seconds, renderSeconds: (performance.now() - started) / 1000 };
     } catch (error) {
       if (error instanceof RenderInterrupted && cancelled.value) {
         options.log(`job ${id}: cancelled, ${error.message}`);
