@@ -17,7 +17,7 @@ const SIGNAL_EXIT_CODES = { SIGINT: INTERRUPTED_EXIT_CODE, SIGTERM: 143 } as con
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('render jobs from the farm\'s queue until stopped (SIGINT/SIGTERM finish the frame and hand the job back)')
+    .description('render jobs from the farm\'s queue until stopped (SIGINT/SIGTERM finish the frames in progress and hand the job back)')
     .option('--redis <url>', 'Redis server (default DEFORUM_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--device <device>', 'cuda, webgpu, cpu or auto (default: what each job asks for, else auto)')
     .option('--concurrency <n>', 'jobs rendered at once', integerOption(1, 64), 1)
@@ -38,7 +38,7 @@ export function register(program: Command): void {
       const signal = await new Promise<keyof typeof SIGNAL_EXIT_CODES>((resolve) => {
         for (const name of Object.keys(SIGNAL_EXIT_CODES) as Array<keyof typeof SIGNAL_EXIT_CODES>) process.once(name, () => resolve(name));
       });
-      log(`${signal}: stopping after the current frame, handing the job back (${signal} again quits at once)`);
+      log(`${signal}: finishing the frames in progress, then handing the job back (${signal} again quits at once)`);
       process.once(signal, () => process.exit(SIGNAL_EXIT_CODES[signal]));
       await worker.stop();
       process.exit(SIGNAL_EXIT_CODES[signal]);

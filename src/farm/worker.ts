@@ -2,7 +2,8 @@
  * A render-farm worker (issue 20): takes jobs from the BullMQ queue and renders each with the normal render path
  * (`renderAnimation`: the same frames, journal, lock and video as `deforum render`). Its outcomes, in BullMQ's terms:
  * bad input fails the job at once (UnrecoverableError, no retry); a failure while working is thrown, so BullMQ retries
- * it with backoff; a stop (SIGINT/SIGTERM) finishes the frame, then hands the job back to the queue; a cancel fails
+ * it with backoff; a stop (SIGINT/SIGTERM) finishes the frames in progress (the cadence group), then hands the job
+ * back to the queue; a cancel stops the render at once (the next sampler step, nothing half-written kept) and fails
  * it as cancelled, resumable by `queue retry`. A worker that dies (SIGKILL, a lost machine) stops renewing its BullMQ
  * lock: the stalled-job check gives the job to another worker, which resumes it from the journal, taking over the
  * dead worker's render lock.
@@ -79,7 +80,7 @@ function watchCancel(redis: Redis, id: string, controller: AbortController, canc
 }
 
 export interface FarmWorker {
-  /** Stops every render after its current step, hands the jobs back to the queue, and closes. */
+  /** Stops every render once its cadence group in progress is written, hands the jobs back to the queue, and closes. */
   stop(): Promise<void>;
 }
 
@@ -101,8 +102,6 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
     if ((await redis.hexists(CANCEL_KEY, id)) === 1) throw new UnrecoverableError(`cancelled before it started; '${deforum()} queue retry ${id}' queues it again`);
     const controller = new AbortController();
     const cancelled = { value: false };
-    const onStop = () => controller.abort();
-    stopping.signal.addEventListener('abort', onStop);
     const stopWatching = watchCancel(redis, id, controller, cancelled);
     options.log(`job ${id} (${job.name}): rendering ${payload.keyframes.file} into ${payload.outDir}`);
     try {
@@ -114,6 +113,7 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
         outDir: payload.outDir,
         device: parseDeviceRequest(options.device ?? payload.device ?? 'auto'),
         signal: controller.signal,
+        stopAfterGroup: stopping.signal,
         onEvent: progressTracker(options.name, progressPublisher(job)),
         log: (message) => options.log(`job ${id}: ${message}`),
       });
@@ -139,7 +139,6 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
       throw error;
     } finally {
       stopWatching();
-      stopping.signal.removeEventListener('abort', onStop);
     }
   };
 
