@@ -66,14 +66,19 @@ function progressPublisher(job: Job<JobPayload, JobResult>): (progress: JobProgr
 
 /** Aborts `controller` as soon as job `id` has a cancel request; returns the stop. */
 function watchCancel(redis: Redis, id: string, controller: AbortController, cancelled: { value: boolean }): () => void {
+  // One look at a time: while Redis is away a look waits for the reconnect, and looks must not pile up behind it.
+  let looking = false;
   const timer = setInterval(() => {
+    if (looking) return;
+    looking = true;
     redis.hexists(CANCEL_KEY, id).then(
       (found) => {
+        looking = false;
         if (found !== 1 || controller.signal.aborted) return;
         cancelled.value = true;
         controller.abort();
       },
-      () => undefined,
+      () => (looking = false),
     );
   }, CANCEL_POLL_MS);
   return () => clearInterval(timer);
