@@ -133,17 +133,22 @@ describe('render farm', () => {
     }
   }, 240_000);
 
-  it('a Redis restart (persistence on) during a run: the worker reconnects and every job completes, identical', async () => {
+  it('a Redis restart (persistence on) during a run: the worker reconnects, the completed job stays, every job completes, identical', async () => {
     redis = await RedisServer.start({ persistent: true });
     const out = path.join(dir, 'farm2');
     const ids = await queueAdd(out, 'a', 'b');
     let queue = await openQueue();
     worker('worker-r');
-    await waitFor('a render under way', async () => (await queue.status()).find((job) => job.state === 'active' && job.progress && job.progress.frame >= 2));
+    const [completed] = await waitFor('one job completed and the other under way', async () => {
+      const jobs = await queue.status();
+      const done = jobs.find((job) => job.state === 'completed');
+      return done && jobs.some((job) => job.state === 'active' && job.progress && job.progress.frame >= 2) ? [done] : undefined;
+    });
     await queue.close();
     await redis.restart();
     queue = await openQueue();
     try {
+      expect(await byId(queue, completed.id)).toEqual(completed);
       const jobs = await allCompleted(queue, ids);
       for (const job of jobs) expectSameAsLocal(job.outDir, path.basename(job.file, '.json'));
     } finally {
