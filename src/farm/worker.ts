@@ -152,7 +152,8 @@ export async function startWorker(options: WorkerOptions): Promise<FarmWorker> {
     name: options.name,
     concurrency: options.concurrency,
     lockDuration: options.lockSeconds * 1000,
-    stalledInterval: options.lockSeconds * 1000,
+    // The check only finds holds that expired, so looking twice as often costs a Redis call, never a live job.
+    stalledInterval: (options.lockSeconds * 1000) / 2,
     maxStalledCount: MAX_STALLS,
   });
   // Connection errors while Redis restarts are retried by ioredis; BullMQ reports them here as well.

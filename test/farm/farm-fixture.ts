@@ -85,9 +85,13 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `deforum worker` on the CPU; `--lock-seconds` short so a killed worker's job moves on within seconds. */
+/**
+ * Starts `deforum worker` on the CPU; `--lock-seconds` short so a killed worker's job moves on within seconds, yet
+ * long enough that a live worker on a crowded machine (a model load blocks its event loop for about a second here,
+ * several times that with other tests beside it) keeps renewing its hold.
+ */
 export function startWorkerProcess(url: string, name: string, extra: string[] = []): WorkerProcess {
-  const child = spawn(process.execPath, [cliPath, 'worker', '--redis', url, '--device', 'cpu', '--name', name, '--lock-seconds', '5', ...extra], {
+  const child = spawn(process.execPath, [cliPath, 'worker', '--redis', url, '--device', 'cpu', '--name', name, '--lock-seconds', '8', ...extra], {
     cwd: repoRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
