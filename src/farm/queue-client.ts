@@ -99,6 +99,7 @@ const STATES: JobState[] = ['active', 'waiting', 'prioritized', 'delayed', 'wait
 
 function jobStatus(job: Job<JobPayload, JobResult>, state: JobStatusState, cancelRequested: boolean): JobStatus {
   const data = job.data as Partial<JobPayload> | undefined;
+  const progress = readJobProgress(job.progress);
   return {
     id: job.id ?? '',
     name: job.name,
@@ -107,7 +108,7 @@ function jobStatus(job: Job<JobPayload, JobResult>, state: JobStatusState, cance
     state,
     priority: job.opts.priority ?? 0,
     ...(job.processedBy ? { worker: job.processedBy } : {}),
-    ...(readJobProgress(job.progress) ? { progress: readJobProgress(job.progress) } : {}),
+    ...(progress ? { progress } : {}),
     attemptsMade: job.attemptsMade,
     ...(job.failedReason ? { error: job.failedReason } : {}),
     ...(job.returnvalue?.video ? { video: job.returnvalue.video } : {}),
