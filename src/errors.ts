@@ -28,3 +28,6 @@ export class VideoError extends DeforumError {}
 
 /** A render that cannot start or continue (lock held, folder of another render, disk full). */
 export class RenderError extends DeforumError {}
+
+/** The render farm's queue: Redis unreachable, a job that is not there or not in a state for the request. */
+export class QueueError extends DeforumError {}

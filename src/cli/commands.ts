@@ -15,6 +15,8 @@ import { register as prompt } from './prompt.js';
 import { register as pose } from './pose.js';
 import { register as gpu } from './gpu.js';
 import { register as control } from './control.js';
+import { register as queue } from './queue.js';
+import { register as worker } from './worker.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose, control, gpu];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose, control, gpu, queue, worker];

@@ -39,7 +39,11 @@ export async function readInputFile(file: string): Promise<string> {
 
 /** Loads and validates a keyframe file; the first problem (of all found) becomes the error. */
 export async function loadAnimation(file: string): Promise<LoadedAnimation> {
-  const text = await readInputFile(file);
+  return parseAnimation(await readInputFile(file), file);
+}
+
+/** Validates the text of keyframe file `file` (read earlier, e.g. the copy a render-farm job carries). */
+export async function parseAnimation(text: string, file: string): Promise<LoadedAnimation> {
   const { animation, problems, warnings } = validateAnimationText(text);
   if (!animation) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more; run '${deforum()} validate ${file}' to see all)` : '';

@@ -68,35 +68,68 @@ function poseFolderCheck(dir: string, frames: number): Check {
     });
 }
 
-/** Adds the check of the file a field names, given the file as written and a check of the resolved path. */
-type AddFile = (field: Segment[], file: string, check: (resolved: string) => Check, downloaded?: boolean) => void;
+/** What a referenced file must be: the check it gets here, and whether the render farm copies it with a job. */
+export type InputFileKind = 'image' | 'audio' | 'video' | 'pose-json' | 'pose-images' | 'model' | 'controlnet-model' | 'parseq-manifest';
+
+/** One file (or folder) a keyframe file names: the field that names it, the path as written and resolved. */
+export interface ReferencedInput {
+  field: Segment[];
+  /** As the keyframe file writes it (a URL, a path relative to the file, a bundled model's name). */
+  written: string;
+  /** Resolved against the file's folder; a bundled model name becomes its folder. */
+  file: string;
+  kind: InputFileKind;
+  /** The render downloads an http(s) URL here (remote-inputs.ts): the init image, the colour sample, the soundtrack. */
+  downloadable?: boolean;
+}
+
+/** The inputs of one enabled ControlNet unit's pose source, by the field that names each file. */
+function poseInputs(spec: PoseSourceSpec, at: Segment[], add: (field: Segment[], file: string, kind: InputFileKind) => void): void {
+  if (typeof spec === 'string') return add(at, spec, 'pose-json');
+  if ('images' in spec && typeof spec.images === 'string') return add([...at, 'images'], spec.images, 'pose-images');
+  if ('video' in spec && typeof spec.video === 'string') return add([...at, 'video'], spec.video, 'video');
+  if ('image' in spec && typeof spec.image === 'string') return add([...at, 'image'], spec.image, 'image');
+  for (const [key, value] of Object.entries(spec as Record<string, string | { file: string }>)) {
+    if (typeof value === 'string') add([...at, key], value, 'pose-json');
+    else add([...at, key, 'file'], value.file, 'pose-json');
+  }
+}
+
+/**
+ * Every file and folder `animation` names that a render reads, resolved against `baseDir` (the keyframe file's folder),
+ * in the order they are checked: what `validate` and the render's preflight check, and what the render farm copies.
+ */
+export function referencedInputs(animation: Animation, baseDir: string): ReferencedInput[] {
+  const inputs: ReferencedInput[] = [];
+  const add = (field: Segment[], written: string, kind: InputFileKind, downloadable = false) =>
+    inputs.push({ field, written, file: kind === 'model' || kind === 'controlnet-model' ? resolveModelDir(written, baseDir) : path.resolve(baseDir, written), kind, ...(downloadable ? { downloadable } : {}) });
+  if (animation.initImage !== undefined) add(['initImage'], animation.initImage, 'image', true);
+  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], animation.colorCoherenceImage, 'image', true);
+  if (animation.output.audio !== undefined) add(['output', 'audio'], animation.output.audio, 'audio', true);
+  if (animation.parseq !== undefined) add(['parseq', 'manifest'], animation.parseq.manifest, 'parseq-manifest');
+  add(['model'], animation.model, 'model');
+  for (const [index, unit] of animation.controlnet.entries()) {
+    if (!unit.enabled) continue;
+    poseInputs(unit.pose, ['controlnet', index, 'pose'], add);
+    add(['controlnet', index, 'model'], unit.model, 'controlnet-model');
+  }
+  return inputs;
+}
 
 /**
  * A path this machine cannot open — a URL the render does not download, a Windows path, an absolute path whose folder is not
  * here (from the machine the file was made on) — is its one problem, with the fix; any other path gets `check` of the
- * resolved file.
+ * resolved file. Model names are not paths: they are checked as the folders they name.
  */
-function reachable(field: Segment[], file: string, baseDir: string, check: (resolved: string) => Check, downloaded = false): Check {
-  const kind = pathKind(file);
-  const resolved = path.resolve(baseDir, file);
+function reachable(input: ReferencedInput, check: (resolved: string) => Check): Check {
+  if (input.kind === 'model' || input.kind === 'controlnet-model') return check(input.file);
+  const kind = pathKind(input.written);
   return async () => {
     // The render downloads an http(s) URL in the fields that take one (remote-inputs.ts) and checks what it gets.
-    if (downloaded && kind === 'url' && isRemote(file)) return [];
-    const here = kind === 'relative' || (kind === 'absolute' && (await stat(path.dirname(resolved)).then(() => true, () => false)));
-    return here ? check(resolved)() : [unreachablePath(file, kind, { field: formatPath(field), relativeTo: 'the keyframe file' })!];
+    if (input.downloadable && kind === 'url' && isRemote(input.written)) return [];
+    const here = kind === 'relative' || (kind === 'absolute' && (await stat(path.dirname(input.file)).then(() => true, () => false)));
+    return here ? check(input.file)() : [unreachablePath(input.written, kind, { field: formatPath(input.field), relativeTo: 'the keyframe file' })!];
   };
-}
-
-/** The checks of one enabled ControlNet unit's pose source, by the field that names each file. */
-function poseChecks(spec: PoseSourceSpec, at: Segment[], context: { frames: number; media: (file: string, kind: MediaKind) => Check }, addFile: AddFile): void {
-  if (typeof spec === 'string') return addFile(at, spec, poseJsonCheck);
-  if ('images' in spec && typeof spec.images === 'string') return addFile([...at, 'images'], spec.images, (dir) => poseFolderCheck(dir, context.frames));
-  if ('video' in spec && typeof spec.video === 'string') return addFile([...at, 'video'], spec.video, (file) => context.media(file, 'video'));
-  if ('image' in spec && typeof spec.image === 'string') return addFile([...at, 'image'], spec.image, imageCheck);
-  for (const [key, value] of Object.entries(spec as Record<string, string | { file: string }>)) {
-    if (typeof value === 'string') addFile([...at, key], value, poseJsonCheck);
-    else addFile([...at, key, 'file'], value.file, poseJsonCheck);
-  }
 }
 
 /** A Parseq manifest: read, and its series built for the animation it overrides (a gap or a bad value named). */
@@ -106,6 +139,7 @@ const parseqCheck = (animation: Animation, baseDir: string): Check => () =>
     parseqSeries(loaded.parseq!, loaded.animation);
     return [];
   });
+
 
 /** A model folder, checked from its files alone (no ONNX session is opened). */
 const folderCheck = (check: () => unknown): Check => () =>
@@ -122,22 +156,19 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
   let tools: Promise<FfmpegTools> | undefined;
   const media = (file: string, kind: MediaKind): Check => () =>
     reported(async () => named(file, await mediaFileProblem(file, kind, ffmpeg ?? (await (tools ??= findFfmpeg())), kind === 'video' ? MAX_IMAGE_PIXELS : undefined)));
-  const checks: Array<{ field: Segment[]; check: Check }> = [];
-  const add = (field: Segment[], check: Check) => checks.push({ field, check });
-  const addFile: AddFile = (field, file, check, downloaded) => add(field, reachable(field, file, baseDir, check, downloaded));
-  if (animation.initImage !== undefined) addFile(['initImage'], animation.initImage, imageCheck, true);
-  if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) addFile(['colorCoherenceImage'], animation.colorCoherenceImage, imageCheck, true);
-  if (animation.output.audio !== undefined) addFile(['output', 'audio'], animation.output.audio, (file) => media(file, 'audio'), true);
-  if (animation.parseq !== undefined) addFile(['parseq'], animation.parseq.manifest, () => parseqCheck(animation, baseDir));
-  add(['model'], folderCheck(() => readModelFolder(resolveModelDir(animation.model, baseDir))));
-  for (const [index, unit] of animation.controlnet.entries()) {
-    if (!unit.enabled) continue;
-    poseChecks(unit.pose, ['controlnet', index, 'pose'], { frames: animation.frames, media }, addFile);
-    add(['controlnet', index, 'model'], folderCheck(() => controlNetModelFile(resolveModelDir(unit.model, baseDir))));
-  }
+  const checks: Record<InputFileKind, (file: string) => Check> = {
+    image: imageCheck,
+    audio: (file) => media(file, 'audio'),
+    video: (file) => media(file, 'video'),
+    'pose-json': poseJsonCheck,
+    'pose-images': (dir) => poseFolderCheck(dir, animation.frames),
+    model: (dir) => folderCheck(() => readModelFolder(dir)),
+    'controlnet-model': (dir) => folderCheck(() => controlNetModelFile(dir)),
+    'parseq-manifest': () => parseqCheck(animation, baseDir),
+  };
   const problems: InputFileProblem[] = [];
-  for (const { field, check } of checks) {
-    for (const message of await check()) problems.push({ path: formatPath(field), message });
+  for (const input of referencedInputs(animation, baseDir)) {
+    for (const message of await reachable(input, checks[input.kind])()) problems.push({ path: formatPath(input.field), message });
   }
   return problems;
 }

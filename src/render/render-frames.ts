@@ -59,6 +59,8 @@ export interface RenderInputs {
   afterFrame?: (frame: number) => void;
   onEvent?: (event: RenderEvent) => void;
   signal?: AbortSignal;
+  /** Stops once the cadence group in progress is written (a farm worker's SIGTERM); `signal` stops at once. */
+  stopAfterGroup?: AbortSignal;
   fs?: RenderFs;
 }
 
@@ -228,13 +230,13 @@ export async function renderFrames(inputs: RenderInputs): Promise<RenderResult> 
       state,
       work,
       captureColorReference: animation.colorCoherence !== 'none' && !files.colorImage,
-      shouldStop: () => inputs.signal?.aborted === true,
+      shouldStop: () => inputs.signal?.aborted === true || inputs.stopAfterGroup?.aborted === true,
       emit: commit,
     });
   } catch (error) {
     if (inputs.signal?.aborted) throw new RenderInterrupted(progress.lastDurable);
     throw writeFailure(error, folder.dir, progress.lastDurable);
   }
-  if (inputs.signal?.aborted && progress.lastDurable < last) throw new RenderInterrupted(progress.lastDurable);
+  if ((inputs.signal?.aborted || inputs.stopAfterGroup?.aborted) && progress.lastDurable < last) throw new RenderInterrupted(progress.lastDurable);
   return { lastFrame: Math.max(progress.lastDurable, last), rendered: progress.rendered, reused: kept.length, seconds: (performance.now() - started) / 1000 };
 }

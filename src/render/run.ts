@@ -45,6 +45,8 @@ export interface RenderRequest {
   /** Write each frame's ControlNet pose maps to `detectmaps/`. */
   saveDetectMaps?: boolean;
   signal?: AbortSignal;
+  /** Stops once the cadence group in progress is written, before the video (a farm worker's SIGTERM). */
+  stopAfterGroup?: AbortSignal;
   onEvent?: (event: RenderEvent) => void;
   /** Notes for the user (device choice, warnings). */
   log?: (message: string) => void;
@@ -191,6 +193,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       settings: settingsRecord(request, animation, sd, ffmpeg, folder),
       savePlan: request.savePlan,
       signal: request.signal,
+      stopAfterGroup: request.stopAfterGroup,
       onEvent: request.onEvent,
       fs: request.fs ?? (process.env.DEFORUM_CRASH_AT ? crashInjectingFs(nodeFs, process.env.DEFORUM_CRASH_AT) : undefined),
       afterFrame: previewRefresher(request, preview, folder),

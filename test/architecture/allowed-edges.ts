@@ -6,11 +6,13 @@ import { TOP, type AllowedEdges } from './import-graph.js';
  * mirrors it. A leaf owns the vocabulary it implements (sampler names, border and colour modes, video formats,
  * control and resize modes), and `keyframes/` composes them into the file format.
  *
- *   cli → render → plan → keyframes → controlnet → sampler, video, motion → numerics, (top), models
+ *   cli → farm → render → plan → keyframes → controlnet → sampler, video, motion → numerics, (top), models
  *   gpu → sampler
  */
 export const ALLOWED_EDGES: AllowedEdges = {
   cli: ['*'],
+  // the render farm (issue 20): jobs on BullMQ, each rendered by render/'s normal path
+  farm: [TOP, 'models', 'keyframes', 'render', 'video', 'sampler', 'controlnet'],
   gpu: [TOP, 'models', 'sampler'],
   render: [TOP, 'numerics', 'models', 'motion', 'video', 'sampler', 'controlnet', 'keyframes', 'plan'],
   // FrameJob speaks its consumers' types (§7.2) and the plan computes each unit's pose per frame (§7.3)

@@ -27,10 +27,12 @@ describe('commands that need no image or model start without the native addons',
     ['help', ['--help']],
     ['render --help', ['render', '--help']],
     ['control detect --help', ['control', 'detect', '--help']],
-  ])('%s loads neither sharp nor onnxruntime', (name, args) => {
+    ['queue add --help', ['queue', 'add', '--help']],
+    ['worker --help', ['worker', '--help']],
+  ])('%s loads neither sharp nor onnxruntime (nor bullmq\'s msgpackr)', (name, args) => {
     const { code, addons } = addonsLoadedBy(args, name);
     expect(code).toBe(0);
-    expect(addons.filter((file) => /sharp|onnxruntime/.test(file))).toEqual([]);
+    expect(addons.filter((file) => /sharp|onnxruntime|msgpackr/.test(file))).toEqual([]);
   });
 
   it('the recorder sees them when a command needs them (generate loads both)', () => {
