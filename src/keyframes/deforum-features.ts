@@ -45,7 +45,6 @@ export const features: readonly Feature[] = [
     // the flow method is read by the optical-flow motion only
     line: (s) => `hybrid video (${values(s, ['hybrid_composite', 'hybrid_motion', ...(s.hybrid_motion === 'Optical Flow' ? ['hybrid_flow_method'] : [])])}): not supported yet; the frames are made without the video`,
   },
-  feature(/^(enable_perspective_flip|perspective_flip_)/, (s) => s.enable_perspective_flip === true, 'perspective flip', ['perspective_flip_theta', 'perspective_flip_phi', 'perspective_flip_gamma', 'perspective_flip_fv']),
   feature(/^(use_mask|mask_file|invert_mask|mask_contrast_adjust|mask_brightness_adjust|overlay_mask|mask_overlay_blur|fill|full_res_mask|full_res_mask_padding|use_alpha_as_mask)$/, (s) => s.use_mask === true, 'mask', ['mask_file', 'invert_mask']),
   feature(/^(use_noise_mask|noise_mask_schedule|mask_schedule)$/, (s) => s.use_noise_mask === true, 'noise mask', ['mask_schedule', 'noise_mask_schedule']),
   feature(/^(use_looper|init_images|image_strength_schedule|blendFactorMax|blendFactorSlope|tweening_frames_schedule|color_correction_factor)$/, (s) => s.use_looper === true, 'guided images (looper)', ['image_strength_schedule', 'tweening_frames_schedule']),
@@ -75,7 +74,7 @@ export const features: readonly Feature[] = [
 ];
 
 /**
- * Settings that do nothing in a 2D animation (the import refuses the other modes): those of 3D, Video Input,
+ * Settings that do nothing in a 2D animation (3D carries its own; the import refuses the other modes): those of 3D, Video Input,
  * Interpolation and the Forge fork's Wan Video, Flux's distilled CFG, and the colour sample of the Video Input colour
  * coherence (itself listed).
  */

@@ -1,11 +1,12 @@
 import { KeyframeError } from '../errors.js';
 import { canonicalSamplerName, resolveSamplerName, samplerFromIndex, type ResolvedSampler } from '../sampler/sampler-names.js';
 import { importControlNetUnits, type ImportedField, type ImportedFile } from './deforum-controlnet.js';
+import { importCamera } from './deforum-camera.js';
 import { features, notIn2D } from './deforum-features.js';
 import { settingsShape } from './deforum-settings-shapes.js';
 import { cleanPath, cut, number, preview, text } from './deforum-values.js';
 import type { AnimationInput, colorCoherenceModes } from './schema.js';
-import { defaultSeedSchedule, deforumScheduleNames, seedBehaviors } from './schema.js';
+import { defaultSeedSchedule, deforumScheduleNames, schedules2dOnly, seedBehaviors } from './schema.js';
 import { carriedParseq } from './parseq-import.js';
 
 /**
@@ -156,7 +157,6 @@ function promptsOf(settings: Settings): { key: string; prompts: Record<string, s
  * with zoom 0 renders flat colour), so the import refuses them.
  */
 const modesNotYetSupported = new Map<string, string>([
-  ['3D', '3D mode (the depth-warped camera of translation_z, rotation_3d_*, fov) is not supported yet; imported as 2D its camera motion would be lost and zoom/angle, which Deforum ignores in 3D, applied instead'],
   ['Video Input', 'Video Input mode (each frame img2img of a video frame) is not supported yet; imported as 2D it would render a zoom loop instead of the video'],
   ['Interpolation', 'Interpolation mode is not supported yet; imported as 2D it would render a different animation'],
   ['Wan Video', 'Wan Video mode (the Forge fork\'s Wan video model) is not supported; imported as 2D it would render a different animation'],
@@ -205,9 +205,12 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
   carried(['prompts'], source.key);
 
   const schedules: NonNullable<AnimationInput['schedules']> = {};
+  const mode3d = mode === '3D';
   for (const [field, ours] of Object.entries(deforumScheduleNames)) {
     const value = text(take(field));
     if (value === undefined || !(scheduleSwitches.get(ours)?.(settings) ?? true)) continue;
+    // Deforum's 3D warp ignores zoom, angle and the transform centre (docs/deforum-3d.md §1).
+    if (mode3d && (schedules2dOnly as readonly string[]).includes(ours)) continue;
     (schedules as Record<string, string>)[ours] = value;
     carried(['schedules', ours], field);
   }
@@ -283,8 +286,9 @@ export function importDeforumSettings(file: Settings, name?: string): DeforumImp
   animation.prompts = prompts;
   if (positivePrompt.trim()) animation.positivePrompt = positivePrompt;
   if (negativePrompt) animation.negativePrompt = negativePrompt;
-  animation.schedules = schedules;
-  Object.assign(animation, carriedParseq(take, name));
+  const camera = importCamera(settings, mode3d, { take, carried, list, note: (line) => notes.push(line), text, preview });
+  animation.schedules = { ...schedules, ...camera.schedules };
+  Object.assign(animation, { ...camera, schedules: animation.schedules }, carriedParseq(take, name));
   const cadence = takeInt('diffusion_cadence');
   if (cadence !== undefined) {
     animation.diffusionCadence = cadence;
