@@ -7,6 +7,7 @@ import { register as schema } from './schema.js';
 import { register as validate } from './validate.js';
 import { register as generate } from './generate.js';
 import { register as debug } from './debug.js';
+import { register as depth } from './depth.js';
 import { register as render } from './render.js';
 import { register as resume } from './resume.js';
 import { register as encode } from './encode.js';
@@ -16,4 +17,4 @@ import { register as pose } from './pose.js';
 import { register as gpu } from './gpu.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose, gpu];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, depth, debug, render, resume, encode, verify, prompt, pose, gpu];
