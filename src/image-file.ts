@@ -1,8 +1,7 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type sharp from 'sharp';
 import { nonEmptyFileProblem, statRegularFile } from './input-file.js';
 import type { RawImage } from './raw-image.js';
+import { writeWholeFile } from './whole-file.js';
 
 let sharpLoaded: Promise<typeof sharp> | undefined;
 
@@ -84,11 +83,17 @@ export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
   return fromSharp(data, info);
 }
 
-/** A1111's "Just resize" (PIL Lanczos) of an image to a frame size; an image of that size is returned as it is. */
-export async function resizeImage(image: RawImage, width: number, height: number): Promise<RawImage> {
+/** sharp's resampling kernels that stand for PIL's filters (nearest, bilinear, bicubic, Lanczos). */
+export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+
+/**
+ * An image resized to `width`×`height`, by default as A1111's "Just resize" (PIL Lanczos); an image of that size is
+ * returned as it is.
+ */
+export async function resizeImage(image: RawImage, width: number, height: number, kernel: ResizeKernel = 'lanczos3'): Promise<RawImage> {
   if (image.width === width && image.height === height) return image;
   const { data, info } = await (await loadSharp())(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .resize(width, height, { fit: 'fill', kernel })
     .raw()
     .toBuffer({ resolveWithObject: true });
   return fromSharp(data, info);
@@ -101,32 +106,16 @@ export async function encodePng(image: RawImage): Promise<Buffer> {
     .toBuffer();
 }
 
-/** Writes an image as a PNG file whole or not at all (temporary file in the same folder, then rename). */
-export async function writePngFile(image: RawImage, file: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await writeFile(temp, await encodePng(image));
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
+/** A 16-bit greyscale PNG of row-major values (a depth map); fixed options, so the same values give the same bytes. */
+export async function encodeGrey16Png(values: Uint16Array, width: number, height: number): Promise<Buffer> {
+  if (values.length !== width * height) throw new RangeError(`${values.length} values for ${width}×${height} pixels`);
+  return (await loadSharp())(values, { raw: { width, height, channels: 1 } })
+    .toColourspace('grey16')
+    .png({ compressionLevel: 6, adaptiveFiltering: false, palette: false })
+    .toBuffer();
 }
 
-/**
- * A depth map as a 16-bit grey PNG: the values min-max scaled to 0…65535, as Deforum's `save_depth` scales them to
- * 0…255 (a constant map is black). `depth` is row-major width×height.
- */
-export async function encodeDepthPng(depth: Float32Array, width: number, height: number): Promise<Buffer> {
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const value of depth) {
-    if (!Number.isFinite(value)) continue;
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  const scale = max > min ? 65535 / (max - min) : 0;
-  const grey = new Uint16Array(width * height);
-  for (let i = 0; i < grey.length; i++) grey[i] = Number.isFinite(depth[i]) ? Math.round((depth[i] - min) * scale) : 0;
-  return (await loadSharp())(grey, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+/** Writes an image as a PNG file whole or not at all (whole-file.ts). */
+export async function writePngFile(image: RawImage, file: string): Promise<void> {
+  await writeWholeFile(file, await encodePng(image));
 }

@@ -60,3 +60,23 @@ export async function readNpyFile(file: string, expected: { height: number; widt
     await handle.close();
   }
 }
+
+/**
+ * A float32 H×W array as a NumPy `.npy` file (format 1.0, little-endian '<f4', C order), byte for byte what
+ * `numpy.save` writes: the header dict padded with spaces to a 64-byte boundary and ended by a newline.
+ */
+export function encodeNpy(data: Float32Array, height: number, width: number): Buffer {
+  if (data.length !== height * width) throw new RangeError(`${data.length} values for shape (${height}, ${width})`);
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${height}, ${width}), }`;
+  const unpadded = MAGIC.length + 4 + dict.length + 1;
+  const header = `${dict}${' '.repeat((64 - (unpadded % 64)) % 64)}\n`;
+  const out = Buffer.alloc(MAGIC.length + 4 + header.length + data.length * 4);
+  MAGIC.copy(out, 0);
+  out[6] = 1;
+  out[7] = 0;
+  out.writeUInt16LE(header.length, 8);
+  out.write(header, 10, 'latin1');
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < data.length; i++) view.setFloat32(10 + header.length + i * 4, data[i], true);
+  return out;
+}

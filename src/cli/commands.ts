@@ -7,6 +7,7 @@ import { register as schema } from './schema.js';
 import { register as validate } from './validate.js';
 import { register as generate } from './generate.js';
 import { register as debug } from './debug.js';
+import { register as depth } from './depth.js';
 import { register as render } from './render.js';
 import { register as resume } from './resume.js';
 import { register as encode } from './encode.js';
@@ -19,4 +20,4 @@ import { register as queue } from './queue.js';
 import { register as worker } from './worker.js';
 
 /** Each command module exports one `register(program)`; this list is the CLI. */
-export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, debug, render, resume, encode, verify, prompt, pose, control, gpu, queue, worker];
+export const commands: Array<(program: Command) => void> = [validate, plan, schedule, plot, importSettings, schema, generate, depth, debug, render, resume, encode, verify, prompt, pose, control, gpu, queue, worker];

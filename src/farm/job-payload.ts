@@ -24,7 +24,7 @@ const FieldSchema = z.array(z.union([z.string(), z.int().nonnegative()])).min(1)
 const JobInputSchema = z.object({
   /** The JSON path of the field that names it, e.g. ["controlnet", 0, "pose", "images"]. */
   field: FieldSchema,
-  kind: z.enum(['image', 'audio', 'video', 'pose-json', 'pose-images', 'model', 'controlnet-model', 'parseq-manifest']),
+  kind: z.enum(['image', 'audio', 'video', 'pose-json', 'pose-images', 'model', 'controlnet-model', 'depth-model', 'parseq-manifest']),
   /** The original, resolved against the keyframe file's folder when queued. */
   original: z.string(),
   /** Where the render reads it: the copy in the render folder's `inputs/`, or the model folder. */

@@ -8,6 +8,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { controlNetModelFile } from '../controlnet/controlnet-folder.js';
+import { locateDepthModel } from '../depth/model-files.js';
 import { loadOpenPoseJson } from '../controlnet/openpose-json.js';
 import { imageFiles } from '../controlnet/pose-inputs.js';
 import type { PoseSourceSpec } from '../controlnet/pose-spec.js';
@@ -69,7 +70,7 @@ function poseFolderCheck(dir: string, frames: number): Check {
 }
 
 /** What a referenced file must be: the check it gets here, and whether the render farm copies it with a job. */
-export type InputFileKind = 'image' | 'audio' | 'video' | 'pose-json' | 'pose-images' | 'model' | 'controlnet-model' | 'parseq-manifest';
+export type InputFileKind = 'image' | 'audio' | 'video' | 'pose-json' | 'pose-images' | 'model' | 'controlnet-model' | 'depth-model' | 'parseq-manifest';
 
 /** One file (or folder) a keyframe file names: the field that names it, the path as written and resolved. */
 export interface ReferencedInput {
@@ -102,12 +103,14 @@ function poseInputs(spec: PoseSourceSpec, at: Segment[], add: (field: Segment[],
 export function referencedInputs(animation: Animation, baseDir: string): ReferencedInput[] {
   const inputs: ReferencedInput[] = [];
   const add = (field: Segment[], written: string, kind: InputFileKind, downloadable = false) =>
-    inputs.push({ field, written, file: kind === 'model' || kind === 'controlnet-model' ? resolveModelDir(written, baseDir) : path.resolve(baseDir, written), kind, ...(downloadable ? { downloadable } : {}) });
+    inputs.push({ field, written, file: kind === 'model' || kind === 'controlnet-model' || kind === 'depth-model' ? resolveModelDir(written, baseDir) : path.resolve(baseDir, written), kind, ...(downloadable ? { downloadable } : {}) });
   if (animation.initImage !== undefined) add(['initImage'], animation.initImage, 'image', true);
   if (animation.colorCoherence === 'image' && animation.colorCoherenceImage !== undefined) add(['colorCoherenceImage'], animation.colorCoherenceImage, 'image', true);
   if (animation.output.audio !== undefined) add(['output', 'audio'], animation.output.audio, 'audio', true);
   if (animation.parseq !== undefined) add(['parseq', 'manifest'], animation.parseq.manifest, 'parseq-manifest');
   add(['model'], animation.model, 'model');
+  // the depth model a render opens (render.py's `predict_depths`: 3D with depth warping, or saved depth maps)
+  if ((animation.animationMode === '3D' && animation.depth.warping) || animation.saveDepthMaps) add(['depth', 'model'], animation.depth.model, 'depth-model');
   for (const [index, unit] of animation.controlnet.entries()) {
     if (!unit.enabled) continue;
     poseInputs(unit.pose, ['controlnet', index, 'pose'], add);
@@ -122,7 +125,7 @@ export function referencedInputs(animation: Animation, baseDir: string): Referen
  * resolved file. Model names are not paths: they are checked as the folders they name.
  */
 function reachable(input: ReferencedInput, check: (resolved: string) => Check): Check {
-  if (input.kind === 'model' || input.kind === 'controlnet-model') return check(input.file);
+  if (input.kind === 'model' || input.kind === 'controlnet-model' || input.kind === 'depth-model') return check(input.file);
   const kind = pathKind(input.written);
   return async () => {
     // The render downloads an http(s) URL in the fields that take one (remote-inputs.ts) and checks what it gets.
@@ -164,6 +167,7 @@ export async function checkInputFiles(animation: Animation, baseDir: string, ffm
     'pose-images': (dir) => poseFolderCheck(dir, animation.frames),
     model: (dir) => folderCheck(() => readModelFolder(dir)),
     'controlnet-model': (dir) => folderCheck(() => controlNetModelFile(dir)),
+    'depth-model': () => folderCheck(() => locateDepthModel(animation.depth.model, baseDir)),
     'parseq-manifest': () => parseqCheck(animation, baseDir),
   };
   const problems: InputFileProblem[] = [];

@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ControlNetRuntime } from '../controlnet/runtime.js';
 import { RenderError } from '../errors.js';
-import { decodeImage, encodeDepthPng, encodePng, readImageFile } from '../image-file.js';
+import { depthToGrey16 } from '../depth/depth-png.js';
+import { decodeImage, encodeGrey16Png, encodePng, readImageFile } from '../image-file.js';
 import { deforum } from '../invocation.js';
 import { jsonArrayLines, lineChunks } from '../json-lines.js';
 import type { Animation } from '../keyframes/schema.js';
@@ -181,7 +182,7 @@ function frameCommitter(inputs: RenderInputs, fs: RenderFs, context: RenderConte
     const jobHash = frameJobHash(jobs[frame], context, previousPng);
     if (depth && inputs.animation.saveDepthMaps) {
       await fs.mkdir(folder.depthDir);
-      await writeFileDurable(fs, folder.depthFile(frame), await encodeDepthPng(depth, image.width, image.height));
+      await writeFileDurable(fs, folder.depthFile(frame), await encodeGrey16Png(depthToGrey16(depth), image.width, image.height));
     }
     await writeFileDurable(fs, folder.frameFile(frame), png);
     await journal.commit({ frame, job: jobHash, png: pngHash, size: png.length });

@@ -9,6 +9,7 @@ import type { Animation } from '../keyframes/schema.js';
 import { bundledModelPath, resolveModelDir } from '../models/bundled.js';
 import { loadUnitPoseInputs } from '../controlnet/pose-inputs.js';
 import { ControlNetRuntime } from '../controlnet/runtime.js';
+import { DepthModel } from '../depth/depth-model.js';
 import { planAnimation } from '../plan/plan.js';
 import type { DeviceRequest } from '../sampler/device-names.js';
 import { StableDiffusion } from '../sampler/pipeline.js';
@@ -168,6 +169,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   const releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
   let sd: StableDiffusion | undefined;
   let controlnet: ControlNetRuntime | undefined;
+  let depth: DepthModel | undefined;
   const preview = request.previewEvery
     ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile, signal: request.signal })
     : undefined;
@@ -177,6 +179,10 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       const modelDir = (model: string) => resolveModelDir(model, baseDir);
       controlnet = await ControlNetRuntime.open(animation.controlnet, { device: sd.device, modelDir, baseDir, width: animation.width, height: animation.height, frames: animation.frames });
     }
+    // Deforum predicts depth in 3D with depth warping, or to save the maps (render.py `predict_depths`).
+    if ((animation.animationMode === '3D' && animation.depth.warping) || animation.saveDepthMaps) {
+      depth = await DepthModel.load(animation.depth.model, { device: sd.device, baseDir, log: request.log });
+    }
     const result = await renderFrames({
       animation,
       jobs,
@@ -185,6 +191,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
       folder,
       sd,
       controlnet,
+      depth,
       saveDetectMaps: request.saveDetectMaps,
       first,
       last,
@@ -207,6 +214,7 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
     // A preview ffmpeg stopped by Ctrl-C has removed its partial file before the process exits.
     await preview?.settled();
     await controlnet?.close();
+    await depth?.release();
     await sd?.release();
     await releaseFolder();
   }

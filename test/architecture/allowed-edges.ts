@@ -7,14 +7,16 @@ import { TOP, type AllowedEdges } from './import-graph.js';
  * control and resize modes), and `keyframes/` composes them into the file format.
  *
  *   cli → farm → render → plan → keyframes → controlnet → sampler, video, motion → numerics, (top), models
- *   gpu → sampler
+ *   gpu → sampler;  render → depth → sampler (ONNX sessions on the sampler's devices), models
  */
 export const ALLOWED_EDGES: AllowedEdges = {
   cli: ['*'],
   // the render farm (issue 20): jobs on BullMQ, each rendered by render/'s normal path
   farm: [TOP, 'models', 'keyframes', 'render', 'video', 'sampler', 'controlnet'],
   gpu: [TOP, 'models', 'sampler'],
-  render: [TOP, 'numerics', 'models', 'motion', 'video', 'sampler', 'controlnet', 'keyframes', 'plan'],
+  render: [TOP, 'numerics', 'models', 'motion', 'video', 'sampler', 'controlnet', 'keyframes', 'plan', 'depth'],
+  // depth models open their sessions through the sampler's DeviceSessions and OnnxModel
+  depth: [TOP, 'numerics', 'sampler', 'models'],
   // FrameJob speaks its consumers' types (§7.2) and the plan computes each unit's pose per frame (§7.3)
   plan: [TOP, 'numerics', 'keyframes', 'motion', 'sampler', 'controlnet'],
   // the schema composes the leaves' vocabularies; it must still not load sharp (checked from the CLI entries)
