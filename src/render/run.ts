@@ -151,6 +151,27 @@ async function planRun(request: RenderRequest, animation: Animation & { seed: nu
   return { jobs, first, last };
 }
 
+/** The models a render holds open; each is set as soon as it is open, so what opened is released whatever fails next. */
+interface RenderModels {
+  sd?: StableDiffusion;
+  controlnet?: ControlNetRuntime;
+  depth?: DepthModel;
+}
+
+/** Opens Stable Diffusion, then on its device the ControlNet units and the depth model the animation needs. */
+async function openModels(models: RenderModels, request: RenderRequest, animation: Animation, baseDir: string): Promise<StableDiffusion> {
+  const sd = (models.sd = await StableDiffusion.load(resolveModelDir(animation.model, baseDir), { device: request.device, log: request.log }));
+  if (animation.controlnet.some((unit) => unit.enabled)) {
+    const modelDir = (model: string) => resolveModelDir(model, baseDir);
+    models.controlnet = await ControlNetRuntime.open(animation.controlnet, { device: sd.device, modelDir, baseDir, width: animation.width, height: animation.height, frames: animation.frames });
+  }
+  // Deforum predicts depth in 3D with depth warping, or to save the maps (render.py `predict_depths`).
+  if ((animation.animationMode === '3D' && animation.depth.warping) || animation.saveDepthMaps) {
+    models.depth = await DepthModel.load(animation.depth.model, { device: sd.device, baseDir, log: request.log });
+  }
+  return sd;
+}
+
 /** `deforum render` and `deforum resume`: validate everything, render the missing frames, then make the video. */
 export async function renderAnimation(request: RenderRequest): Promise<RenderSummary> {
   const emit = (event: RenderEvent) => request.onEvent?.(event);
@@ -167,22 +188,13 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   // Held until the video is written: a second render or a verify must not start while this one encodes. Taken
   // before the models load, so a second render is refused at once.
   const releaseFolder = await claimRenderFolder(folder, [animation.output.codec]);
-  let sd: StableDiffusion | undefined;
-  let controlnet: ControlNetRuntime | undefined;
-  let depth: DepthModel | undefined;
+  const models: RenderModels = {};
   const preview = request.previewEvery
     ? new PreviewEncoder({ tools: ffmpeg, framesDir: folder.framesDir, fps: animation.fps, output: folder.previewFile, signal: request.signal })
     : undefined;
   try {
-    sd = await StableDiffusion.load(resolveModelDir(animation.model, baseDir), { device: request.device, log: request.log });
-    if (animation.controlnet.some((unit) => unit.enabled)) {
-      const modelDir = (model: string) => resolveModelDir(model, baseDir);
-      controlnet = await ControlNetRuntime.open(animation.controlnet, { device: sd.device, modelDir, baseDir, width: animation.width, height: animation.height, frames: animation.frames });
-    }
-    // Deforum predicts depth in 3D with depth warping, or to save the maps (render.py `predict_depths`).
-    if ((animation.animationMode === '3D' && animation.depth.warping) || animation.saveDepthMaps) {
-      depth = await DepthModel.load(animation.depth.model, { device: sd.device, baseDir, log: request.log });
-    }
+    const sd = await openModels(models, request, animation, baseDir);
+    const { controlnet, depth } = models;
     const result = await renderFrames({
       animation,
       jobs,
@@ -213,9 +225,9 @@ export async function renderAnimation(request: RenderRequest): Promise<RenderSum
   } finally {
     // A preview ffmpeg stopped by Ctrl-C has removed its partial file before the process exits.
     await preview?.settled();
-    await controlnet?.close();
-    await depth?.release();
-    await sd?.release();
+    await models.controlnet?.close();
+    await models.depth?.release();
+    await models.sd?.release();
     await releaseFolder();
   }
 }

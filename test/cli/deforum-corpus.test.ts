@@ -21,8 +21,6 @@ const modelNote = (name: string) => `sd_model_name "${name}" (set "model" to an 
 const sdModel = modelNote('v1-5-pruned-emaonly.safetensors');
 const fluxModel = modelNote('Flux\\\\flux1-dev-bnb-nf4-v2.safetensors');
 const floored = (field: string, size: number) => `${field} ${size} → ${size - (size % 8)} (floored to a multiple of 8, as Deforum does)`;
-const refused3D =
-  '3D mode (the depth-warped camera of translation_z, rotation_3d_*, fov) is not supported yet; imported as 2D its camera motion would be lost and zoom/angle, which Deforum ignores in 3D, applied instead';
 /** The URLs the corpus names, served from 127.0.0.1 instead (the render downloads them; tests do not use the network). */
 const servedUrls = ['https://deforum.github.io/a1/', 'https://ia801303.us.archive.org/26/items/amen-breaks/'];
 
@@ -81,7 +79,6 @@ const cases: Case[] = [
   {
     file: 'ext2023-features-on_settings.txt',
     notCarried: [
-      'perspective flip (perspective_flip_theta "0: (0)", perspective_flip_phi "0: (0)", perspective_flip_gamma "0: (0)", perspective_flip_fv "0: (53)"): not supported yet',
       'CLIP skip scheduling (clipskip_schedule "0: (2)"): not supported yet',
       'color_coherence "Video Input" (not available; using LAB)',
       'optical flow cadence (optical_flow_cadence "DIS Fine", cadence_flow_factor_schedule "0: (1)"): not supported yet; in-between frames are blended without flow',
@@ -194,7 +191,12 @@ const cases: Case[] = [
   },
   {
     file: 'ext2024-3d_settings.txt',
-    refused: `deforum: ext2024-3d_settings.txt:39:23: animation_mode "3D": ${refused3D}`,
+    notes: ['depth_algorithm "Midas-3-Hybrid": depth from the bundled model tiny-depth with that algorithm\'s normalisation (set depth.model to an ONNX depth model of your own)'],
+    notCarried: [sdModel],
+    frames: {
+      0: { source: 'txt2img', seed: 1234 },
+      1: { mode: '3D', translationZ: 1.75, rotationX: 0, fov: 70, depthAlgorithm: 'Midas-3-Hybrid', depthWarping: true, padding: 'border', sampling: 'bicubic' },
+    },
   },
   {
     file: 'ext2024-video-input_settings.txt',
@@ -257,7 +259,7 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
     diffused: job.diffused,
     source: job.source,
     ...job.diffusion,
-    ...(job.motion.mode === '2D' ? { zoom: job.motion.zoom, angle: job.motion.angle } : {}),
+    ...(job.motion.mode === '2D' ? { zoom: job.motion.zoom, angle: job.motion.angle } : job.motion),
     translationX: job.motion.translationX,
     translationY: job.motion.translationY,
     borderMode: job.motion.border,

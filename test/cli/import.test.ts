@@ -35,15 +35,16 @@ describe('deforum import', () => {
     expect(runCli(['import', noPrompts]).stderr).toBe(`deforum: ${noPrompts}: prompts: missing; expected an object {"0": "a prompt", …}\n`);
   });
 
-  it('a 3D settings file is refused in one line pointing at its animation_mode, not written as a flat 2D animation', () => {
+  it('a 3D settings file is imported with its camera; its zoom "0:(0)", which Deforum ignores in 3D, is left out', () => {
     const file = path.join(tmp, 'fly_settings.txt');
     const out = path.join(tmp, 'fly.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(path.join(repoRoot, settings), 'utf8')), animation_mode: '3D', zoom: '0:(0)', translation_z: '0:(2)' }, null, 4));
     const r = runCli(['import', file, '-o', out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^deforum: ${file}:41:23: animation_mode "3D": 3D mode .* is not supported yet; imported as 2D .*\\n$`));
-    expect(r.stderr.split('\n')).toHaveLength(2);
-    expect(readdirSync(tmp)).not.toContain('fly.json');
+    expect(r.code, r.stderr).toBe(0);
+    const animation = JSON.parse(readFileSync(out, 'utf8'));
+    expect(animation).toMatchObject({ animationMode: '3D', schedules: { translationZ: '0:(2)' } });
+    expect(animation.schedules).not.toHaveProperty('zoom');
+    expect(runCli(['validate', out]).code).toBe(0);
   });
 
   it('a "__proto__" prompt key is refused naming the key where the settings file has it, not dropped', () => {

@@ -70,11 +70,26 @@ describe('importDeforumSettings', () => {
   });
 
   it.each([
-    ['3D', /^animation_mode "3D": 3D mode \(the depth-warped camera of translation_z, rotation_3d_\*, fov\) is not supported yet; imported as 2D/],
     ['Video Input', /^animation_mode "Video Input": Video Input mode .* is not supported yet; imported as 2D it would render a zoom loop/],
     ['Interpolation', /^animation_mode "Interpolation": Interpolation mode is not supported yet/],
   ])('refuses animation_mode %s rather than render it as a different 2D animation', (mode, message) => {
     expect(() => importDeforumSettings({ ...settings, animation_mode: mode, zoom: '0:(0)' })).toThrow(message);
+  });
+
+  it('carries a 3D file\'s camera and leaves out zoom, angle and the transform centre, which Deforum ignores in 3D', () => {
+    const r = importDeforumSettings({
+      ...settings, animation_mode: '3D', zoom: '0:(0)', angle: '0:(3)', transform_center_x: '0:(0.2)', translation_z: '0:(2)', rotation_3d_y: '0:(0.5)',
+      fov_schedule: '0:(-70)', use_depth_warping: true, depth_algorithm: 'Zoe', padding_mode: 'reflection', sampling_mode: 'bilinear', save_depth_maps: true,
+      enable_perspective_flip: true, perspective_flip_phi: '0:(5)',
+    });
+    expect(r.animation).toMatchObject({
+      animationMode: '3D', depth: { warping: true, algorithm: 'Zoe' }, paddingMode: 'reflection', samplingMode: 'bilinear', saveDepthMaps: true, enablePerspectiveFlip: true,
+      schedules: { translationZ: '0:(2)', rotation3dY: '0:(0.5)', fov: '0:(-70)', perspectiveFlipPhi: '0:(5)' },
+    });
+    expect(r.animation.schedules).not.toHaveProperty('zoom');
+    expect(r.animation.schedules).not.toHaveProperty('angle');
+    expect(r.animation.schedules).not.toHaveProperty('transformCenterX');
+    expect(r.notes).toContain('depth_algorithm "Zoe": depth from the bundled model tiny-depth with that algorithm\'s normalisation (set depth.model to an ONNX depth model of your own)');
   });
 
   it('carries the noise multiplier schedule unless its switch is off; a file without the switch has Deforum\'s default, on', () => {
