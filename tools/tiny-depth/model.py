@@ -1,6 +1,7 @@
 """The tiny depth network: a small U-Net that maps an ImageNet-normalised RGB image (Depth-Anything's `pixel_values`)
-to relative inverse depth (larger = nearer, 0 = the farthest thing in view) at the input's size, ending in a ReLU as
-Depth-Anything's head does.
+to relative inverse depth (larger = nearer) at the input's size. It ends in a softplus: positive, as Depth-Anything's
+final ReLU makes its output, but with a gradient everywhere (under a ReLU, pixels pushed below zero early in training
+stay at 0 for good, and every far pixel ties).
 
 Where a pixel sits in the image is part of the answer in this world (a floor is nearer lower down, a ceiling higher
 up), so two coordinate channels are computed from the input's own shape inside the graph (CumSum/ReduceSum, any size
@@ -67,4 +68,4 @@ class TinyDepth(nn.Module):
         for stage, skip in zip(self.up, reversed(skips[:-1])):
             x = stage(torch.cat([up(x, skip), skip], 1))
         x = up(self.to_full(x), x0)
-        return F.relu(self.refine(torch.cat([x, x0], 1)))[:, 0]
+        return F.softplus(self.refine(torch.cat([x, x0], 1)))[:, 0]
