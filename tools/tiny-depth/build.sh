@@ -10,7 +10,7 @@ WORK=$(mkdir -p "${1:-$HERE/work}" && cd "${1:-$HERE/work}" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
 export OMP_WAIT_POLICY=PASSIVE TINY_SD_DEVICE=${TINY_SD_DEVICE:-cpu} TINY_SD_THREADS=${TINY_SD_THREADS:-1}
 cd "$HERE"
-"$PY" train.py "$WORK/tiny-depth" 5000 --batch 12 --lr 2e-3 --seed 0
+"$PY" train.py "$WORK/tiny-depth" 8000 --batch 12 --lr 2e-3 --seed 0
 "$PY" export.py "$WORK/tiny-depth" "$ROOT/models"
 "$PY" evaluate.py "$WORK/tiny-depth/depth.pt" 200
 "$PY" make_fixtures.py "$ROOT/test/fixtures/depth/scenes" 16

@@ -3,17 +3,21 @@ to relative inverse depth (larger = nearer) at the input's size. It ends in a so
 final ReLU makes its output, but with a gradient everywhere (under a ReLU, pixels pushed below zero early in training
 stay at 0 for good, and every far pixel ties).
 
-Where a pixel sits in the image is part of the answer in this world (a floor is nearer lower down, a ceiling higher
-up), so two coordinate channels are computed from the input's own shape inside the graph (CumSum/ReduceSum, any size
-exports). The encoder halves the resolution five times (126 → 4), a global-average context feeds the bottleneck, the
-decoder comes back up with skip connections to half resolution, and a last convolution at full resolution on the
-upsampled features and the image itself puts the edges where the colours change.
+Every surface in this world is a plane (walls, floors, the fronto-parallel cut-outs), and a plane's inverse depth is
+an affine function of the image coordinates: 1/z = a·u + b·v + c. So the network predicts, per pixel, the plane
+(a, b, c) of the surface it belongs to — constant over a surface, which a small network learns much faster than the
+ramps themselves — and the depth head evaluates it at the pixel's coordinates. The coordinates are computed from the
+input's own shape inside the graph (CumSum/ReduceSum, any size exports) and also fed in as two channels, since where a
+pixel sits is part of the answer (a floor is lower down). The encoder halves the resolution five times (126 → 4), a
+global-average context feeds the bottleneck, the decoder comes back up with skip connections to half resolution, and a
+last convolution at full resolution on the upsampled features and the image itself puts the edges where the colours
+change and adds a small correction to the plane.
 """
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-WIDTHS = (16, 32, 48, 64, 96)
+WIDTHS = (16, 32, 48, 96, 128)
 
 
 def conv(cin, cout, stride=1):
@@ -56,10 +60,12 @@ class TinyDepth(nn.Module):
         self.up = nn.ModuleList(nn.Sequential(conv(w[i + 1] + w[i], w[i]), Block(w[i]) if i else nn.Identity())
                                 for i in reversed(range(len(w) - 1)))
         self.to_full = nn.Conv2d(w[0], 8, 1)
+        self.plane = nn.Conv2d(w[0], 3, 1)
         self.refine = nn.Sequential(conv(8 + 5, 8), nn.Conv2d(8, 1, 3, 1, 1))
 
     def forward(self, pixel_values):
-        x0 = torch.cat([pixel_values, coordinates(pixel_values) * 2 - 1], 1)
+        uv = coordinates(pixel_values) * 2 - 1
+        x0 = torch.cat([pixel_values, uv], 1)
         skips, x = [], x0
         for stage in self.down:
             x = stage(x)
@@ -67,5 +73,7 @@ class TinyDepth(nn.Module):
         x = x + self.context(x.mean((2, 3)))[:, :, None, None]
         for stage, skip in zip(self.up, reversed(skips[:-1])):
             x = stage(torch.cat([up(x, skip), skip], 1))
+        a, b, c = up(self.plane(x), x0).unbind(1)
+        planar = a * uv[:, 0] + b * uv[:, 1] + c
         x = up(self.to_full(x), x0)
-        return F.softplus(self.refine(torch.cat([x, x0], 1)))[:, 0]
+        return F.softplus(planar + self.refine(torch.cat([x, x0], 1))[:, 0])

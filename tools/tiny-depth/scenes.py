@@ -2,7 +2,7 @@
 shapes, figures and drawing code), for training and checking the tiny depth model.
 
 A scene is a box of flat-coloured surfaces seen by a pinhole camera: a back wall facing the camera (the "background"
-of tiny-sd's pictures) and, in some scenes, a floor, side walls and a ceiling in perspective, all vanishing at one
+of tiny-sd's pictures) and, in most scenes, a floor, side walls and a ceiling in perspective, all vanishing at one
 point. In front of them stand shapes and figures, each a flat cut-out parallel to the image at one depth, drawn far to
 near so that nearer ones hide farther ones; on a floor a cut-out stands where its lowest pixel meets the floor. Depth z
 is the distance along the view axis (larger = farther); a pixel's z is that of the surface or cut-out covering more
@@ -19,10 +19,12 @@ import numpy as np
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tiny-sd"))
 from dataset import COLOURS, POSES, SHAPES, SIZE, _jitter_colour, draw_figure, draw_shape, pose_keypoints  # noqa: E402
 
-# Kinds of scene and how often each is drawn: tiny-sd's flat background alone, a floor meeting the back wall, a floor
-# running to a far horizon (the back wall as a sky), and rooms or corridors with side walls and sometimes a ceiling.
-KINDS = {"flat": 0.35, "floor": 0.25, "horizon": 0.1, "room": 0.3}
-BACK_DEPTH, SKY_DEPTH = (4.0, 12.0), (30.0, 60.0)
+# Kinds of scene and how often each is drawn: tiny-sd's flat background alone, a floor meeting the back wall, and rooms
+# or corridors with side walls and sometimes a ceiling. No floor runs to a horizon: the 8-bit inverse-depth map the
+# Depth-Anything pipeline hands Deforum (value·255/max) cannot order points 30 and 40 units away in a scene whose
+# nearest point is 1 unit away, so the back wall stays within about 12× the nearest cut-out's distance.
+KINDS = {"flat": 0.25, "floor": 0.3, "room": 0.45}
+BACK_DEPTH = (4.0, 12.0)
 COUNTS, COUNT_P = (0, 1, 2, 3, 4), (0.08, 0.37, 0.27, 0.18, 0.1)
 # A cut-out is at least this near, and at most IN_FRONT of the nearest surface it covers.
 NEAREST, IN_FRONT = 1.0, 0.8
@@ -34,12 +36,10 @@ def _box(rng, kind):
     """The box's parameters: back wall depth, vanishing point, and per plane the gap between the vanishing point and
     the line where the plane meets the back wall (normalised image units)."""
     vx, vy = rng.uniform(0.25, 0.75), rng.uniform(0.2, 0.6)
-    back = rng.uniform(*(SKY_DEPTH if kind == "horizon" else BACK_DEPTH))
+    back = rng.uniform(*BACK_DEPTH)
     planes = {}
     if kind == "floor":
         planes["floor"] = rng.uniform(0.1, 0.95 - vy)
-    elif kind == "horizon":
-        planes["floor"] = rng.uniform(0.004, 0.02)
     elif kind == "room":
         planes["floor"] = rng.uniform(0.08, 0.9 - vy)
         if rng.random() < 0.65:

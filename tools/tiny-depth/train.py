@@ -1,11 +1,11 @@
 """Train the tiny depth model on procedural scenes (batches.py). Loss: MiDaS's scale-and-shift-invariant L1
 (prediction and target each centred on their mean and divided by their mean absolute deviation, then compared: the
 scale is positive, so a map upside down is never as good as the right one), L1 on the normalised maps' horizontal and
-vertical differences (sharp steps at a cut-out's edge), and an L1 to the target itself lifted to [0.1, 1], which fixes
-the output's level: the farthest pixel near 0.1, so the 8-bit step of the Depth-Anything pipeline (value·255/max)
-keeps most of its 256 levels for the scene. AdamW with a cosine learning rate after a short warm-up; EMA of the weights and of the
-BatchNorm statistics (the EMA model is shipped). Fresh scenes every step: nothing is seen twice. Checks the held-out
-pair accuracy (evaluate.py) every 500 steps and at the end.
+vertical differences (sharp steps at a cut-out's edge), and an L1 to the target itself lifted to [0.05, 1], which
+fixes the output's level: the farthest pixel near 0.05, so the 8-bit step of the Depth-Anything pipeline
+(value·255/max) keeps most of its 256 levels for the scene. AdamW with a cosine learning rate after a short warm-up;
+EMA of the weights and of the BatchNorm statistics (the EMA model is shipped). Fresh scenes every step: nothing is
+seen twice. Checks the held-out pair accuracy (evaluate.py) every 500 steps and at the end.
 
 usage: train.py WORK_DIR STEPS|auto:SECONDS [--batch N] [--lr LR] [--seed S]        → WORK_DIR/depth.pt
 Threads: TINY_SD_THREADS (default 1) for the model, plus one worker process drawing the scenes.
@@ -25,9 +25,9 @@ import batches  # noqa: E402
 import evaluate  # noqa: E402
 from model import TinyDepth  # noqa: E402
 
-PLANNED_STEPS, WARMUP, EMA = 5000, 100, 0.998
-EDGE_WEIGHT, LEVEL_WEIGHT, FAR_LEVEL = 0.5, 0.5, 0.1
-CHECK_EVERY, CHECK_SCENES = int(os.environ.get("CHECK_EVERY", 500)), 48
+PLANNED_STEPS, WARMUP, EMA = 8000, 100, 0.998
+EDGE_WEIGHT, LEVEL_WEIGHT, FAR_LEVEL = 0.5, 0.5, 0.05
+CHECK_EVERY, CHECK_SCENES = 500, 48
 
 
 def normalised(x):
