@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FrameJob } from '../../src/plan/frame-job.js';
 import { repoRoot, runCli } from '../helpers.js';
 import { serveFolder } from '../render/http-fixture.js';
+import { runCliAsync } from '../render/render-fixture.js';
 
 const corpus = path.join(repoRoot, 'test', 'fixtures', 'deforum-settings');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'deforum-corpus-'));
@@ -268,10 +269,10 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
     ...(job.controlnet ? { controlnet: job.controlnet } : {}),
   });
 
-  it.each(cases)('$file', (c) => {
+  it.each(cases)('$file', async (c) => {
     const name = c.file.replace(/_settings\.(txt|json)$/, '');
     const out = `${name}.json`;
-    const imported = runCli(['import', c.file, '-o', out], { cwd: dir });
+    const imported = await runCliAsync(['import', c.file, '-o', out], { cwd: dir });
     if (c.refused) {
       expect(imported.stderr).toBe(`${c.refused}\n`);
       expect(imported.code).toBe(2);
@@ -283,7 +284,7 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
     const keyframes = readFileSync(path.join(dir, out), 'utf8');
     writeFileSync(path.join(dir, out), servedUrls.reduce((text, url) => text.replaceAll(url, `${server.base}/`), keyframes));
 
-    const validated = runCli(['validate', out], { cwd: dir });
+    const validated = await runCliAsync(['validate', out], { cwd: dir });
     const warned = (c.warnings ?? []).map((w) => expect.stringMatching(new RegExp(`^${out}:\\d+:\\d+: \\S+: ${escape(w.slice(w.indexOf(': ') + 2))} \\(warning\\)$`)));
     if (c.fileProblems) {
       expect(validated.stdout.trimEnd().split('\n')).toEqual([...warned, ...c.fileProblems.map((p) => `${out}: ${p}`)]);
@@ -293,13 +294,13 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
       expect(validated.code).toBe(0);
     }
 
-    const planned = runCli(['plan', out, '--json'], { cwd: dir });
+    const planned = await runCliAsync(['plan', out, '--json'], { cwd: dir });
     expect(planned.code).toBe(0);
     const jobs = (JSON.parse(planned.stdout) as FrameJob[]).map(flatView);
     expect(jobs).toHaveLength(4);
     for (const [frame, values] of Object.entries(c.frames ?? {})) expect(jobs[Number(frame)], `frame ${frame}`).toMatchObject(closeTo(values));
 
-    const rendered = runCli(['render', out, '--device', 'cpu', '--out', `renders/${name}`], { cwd: dir });
+    const rendered = await runCliAsync(['render', out, '--device', 'cpu', '--out', `renders/${name}`], { cwd: dir });
     if (c.fileProblems) {
       const more = c.fileProblems.length > 1 ? ` \\(and ${c.fileProblems.length - 1} more; run '.+ validate ${escape(path.join(dir, out))}' to see all\\)` : '';
       expect(rendered.stderr).toMatch(new RegExp(`^deforum: ${escape(path.join(dir, out))}: ${escape(c.fileProblems[0])}${more}\\n$`));
@@ -315,10 +316,10 @@ describe('real-shaped Deforum settings files: import, validate, plan, render 4 f
     for (const w of c.warnings ?? []) expect(warnings.filter((line) => line.endsWith(w.slice(w.indexOf(': ') + 2)))).toHaveLength(1);
   }, 60_000);
 
-  it('a carried ControlNet unit keeps its modes and its input, and a URL is kept as given', () => {
+  it('a carried ControlNet unit keeps its modes and its input, and a URL is kept as given', async () => {
     const unit = JSON.parse(readFileSync(path.join(dir, 'ext2023-controlnet.json'), 'utf8')).controlnet;
     expect(unit).toEqual([{ pose: { video: 'pose.mp4' }, weight: '0:(1), 3:(0.5)', guidanceStart: '0:(0.0)', guidanceEnd: '0:(0.8)', controlMode: 'prompt', resizeMode: 'just-resize' }]);
-    expect(runCli(['import', 'ext2024-urls_settings.txt', '-o', 'urls-as-given.json'], { cwd: dir }).code).toBe(0);
+    expect((await runCliAsync(['import', 'ext2024-urls_settings.txt', '-o', 'urls-as-given.json'], { cwd: dir })).code).toBe(0);
     const urls = JSON.parse(readFileSync(path.join(dir, 'urls-as-given.json'), 'utf8'));
     expect([urls.initImage, urls.initStrength, urls.output]).toEqual(['https://deforum.github.io/a1/I1.png', 0.75, { audio: 'https://deforum.github.io/a1/A1.mp3' }]);
   });
