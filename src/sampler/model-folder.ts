@@ -6,8 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ModelError } from '../errors.js';
-import { InputFileError, readRegularFile } from '../input-file.js';
-import { plainIssueText } from '../issue-text.js';
+import { readJsonConfig } from '../json-config.js';
 
 const EXPECTED_LAYOUT = 'a diffusers/Optimum ONNX folder (model_index.json, tokenizer/, text_encoder/, unet/, vae_encoder/, vae_decoder/, scheduler/)';
 const EXPORT_COMMAND = 'optimum-cli export onnx --model <diffusers model or folder> --task text-to-image <output folder>';
@@ -70,25 +69,8 @@ export interface ModelFolder {
   unetConfig: UnetConfig;
 }
 
-/** A model's JSON configs are a few kilobytes; a FIFO or device in their place is refused, never read. */
-const MAX_CONFIG_BYTES = 16 * 2 ** 20;
-
-function readJson<T extends z.ZodType>(file: string, schema: T, root: string): z.infer<T> {
-  const label = path.relative(root, file) || file;
-  let value: unknown;
-  try {
-    value = JSON.parse(readRegularFile(file, MAX_CONFIG_BYTES).toString('utf8'));
-  } catch (error) {
-    if (error instanceof InputFileError) throw new ModelError(`${label}: ${error.reason}, expected a JSON config`);
-    throw new ModelError(`${label}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const parsed = schema.safeParse(value, { error: plainIssueText });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ModelError(`${label}: field "${issue.path.join('.')}": ${issue.message}`);
-  }
-  return parsed.data;
-}
+/** A config file of the folder, its messages naming it relative to the model folder. */
+const readJson = <T extends z.ZodType>(file: string, schema: T, root: string): z.infer<T> => readJsonConfig(file, schema, path.relative(root, file) || file);
 
 function readOptionalJson<T extends z.ZodType>(file: string, schema: T, root: string): z.infer<T> {
   return existsSync(file) ? readJson(file, schema, root) : schema.parse({});

@@ -2,10 +2,10 @@
  * Stable Diffusion txt2img / img2img as AUTOMATIC1111 runs it with k-diffusion samplers (docs/sd-pipeline.md §4), on one
  * model folder whose sessions are created once and reused for every image. The render loop calls `generate` per frame.
  */
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError, UsageError } from '../errors.js';
+import { modelFingerprint } from '../model-fingerprint.js';
 import { resizeImage } from '../image-file.js';
 import { isSeed, MAX_SEED } from '../numerics/seed-range.js';
 import type { RawImage } from '../raw-image.js';
@@ -98,8 +98,6 @@ export interface ModelDescription {
   nativeSize: number;
 }
 
-const FINGERPRINT_SPAN = 1 << 20;
-
 /**
  * SD draws its subject as repeated copies or merged blobs from about twice its native size on (SD 1.5 at 1024; the
  * bundled tiny-sd at 256, models/tiny-sd/README.md), so a size that large gets one warning per model.
@@ -120,23 +118,6 @@ function modelFiles(dirs: readonly string[]): string[] {
   );
 }
 
-function fingerprint(root: string, files: readonly string[]): string {
-  const hash = createHash('sha256');
-  const buffer = Buffer.alloc(FINGERPRINT_SPAN);
-  for (const file of files) {
-    const size = statSync(file).size;
-    hash.update(`${path.relative(root, file)}:${size}\n`);
-    const fd = openSync(file, 'r');
-    try {
-      for (const position of size > 2 * FINGERPRINT_SPAN ? [0, size - FINGERPRINT_SPAN] : [0]) {
-        hash.update(buffer.subarray(0, readSync(fd, buffer, 0, FINGERPRINT_SPAN, position)));
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-  return hash.digest('hex').slice(0, 10);
-}
 
 function validate(options: GenerateOptions): void {
   const { width, height, seed, steps, cfg, strength, init } = options;
@@ -205,7 +186,7 @@ export class StableDiffusion {
       const description: ModelDescription = {
         name: path.basename(folder.root),
         path: folder.root,
-        fingerprint: fingerprint(folder.root, [...files, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
+        fingerprint: modelFingerprint(folder.root, [...files, path.join(folder.root, 'scheduler', 'scheduler_config.json')]),
         vae: vaeOverride ? path.resolve(options.vae!) : undefined,
         device,
         prediction: folder.scheduler.prediction_type,
