@@ -69,6 +69,13 @@ export interface FrameOutput {
   depth?: Float32Array;
 }
 
+/** The image carried into a group, the depth it was moved with for the init, and the result of that move. */
+interface CarriedWarp {
+  image: RawImage;
+  depth: Float32Array | undefined;
+  warped: RawImage;
+}
+
 interface LoopOptions<J extends LoopJob> {
   jobs: readonly J[];
   groups: readonly CadenceGroup[];
@@ -90,16 +97,18 @@ interface LoopOptions<J extends LoopJob> {
  * frame) and, after the first frame, the diffusion (`next`); the frame is `prev·(1 − tween) + next·tween`,
  * `tween = (j − start + 1)/cadence`. Returns `next` at the group's last frame, the carry of the next group.
  */
-async function writeGroup<J extends LoopJob>(options: LoopOptions<J>, group: CadenceGroup, carried: RawImage | undefined, diffusion: RawImage, samplerSeconds: number): Promise<RawImage> {
+async function writeGroup<J extends LoopJob>(options: LoopOptions<J>, group: CadenceGroup, carried: CarriedWarp | undefined, diffusion: RawImage, samplerSeconds: number): Promise<RawImage> {
   const { jobs, work, cadence } = options;
-  let previous = carried;
+  let previous = carried?.image;
   let next = diffusion;
   const end = Math.min(group.end, options.lastFrame + 1);
   for (let j = group.start; j < end; j++) {
     const tween = (j - group.start + 1) / cadence;
     const warpsPrevious = previous !== undefined && tween < 1;
     const depth = await work.depth(next, jobs[j], { warp: warpsPrevious || j > group.start, save: true });
-    if (previous !== undefined) previous = warpsPrevious || j > group.start ? work.warp(previous, jobs[j], depth) : undefined;
+    // On the first frame the carried image moves as for the init, so that warp is reused when the depth is the same (none).
+    const reused = j === group.start && carried && depth === carried.depth ? carried.warped : undefined;
+    if (previous !== undefined) previous = warpsPrevious || j > group.start ? (reused ?? work.warp(previous, jobs[j], depth)) : undefined;
     if (j > group.start) next = work.warp(next, jobs[j], depth);
     const image = previous !== undefined && tween < 1 ? work.blend(previous, next, tween) : next;
     await options.emit({ frame: j, image, samplerSeconds: j === group.start ? samplerSeconds : 0, ...(depth ? { depth } : {}) });
@@ -120,12 +129,13 @@ export async function runGroups<J extends LoopJob>(options: LoopOptions<J>): Pro
     const group = groups[g];
     if (group.start > options.lastFrame || options.shouldStop()) return;
     const job = jobs[group.diffused];
-    const warpedCarried = carried === undefined ? undefined : work.warp(carried, job, await work.depth(carried, job, { warp: true, save: false }));
+    const carriedDepth = carried === undefined ? undefined : await work.depth(carried, job, { warp: true, save: false });
+    const warpedCarried = carried === undefined ? undefined : work.warp(carried, job, carriedDepth);
     const init = warpedCarried === undefined ? undefined : work.prepareInit(warpedCarried, job, colorReference);
     const started = performance.now();
     const diffusion = await work.diffuse(job, init);
     const samplerSeconds = (performance.now() - started) / 1000;
     if (options.captureColorReference && colorReference === undefined) colorReference = diffusion;
-    carried = await writeGroup(options, group, carried, diffusion, samplerSeconds);
+    carried = await writeGroup(options, group, carried && { image: carried, depth: carriedDepth, warped: warpedCarried! }, diffusion, samplerSeconds);
   }
 }
