@@ -5,7 +5,7 @@
  * resume uses the copy already there (the URL's content may have changed since).
  */
 import { rm } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { DeforumError, UsageError } from '../errors.js';
 import { imageFileProblem } from '../image-file.js';
 import type { Animation } from '../keyframes/schema.js';
 import { fetchToCache, isRemote } from '../remote-file.js';
@@ -24,8 +24,8 @@ export async function localInputs<A extends Animation>(
   const local = async (field: string, url: string | undefined, kind: 'image' | 'audio'): Promise<string | undefined> => {
     if (url === undefined || !isRemote(url)) return url;
     const fetched = await fetchToCache(url, context.folder.inputsDir, { signal: context.signal }).catch((error: unknown) => {
-      if (error instanceof UsageError || !(error instanceof Error) || !('exitCode' in error)) throw error;
-      throw new UsageError(`${context.source}: ${field}: ${error.message}`, (error as UsageError).exitCode);
+      if (!(error instanceof DeforumError)) throw error;
+      throw new UsageError(`${context.source}: ${field}: ${error.message}`, error.exitCode);
     });
     const problem = kind === 'image' ? await imageFileProblem(fetched.file) : await mediaFileProblem(fetched.file, 'audio', context.ffmpeg);
     if (problem) {
